@@ -1,0 +1,1 @@
+namespace EcoAid.Wechat.Sandbox; internal static class Placeholder {}

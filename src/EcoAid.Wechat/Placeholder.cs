@@ -1,0 +1,1 @@
+namespace EcoAid.Wechat; internal static class Placeholder {}
