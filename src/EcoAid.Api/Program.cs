@@ -1,1 +1,47 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run(); public partial class Program;
+using EcoAid.Api.Features.Auth;
+using EcoAid.Api.Features.Health;
+using EcoAid.Api.Features.Invites;
+using EcoAid.Api.Features.Me;
+using EcoAid.Api.Features.Organisation;
+using EcoAid.Api.Infrastructure;
+using EcoAid.Api.Infrastructure.Database;
+using EcoAid.Api.Infrastructure.Http;
+using EcoAid.Api.Infrastructure.Wechat;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddJsonFile("appsettings.Local.json", optional: true);
+builder.AddEcoAidDatabase();
+builder.AddEcoAidHttp();
+builder.AddEcoAidAuth();
+builder.AddEcoAidWechat();
+builder.AddEcoAidDocs();
+builder.AddEcoAidDemoData();
+
+var app = builder.Build();
+
+if (args.Contains("migrate"))
+{
+    // Production applies migrations as a deployment step: `dotnet EcoAid.Api.dll migrate`.
+    return await MigrateCommand.RunAsync(app);
+}
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapHealth();
+app.MapEcoAidDocs();
+app.MapWechatSandboxIfEnabled();
+app.MapAuth();
+app.MapMe();
+app.MapInvites();
+app.MapBranches();
+app.MapEnterprises();
+app.MapMembers();
+app.MapDepartments();
+
+await app.RunAsync();
+return 0;
+
+public partial class Program;

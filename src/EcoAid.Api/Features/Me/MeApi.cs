@@ -1,0 +1,124 @@
+using System.Data.Common;
+using Dapper;
+using EcoAid.Api.Infrastructure.Auth;
+using EcoAid.Api.Infrastructure.Http;
+using EcoAid.Api.Infrastructure.Validation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using MySqlConnector;
+
+namespace EcoAid.Api.Features.Me;
+
+public static class MeApi
+{
+    public static IEndpointRouteBuilder MapMe(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/me").WithTags("Me").RequireAuthorization(Policies.User).AddEndpointFilter<ValidationFilter>();
+        group.MapGet("/", GetMe).WithName(nameof(GetMe)).WithSummary("当前用户");
+        group.MapPost("/bind", Bind).WithName(nameof(Bind)).WithSummary("用邀请码绑定身份")
+            .WithDescription("兑换一次性邀请码：成为某企业的联系人，或专班成员、服务专员、支部书记、科室联络人、管理员。");
+        return routes;
+    }
+
+    public sealed record MeResponse(long Id, string DisplayName, IReadOnlyList<string> Roles, long? CityId, long? BranchId,
+        long? EnterpriseId, long? MemberId, long? DepartmentId, string? PhoneMasked);
+
+    public sealed record BindRequest(string InviteCode) : IValidatable
+    {
+        public void Validate(ValidationErrors errors) => errors.Required("inviteCode", InviteCode, 32);
+    }
+
+    static async Task<Ok<MeResponse>> GetMe(CurrentUser user, MySqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        return TypedResults.Ok((await LoadAsync(connection, user.Id, ct))!);
+    }
+
+    public static async Task<MeResponse?> LoadAsync(DbConnection connection, long userId, CancellationToken ct)
+    {
+        const string sql = """
+            SELECT id, display_name, city_id, branch_id, enterprise_id, member_id, department_id, phone FROM users WHERE id = @userId;
+            SELECT role FROM user_roles WHERE user_id = @userId ORDER BY role;
+            """;
+        using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, new { userId }, cancellationToken: ct));
+        var row = await results.ReadSingleOrDefaultAsync<UserRow>();
+        var roles = (await results.ReadAsync<string>()).ToList();
+        return row is null ? null : new MeResponse(row.Id, row.DisplayName, roles, row.CityId, row.BranchId, row.EnterpriseId,
+            row.MemberId, row.DepartmentId, PhoneNumbers.Mask(row.Phone));
+    }
+
+    private sealed class UserRow
+    {
+        public long Id { get; init; }
+        public string DisplayName { get; init; } = "";
+        public long? CityId { get; init; }
+        public long? BranchId { get; init; }
+        public long? EnterpriseId { get; init; }
+        public long? MemberId { get; init; }
+        public long? DepartmentId { get; init; }
+        public string? Phone { get; init; }
+    }
+
+    static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> Bind(BindRequest request, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var invite = await connection.QuerySingleOrDefaultAsync<Invites.InvitesApi.InviteRow>(new CommandDefinition("""
+            SELECT id, role, city_id, branch_id, enterprise_id, member_id, department_id, expires_at, redeemed_at
+            FROM invites WHERE code_hash = @hash FOR UPDATE
+            """, new { hash = Secrets.Hash(Secrets.NormalizeInviteCode(request.InviteCode)) }, tx, cancellationToken: ct));
+
+        if (invite is null)
+        {
+            return Problems.BadRequest("invite.invalid", "邀请码不正确，请核对后重新输入。");
+        }
+        if (invite.RedeemedAt is not null)
+        {
+            return Problems.BadRequest("invite.used", "此邀请码已被使用，请向管理员索取新的邀请码。");
+        }
+        if (invite.ExpiresAt <= now)
+        {
+            return Problems.BadRequest("invite.expired", "此邀请码已过期，请向管理员索取新的邀请码。");
+        }
+
+        var current = (await connection.QuerySingleAsync<BindingRow>(new CommandDefinition(
+            "SELECT city_id, branch_id, enterprise_id, member_id, department_id FROM users WHERE id = @Id FOR UPDATE", new { user.Id }, tx, cancellationToken: ct)));
+        if (current.BranchId is { } branchId && branchId != invite.BranchId || current.CityId is { } cityId && cityId != invite.CityId
+            || current.BranchId is not null && invite.BranchId is null)
+        {
+            return Problems.Conflict("invite.other_branch", "您已绑定其他支部，不能再绑定此邀请码。如需调整请联系管理员。");
+        }
+        if (Conflicts(current.EnterpriseId, invite.EnterpriseId) || Conflicts(current.MemberId, invite.MemberId) || Conflicts(current.DepartmentId, invite.DepartmentId))
+        {
+            return Problems.Conflict("invite.already_bound", "您已绑定了其他企业、成员或科室，不能再绑定此邀请码。");
+        }
+
+        const string bind = """
+            UPDATE users SET city_id = @CityId, branch_id = COALESCE(@BranchId, branch_id),
+                enterprise_id = COALESCE(@EnterpriseId, enterprise_id), member_id = COALESCE(@MemberId, member_id),
+                department_id = COALESCE(@DepartmentId, department_id),
+                display_name = COALESCE((SELECT name FROM members WHERE id = @MemberId), display_name)
+            WHERE id = @UserId;
+            INSERT INTO user_roles (user_id, role, granted_at) VALUES (@UserId, @Role, @now) ON DUPLICATE KEY UPDATE role = role;
+            UPDATE invites SET redeemed_by = @UserId, redeemed_at = @now WHERE id = @InviteId;
+            """;
+        await connection.ExecuteAsync(new CommandDefinition(bind, new
+        {
+            invite.CityId, invite.BranchId, invite.EnterpriseId, invite.MemberId, invite.DepartmentId, invite.Role,
+            UserId = user.Id, InviteId = invite.Id, now,
+        }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok((await LoadAsync(connection, user.Id, ct))!);
+    }
+
+    private static bool Conflicts(long? current, long? offered) => current is not null && offered is not null && current != offered;
+
+    private sealed class BindingRow
+    {
+        public long? CityId { get; init; }
+        public long? BranchId { get; init; }
+        public long? EnterpriseId { get; init; }
+        public long? MemberId { get; init; }
+        public long? DepartmentId { get; init; }
+    }
+}

@@ -1,0 +1,34 @@
+using Dapper;
+using MySqlConnector;
+
+namespace EcoAid.Api.Infrastructure.Database;
+
+/// <summary>
+/// Refuses a database that would silently damage data: without strict SQL mode MySQL truncates over-long text and
+/// stores invalid dates as zeros; without utf8mb4 it cannot hold every Chinese character.
+/// </summary>
+public static class DatabaseGuard
+{
+    public static async Task CheckAsync(MySqlDataSource dataSource, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var settings = await connection.QuerySingleAsync<(string SqlMode, string Charset, string? Database)>(new CommandDefinition(
+            "SELECT @@SESSION.sql_mode, @@character_set_database, DATABASE()", cancellationToken: ct));
+
+        if (settings.Database is null)
+        {
+            throw new InvalidOperationException("连接字符串 ConnectionStrings:EcoAid 没有指定数据库（Database=...）。");
+        }
+        var modes = settings.SqlMode.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (!modes.Contains("STRICT_TRANS_TABLES") && !modes.Contains("STRICT_ALL_TABLES"))
+        {
+            throw new InvalidOperationException(
+                $"数据库未启用严格 SQL 模式（sql_mode = '{settings.SqlMode}'）。请在服务器配置中加入 STRICT_TRANS_TABLES 后再启动。");
+        }
+        if (settings.Charset != "utf8mb4")
+        {
+            throw new InvalidOperationException(
+                $"数据库 {settings.Database} 的字符集是 {settings.Charset}，需要 utf8mb4：ALTER DATABASE `{settings.Database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci。");
+        }
+    }
+}

@@ -1,0 +1,117 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using MySqlConnector;
+
+namespace EcoAid.Api.Infrastructure.Database;
+
+/// <summary>One migration script: its file name (which orders it) and its SQL.</summary>
+public sealed record Migration(string Name, string Sql)
+{
+    public string Checksum { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql)));
+
+    /// <summary>The scripts under Database/Migrations, embedded in this assembly, in name order.</summary>
+    public static IReadOnlyList<Migration> Embedded()
+    {
+        var assembly = typeof(Migration).Assembly;
+        return assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith("migrations/", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Select(n => new Migration(n["migrations/".Length..], Read(assembly, n)))
+            .ToList();
+    }
+
+    private static string Read(Assembly assembly, string resource)
+    {
+        using var stream = assembly.GetManifestResourceStream(resource)!;
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+}
+
+/// <summary>A migration problem that must stop startup (an edited applied script, a lock not obtained).</summary>
+public sealed class MigrationException(string message) : Exception(message);
+
+/// <summary>
+/// Applies plain SQL migrations in name order and journals each one with its SHA-256 in <c>schema_migrations</c>.
+/// The whole run holds a MySQL named lock, so instances starting together apply each script exactly once. MySQL DDL
+/// commits implicitly, so a failed script is fixed forward with a new one, never by editing an applied one.
+/// </summary>
+public sealed partial class MigrationRunner(MySqlDataSource dataSource, ILogger<MigrationRunner> logger, TimeProvider clock)
+{
+    private const string LockName = "ecoaid.migrations";
+    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(60);
+
+    public async Task<int> ApplyAsync(IReadOnlyList<Migration> migrations, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var locked = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
+            "SELECT GET_LOCK(@LockName, @Seconds)", new { LockName, Seconds = (int)LockWait.TotalSeconds }, cancellationToken: ct));
+        if (locked != 1)
+        {
+            throw new MigrationException($"等待迁移锁超时（{LockWait.TotalSeconds} 秒）：另一个实例可能正在执行数据库迁移。");
+        }
+        try
+        {
+            const string createJournal = """
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    name       VARCHAR(255) NOT NULL PRIMARY KEY,
+                    checksum   CHAR(64)     NOT NULL,
+                    applied_at DATETIME(6)  NOT NULL
+                ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci
+                """;
+            await connection.ExecuteAsync(new CommandDefinition(createJournal, cancellationToken: ct));
+
+            var applied = (await connection.QueryAsync<(string Name, string Checksum)>(new CommandDefinition(
+                "SELECT name, checksum FROM schema_migrations", cancellationToken: ct))).ToDictionary(r => r.Name, r => r.Checksum);
+
+            foreach (var (name, checksum) in applied)
+            {
+                var script = migrations.FirstOrDefault(m => m.Name == name);
+                if (script is not null && script.Checksum != checksum)
+                {
+                    throw new MigrationException(
+                        $"Migration {name} was changed after it was applied (journal checksum {checksum}, file {script.Checksum}). " +
+                        "Applied scripts must never be edited: restore the original and add a new script instead.");
+                }
+            }
+
+            var count = 0;
+            foreach (var migration in migrations.Where(m => !applied.ContainsKey(m.Name)))
+            {
+                Log.Applying(logger, migration.Name);
+                await connection.ExecuteAsync(new CommandDefinition(migration.Sql, cancellationToken: ct));
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO schema_migrations (name, checksum, applied_at) VALUES (@Name, @Checksum, @AppliedAt)",
+                    new { migration.Name, migration.Checksum, AppliedAt = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct));
+                count++;
+            }
+            return count;
+        }
+        finally
+        {
+            await connection.ExecuteScalarAsync<int?>(new CommandDefinition("SELECT RELEASE_LOCK(@LockName)", new { LockName }, cancellationToken: CancellationToken.None));
+        }
+    }
+
+    /// <summary>The names of scripts not yet applied (for /readyz); all of them when the journal does not exist yet.</summary>
+    public async Task<IReadOnlyList<string>> PendingAsync(IReadOnlyList<Migration> migrations, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var exists = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'schema_migrations'", cancellationToken: ct));
+        if (exists == 0)
+        {
+            return migrations.Select(m => m.Name).ToList();
+        }
+        var applied = (await connection.QueryAsync<string>(new CommandDefinition("SELECT name FROM schema_migrations", cancellationToken: ct))).ToHashSet();
+        return migrations.Where(m => !applied.Contains(m.Name)).Select(m => m.Name).ToList();
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "Applying migration {Name}")]
+        public static partial void Applying(ILogger logger, string name);
+    }
+}

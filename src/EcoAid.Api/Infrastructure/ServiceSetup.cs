@@ -1,0 +1,82 @@
+using EcoAid.Api.Features.Auth;
+using EcoAid.Api.Features.Invites;
+using EcoAid.Api.Infrastructure.Auth;
+using EcoAid.Api.Infrastructure.Database;
+using Scalar.AspNetCore;
+
+namespace EcoAid.Api.Infrastructure;
+
+public sealed class DocsOptions
+{
+    /// <summary>Serve /openapi/v1.json and the /docs reference page.</summary>
+    public bool Enabled { get; set; } = true;
+}
+
+public static class ServiceSetup
+{
+    public static WebApplicationBuilder AddEcoAidAuth(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
+        builder.Services.AddEcoAidPolicies();
+        builder.Services.AddOptions<AuthOptions>().BindConfiguration("Auth")
+            .Validate(o => o.SessionLifetime > TimeSpan.Zero, "Auth:SessionLifetime 必须为正。").ValidateOnStart();
+        builder.Services.AddOptions<InviteOptions>().BindConfiguration("Invites")
+            .Validate(o => o.Lifetime > TimeSpan.Zero, "Invites:Lifetime 必须为正。").ValidateOnStart();
+        builder.Services.AddOptions<BootstrapOptions>().BindConfiguration("Bootstrap")
+            .Validate(o => o.CityAdminOpenIds.Length == 0 || !string.IsNullOrWhiteSpace(o.CityName),
+                "配置了 Bootstrap:CityAdminOpenIds 时必须同时配置 Bootstrap:CityName。")
+            .ValidateOnStart();
+        return builder;
+    }
+
+    public static WebApplicationBuilder AddEcoAidDocs(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DocsOptions>().BindConfiguration("Docs");
+        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "EcoAid 生态润百企 小程序 API";
+            document.Info.Description = "小程序后端接口。错误均为 application/problem+json，带稳定的 code 字段；详见 miniprogram-api-docs/。";
+            return Task.CompletedTask;
+        }));
+        return builder;
+    }
+
+    public static WebApplication MapEcoAidDocs(this WebApplication app)
+    {
+        if (app.Configuration.GetSection("Docs").Get<DocsOptions>() is { Enabled: false })
+        {
+            return app;
+        }
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+        app.MapScalarApiReference("/docs", o => o.WithTitle("EcoAid API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
+        return app;
+    }
+
+    public static WebApplicationBuilder AddEcoAidDemoData(this WebApplicationBuilder builder)
+    {
+        if (builder.Configuration.GetValue<bool>("Demo:Seed"))
+        {
+            if (builder.Environment.IsProduction())
+            {
+                throw new InvalidOperationException("Demo:Seed 不能在生产环境中开启。");
+            }
+            builder.Services.AddSingleton<IStartupDataStep, EcoAid.Api.Database.Seed.DemoData>();
+        }
+        return builder;
+    }
+}
+
+public static class MigrateCommand
+{
+    public static async Task<int> RunAsync(WebApplication app)
+    {
+        var runner = app.Services.GetRequiredService<MigrationRunner>();
+        var dataSource = app.Services.GetRequiredService<MySqlConnector.MySqlDataSource>();
+        await DatabaseGuard.CheckAsync(dataSource, CancellationToken.None);
+        var applied = await runner.ApplyAsync(Migration.Embedded(), CancellationToken.None);
+        Console.WriteLine($"Applied {applied} migration(s).");
+        return 0;
+    }
+}

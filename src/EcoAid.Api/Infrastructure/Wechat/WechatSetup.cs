@@ -1,0 +1,61 @@
+using EcoAid.Wechat;
+using EcoAid.Wechat.AccessTokens;
+using EcoAid.Wechat.Sandbox;
+using Microsoft.Extensions.Options;
+
+namespace EcoAid.Api.Infrastructure.Wechat;
+
+public sealed class SandboxOptions
+{
+    /// <summary>Mount the fake WeChat at /wechat-sandbox (development only; refused in Production).</summary>
+    public bool Enabled { get; set; }
+}
+
+public static class WechatSetup
+{
+    public static WebApplicationBuilder AddEcoAidWechat(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<WechatOptions>().BindConfiguration("Wechat").ValidateDataAnnotations()
+            .Validate(o => o.MiniProgram.AppId is not null && o.MiniProgram.AppSecret is not null,
+                "小程序 AppId / AppSecret 未配置（Wechat:MiniProgram:AppId，环境变量 Wechat__MiniProgram__AppSecret）。")
+            .Validate(o => o.ApiBaseUrl is null || o.ApiBaseUrl.AbsoluteUri.EndsWith('/'), "Wechat:ApiBaseUrl 必须以 / 结尾。")
+            .ValidateOnStart();
+
+        // No HttpClient logging: its request lines carry the query string, where WeChat wants the access token.
+        builder.Services.AddHttpClient<WechatApiClient>((sp, http) =>
+        {
+            var options = sp.GetRequiredService<IOptions<WechatOptions>>().Value;
+            http.BaseAddress = options.ApiBaseUrl;
+            http.Timeout = options.Timeout;
+        }).RemoveAllLoggers();
+        builder.Services.AddSingleton<IAccessTokenStore, MySqlAccessTokenStore>();
+        builder.Services.AddSingleton<AccessTokenProvider>();
+
+        var sandbox = builder.Configuration.GetSection("Sandbox").Get<SandboxOptions>() ?? new SandboxOptions();
+        if (sandbox.Enabled)
+        {
+            if (builder.Environment.IsProduction())
+            {
+                throw new InvalidOperationException("Sandbox:Enabled 不能在生产环境中开启。");
+            }
+            builder.Services.AddSingleton(sp =>
+            {
+                var options = sp.GetRequiredService<IOptions<WechatOptions>>().Value;
+                var fake = new WechatSandbox(sp.GetRequiredService<TimeProvider>());
+                fake.RegisterApp(options.MiniProgram.AppId!, options.MiniProgram.AppSecret!, boundToOpenPlatform: true);
+                return fake;
+            });
+        }
+        return builder;
+    }
+
+    /// <summary>Mounts the sandbox when it is enabled: the dev run's WeChat lives inside the service.</summary>
+    public static WebApplication MapWechatSandboxIfEnabled(this WebApplication app)
+    {
+        if (app.Services.GetService<WechatSandbox>() is { } sandbox)
+        {
+            app.MapWechatSandbox(sandbox, "/wechat-sandbox");
+        }
+        return app;
+    }
+}

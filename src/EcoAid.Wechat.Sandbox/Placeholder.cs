@@ -1,1 +1,0 @@
-namespace EcoAid.Wechat.Sandbox; internal static class Placeholder {}
