@@ -1,0 +1,21 @@
+using System.Net;
+using System.Text.Json;
+
+namespace EcoAid.Api.Tests.Infrastructure;
+
+public static class ProblemAssert
+{
+    /// <summary>Checks status, content type and stable code of a ProblemDetails answer, and that its title is Chinese.</summary>
+    public static async Task<JsonElement> IsProblemAsync(HttpResponseMessage response, HttpStatusCode status, string code)
+    {
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(status == response.StatusCode, $"Expected {(int)status}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var json = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(code, json.GetProperty("code").GetString());
+        Assert.Equal((int)status, json.GetProperty("status").GetInt32());
+        Assert.Contains(json.GetProperty("title").GetString()!, c => c > 0x4E00);
+        Assert.DoesNotContain("   at ", body, StringComparison.Ordinal); // no stack trace
+        return json;
+    }
+}
