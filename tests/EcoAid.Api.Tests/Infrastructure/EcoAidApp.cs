@@ -103,12 +103,12 @@ public sealed class World(EcoAidApp app)
             """, new { branchId, name = Unique("科室"), now = app.Clock.GetUtcNow().UtcDateTime });
     }
 
-    private static int codeSerial;
+    private static int codeSerial = Random.Shared.Next(0, 90_000_000);
 
     /// <summary>A fresh valid credit code (region 000000, which no registrar has).</summary>
     public static string CreditCode()
     {
-        var body = $"91000000T{Interlocked.Increment(ref codeSerial) + Random.Shared.Next(1, 9_000_000) * 100:00000000}";
+        var body = $"91000000T{Interlocked.Increment(ref codeSerial):00000000}";
         return body + Features.Organisation.Uscc.CheckCharacter(body);
     }
 
