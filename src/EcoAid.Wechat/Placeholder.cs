@@ -1,1 +1,0 @@
-namespace EcoAid.Wechat; internal static class Placeholder {}
