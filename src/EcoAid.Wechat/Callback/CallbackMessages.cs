@@ -2,7 +2,7 @@ namespace EcoAid.Wechat.Callback;
 
 /// <summary>The safe-mode request body: <c>&lt;xml&gt;&lt;ToUserName/&gt;&lt;Encrypt/&gt;&lt;/xml&gt;</c>.</summary>
 /// <param name="ToUserName">Our account's original id (<c>gh_…</c>).</param>
-/// <param name="Encrypt">The Base64 ciphertext of the message.</param>
+/// <param name="Encrypt">The Base64 ciphertext to pass to <see cref="WechatMessageCrypto.Decrypt"/>.</param>
 public sealed record EncryptedEnvelope(string ToUserName, string Encrypt);
 
 /// <summary>A plain (or decrypted) message or event pushed by WeChat.</summary>
