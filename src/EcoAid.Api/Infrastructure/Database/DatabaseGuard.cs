@@ -15,20 +15,28 @@ public static class DatabaseGuard
         var settings = await connection.QuerySingleAsync<(string SqlMode, string Charset, string? Database)>(new CommandDefinition(
             "SELECT @@SESSION.sql_mode, @@character_set_database, DATABASE()", cancellationToken: ct));
 
-        if (settings.Database is null)
+        if (Refusal(settings.SqlMode, settings.Charset, settings.Database) is { } refusal)
         {
-            throw new InvalidOperationException("连接字符串 ConnectionStrings:EcoAid 没有指定数据库（Database=...）。");
+            throw new InvalidOperationException(refusal);
         }
-        var modes = settings.SqlMode.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    /// <summary>Why a database with these settings is refused, or null when it is fit to use.</summary>
+    public static string? Refusal(string sqlMode, string charset, string? database)
+    {
+        if (database is null)
+        {
+            return "连接字符串 ConnectionStrings:EcoAid 没有指定数据库（Database=...）。";
+        }
+        var modes = sqlMode.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (!modes.Contains("STRICT_TRANS_TABLES") && !modes.Contains("STRICT_ALL_TABLES"))
         {
-            throw new InvalidOperationException(
-                $"数据库未启用严格 SQL 模式（sql_mode = '{settings.SqlMode}'）。请在服务器配置中加入 STRICT_TRANS_TABLES 后再启动。");
+            return $"数据库未启用严格 SQL 模式（sql_mode = '{sqlMode}'）。请在服务器配置中加入 STRICT_TRANS_TABLES 后再启动。";
         }
-        if (settings.Charset != "utf8mb4")
+        if (charset != "utf8mb4")
         {
-            throw new InvalidOperationException(
-                $"数据库 {settings.Database} 的字符集是 {settings.Charset}，需要 utf8mb4：ALTER DATABASE `{settings.Database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci。");
+            return $"数据库 {database} 的字符集是 {charset}，需要 utf8mb4：ALTER DATABASE `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci。";
         }
+        return null;
     }
 }

@@ -9,7 +9,7 @@ namespace EcoAid.Api.Infrastructure.Database;
 /// <summary>One migration script: its file name (which orders it) and its SQL.</summary>
 public sealed record Migration(string Name, string Sql)
 {
-    public string Checksum { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql)));
+    public string Checksum => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql)));
 
     /// <summary>The scripts under Database/Migrations, embedded in this assembly, in name order.</summary>
     public static IReadOnlyList<Migration> Embedded()

@@ -1,0 +1,204 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using EcoAid.Api.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EcoAid.Api.Tests.Auth;
+
+/// <summary>
+/// Who may call what. The table below is checked against the app's own endpoint list, so an endpoint added without
+/// an entry here — or without an authorization policy — fails this test.
+/// </summary>
+public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private const string Anonymous = "anonymous";
+    private const string AnyUser = "any user";
+    private static readonly string[] AllRoles = ["staff", "member", "commissioner", "secretary", "department_liaison", "admin", "city_viewer", "city_admin"];
+    private static readonly string[] BranchReaders = [.. AllRoles.Except(["staff"])];
+    private static readonly string[] OrgAdmins = ["admin", "city_admin"];
+
+    private static readonly Dictionary<string, string[]> Expected = new()
+    {
+        ["POST /api/auth/login"] = [Anonymous],
+        ["POST /api/auth/logout"] = [AnyUser],
+        ["GET /api/me"] = [AnyUser],
+        ["POST /api/me/bind"] = [AnyUser],
+        ["POST /api/invites"] = OrgAdmins,
+        ["GET /api/branches"] = ["city_viewer", "city_admin"],
+        ["GET /api/branches/{id}"] = BranchReaders,
+        ["POST /api/branches"] = ["city_admin"],
+        ["PUT /api/branches/{id}"] = ["city_admin"],
+        ["GET /api/enterprises"] = AllRoles,
+        ["GET /api/enterprises/{id}"] = AllRoles,
+        ["POST /api/enterprises"] = OrgAdmins,
+        ["PUT /api/enterprises/{id}"] = OrgAdmins,
+        ["GET /api/members"] = BranchReaders,
+        ["GET /api/members/{id}"] = BranchReaders,
+        ["POST /api/members"] = OrgAdmins,
+        ["PUT /api/members/{id}"] = OrgAdmins,
+        ["GET /api/departments"] = BranchReaders,
+        ["GET /api/departments/{id}"] = BranchReaders,
+        ["POST /api/departments"] = OrgAdmins,
+        ["PUT /api/departments/{id}"] = OrgAdmins,
+    };
+
+    private static List<(string Key, string Method, string Path, bool Anonymous)> ApiEndpoints(EcoAidApp app) =>
+        app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText!.StartsWith("/api", StringComparison.Ordinal))
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["ANY"]).Select(method =>
+            {
+                var path = "/" + e.RoutePattern.RawText!.Trim('/').Replace("{id:long}", "{id}", StringComparison.Ordinal);
+                return ($"{method} {path}", method, path, e.Metadata.GetMetadata<IAllowAnonymous>() is not null);
+            }))
+            .ToList();
+
+    [Fact]
+    public async Task EveryApiEndpointHasAnEntryAndAnExplicitPolicy()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var endpoints = app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText!.StartsWith("/api", StringComparison.Ordinal)).ToList();
+
+        foreach (var endpoint in endpoints)
+        {
+            var hasPolicy = endpoint.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy is not null)
+                || endpoint.Metadata.GetMetadata<IAllowAnonymous>() is not null;
+            Assert.True(hasPolicy, $"{endpoint.DisplayName} ({endpoint.RoutePattern.RawText}) names no authorization policy.");
+        }
+        var keys = ApiEndpoints(app).Select(e => e.Key).ToHashSet();
+        Assert.Empty(keys.Except(Expected.Keys));
+        Assert.Empty(Expected.Keys.Except(keys));
+    }
+
+    [Fact]
+    public async Task EachRoleGetsExactlyWhatTheTableSays()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var world = new World(app);
+        var (cityId, branchId) = await world.BranchAsync();
+        var clients = new Dictionary<string, HttpClient>();
+        foreach (var role in AllRoles)
+        {
+            clients[role] = await world.UserAsync(role, cityId, branchId);
+        }
+        var failures = new List<string>();
+
+        foreach (var (key, method, path, anonymous) in ApiEndpoints(app))
+        {
+            var allowed = Expected[key];
+            var url = path.Replace("{id}", "987654321", StringComparison.Ordinal);
+
+            var unauthenticated = await SendAsync(app.CreateClient(), method, url);
+            if (!anonymous && unauthenticated != HttpStatusCode.Unauthorized)
+            {
+                failures.Add($"{key} without a token: {(int)unauthenticated}, expected 401");
+            }
+            if (anonymous != allowed.Contains(Anonymous))
+            {
+                failures.Add($"{key}: anonymous access differs from the table");
+            }
+            if (anonymous)
+            {
+                continue;
+            }
+
+            foreach (var role in AllRoles)
+            {
+                // Logging out revokes the token, so it gets a user of its own.
+                var client = key == "POST /api/auth/logout" ? await world.UserAsync(role, cityId, branchId) : clients[role];
+                var status = await SendAsync(client, method, url);
+                var mayUse = allowed.Contains(AnyUser) || allowed.Contains(role);
+                if (mayUse && status is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized or HttpStatusCode.InternalServerError)
+                {
+                    failures.Add($"{key} as {role}: {(int)status}, expected to be let in");
+                }
+                if (!mayUse && status != HttpStatusCode.Forbidden)
+                {
+                    failures.Add($"{key} as {role}: {(int)status}, expected 403");
+                }
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join(Environment.NewLine, failures));
+    }
+
+    private static async Task<HttpStatusCode> SendAsync(HttpClient client, string method, string url)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), url);
+        if (method is "POST" or "PUT")
+        {
+            request.Content = JsonContent.Create(new { });
+        }
+        using var response = await client.SendAsync(request, Ct);
+        return response.StatusCode;
+    }
+
+    [Fact]
+    public async Task BranchAdminGets404OnAnotherBranchsRows()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var world = new World(app);
+        var (cityA, branchA) = await world.BranchAsync();
+        var (_, branchB) = await world.BranchAsync();
+        var enterpriseOfB = await world.EnterpriseAsync(branchB);
+        var memberOfB = await world.MemberAsync(branchB);
+        var departmentOfB = await world.DepartmentAsync(branchB);
+        var adminOfA = await world.UserAsync("admin", cityA, branchA);
+
+        await ProblemAssert.IsProblemAsync(await adminOfA.GetAsync($"/api/enterprises/{enterpriseOfB}", Ct), HttpStatusCode.NotFound, "not_found");
+        await ProblemAssert.IsProblemAsync(await adminOfA.GetAsync($"/api/members/{memberOfB}", Ct), HttpStatusCode.NotFound, "not_found");
+        await ProblemAssert.IsProblemAsync(await adminOfA.GetAsync($"/api/departments/{departmentOfB}", Ct), HttpStatusCode.NotFound, "not_found");
+        await ProblemAssert.IsProblemAsync(await adminOfA.GetAsync($"/api/branches/{branchB}", Ct), HttpStatusCode.NotFound, "not_found");
+        var update = await adminOfA.PutAsJsonAsync($"/api/enterprises/{enterpriseOfB}",
+            new { name = "改名", creditCode = World.CreditCode() }, Ct);
+        await ProblemAssert.IsProblemAsync(update, HttpStatusCode.NotFound, "not_found");
+
+        var list = await adminOfA.GetFromJsonAsync<JsonElement>("/api/enterprises?pageSize=100", Ct);
+        Assert.DoesNotContain(list.GetProperty("items").EnumerateArray(), e => e.GetProperty("id").GetInt64() == enterpriseOfB);
+    }
+
+    [Fact]
+    public async Task StaffReachOnlyTheirOwnEnterprise()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var world = new World(app);
+        var (cityId, branchId) = await world.BranchAsync();
+        var own = await world.EnterpriseAsync(branchId);
+        var neighbour = await world.EnterpriseAsync(branchId);
+        var staff = await world.UserAsync("staff", cityId, branchId, enterpriseId: own);
+
+        Assert.Equal(HttpStatusCode.OK, (await staff.GetAsync($"/api/enterprises/{own}", Ct)).StatusCode);
+        await ProblemAssert.IsProblemAsync(await staff.GetAsync($"/api/enterprises/{neighbour}", Ct), HttpStatusCode.NotFound, "not_found");
+        var list = await staff.GetFromJsonAsync<JsonElement>("/api/enterprises", Ct);
+        Assert.Equal([own], list.GetProperty("items").EnumerateArray().Select(e => e.GetProperty("id").GetInt64()).ToArray());
+    }
+
+    [Fact]
+    public async Task CityViewerReadsEveryBranchOfTheirCityOnly()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var world = new World(app);
+        var city = World.Unique("市");
+        var (cityId, branch1) = await world.BranchAsync(city);
+        var (_, branch2) = await world.BranchAsync(city);
+        var (_, elsewhere) = await world.BranchAsync();
+        var e1 = await world.EnterpriseAsync(branch1);
+        var e2 = await world.EnterpriseAsync(branch2);
+        var e3 = await world.EnterpriseAsync(elsewhere);
+        var viewer = await world.UserAsync("city_viewer", cityId, branch1);
+
+        var ids = (await viewer.GetFromJsonAsync<JsonElement>("/api/enterprises?pageSize=100", Ct))
+            .GetProperty("items").EnumerateArray().Select(e => e.GetProperty("id").GetInt64()).ToList();
+
+        Assert.Contains(e1, ids);
+        Assert.Contains(e2, ids);
+        Assert.DoesNotContain(e3, ids);
+        var branches = await viewer.GetFromJsonAsync<JsonElement>("/api/branches", Ct);
+        Assert.Equal(2, branches.GetProperty("total").GetInt64());
+    }
+}
