@@ -17,7 +17,32 @@ public sealed class WechatOptions
     [Required(ErrorMessage = "Wechat:MiniProgram 未配置。")]
     public WechatAppOptions MiniProgram { get; set; } = new();
 
+    [Required(ErrorMessage = "Wechat:OfficialAccount 未配置。")]
+    public OfficialAccountOptions OfficialAccount { get; set; } = new();
+
     public WechatApp MiniProgramApp => new(MiniProgram.AppId!, MiniProgram.AppSecret!);
+
+    public WechatApp OfficialAccountApp => new(OfficialAccount.AppId!, OfficialAccount.AppSecret!);
+}
+
+/// <summary>The Official Account (公众号) that sends template messages to members and calls back /wechat/callback.</summary>
+public sealed class OfficialAccountOptions
+{
+    public string? AppId { get; set; }
+
+    public string? AppSecret { get; set; }
+
+    /// <summary>The server-configuration Token (令牌) used to sign callbacks.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>The 43-character EncodingAESKey for safe mode; required, since WeChat may switch modes at any time.</summary>
+    public string? EncodingAesKey { get; set; }
+
+    /// <summary>How long a member-binding QR code can be scanned.</summary>
+    public TimeSpan BindingQrLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Where the QR image of a ticket is shown (WeChat's showqrcode; the sandbox's in the dev run).</summary>
+    public Uri ShowQrCodeUrl { get; set; } = new("https://mp.weixin.qq.com/cgi-bin/showqrcode");
 }
 
 public sealed class WechatAppOptions

@@ -18,6 +18,10 @@ public static class WechatSetup
         builder.Services.AddOptions<WechatOptions>().BindConfiguration("Wechat").ValidateDataAnnotations()
             .Validate(o => o.MiniProgram.AppId is not null && o.MiniProgram.AppSecret is not null,
                 "小程序 AppId / AppSecret 未配置（Wechat:MiniProgram:AppId，环境变量 Wechat__MiniProgram__AppSecret）。")
+            .Validate(o => o.OfficialAccount is { AppId: not null, AppSecret: not null, Token: not null, EncodingAesKey.Length: 43 },
+                "公众号配置不完整：需要 Wechat:OfficialAccount:AppId、AppSecret、Token 和 43 位的 EncodingAesKey（密钥请用环境变量）。")
+            .Validate(o => o.OfficialAccount.BindingQrLifetime > TimeSpan.Zero && o.OfficialAccount.BindingQrLifetime <= TimeSpan.FromDays(30),
+                "Wechat:OfficialAccount:BindingQrLifetime 须在 0 到 30 天之间。")
             .Validate(o => o.ApiBaseUrl is null || o.ApiBaseUrl.AbsoluteUri.EndsWith('/'), "Wechat:ApiBaseUrl 必须以 / 结尾。")
             .ValidateOnStart();
 
