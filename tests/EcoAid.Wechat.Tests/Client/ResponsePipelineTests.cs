@@ -206,6 +206,26 @@ public sealed partial class ResponsePipelineTests : IClassFixture<SandboxFixture
     public void Rid_is_read_from_the_end_of_errmsg(string errMsg, string rid) =>
         Assert.Equal(rid, new WechatError(40001, errMsg).Rid);
 
+    [Theory]
+    [InlineData("{\"errcode\":\"40001\",\"errmsg\":\"invalid credential\"}", 40001)]
+    [InlineData("{\"errcode\":45011,\"errmsg\":null}", 45011)]
+    [InlineData("{\"errcode\":-1,\"errmsg\":12345}", -1)]
+    public void Oddly_typed_errcode_or_errmsg_still_give_a_failure_result(string body, int errCode)
+    {
+        var result = Parse<AccessTokenResponse>(body);
+
+        Assert.False(result.IsSuccess);
+        Assert.Equal(errCode, result.Error!.ErrCode);
+    }
+
+    [Theory]
+    [InlineData("{\"errcode\":4294967296,\"errmsg\":\"?\"}")]
+    [InlineData("{\"errcode\":1.5,\"errmsg\":\"?\"}")]
+    [InlineData("{\"errcode\":\"busy\",\"errmsg\":\"?\"}")]
+    [InlineData("{\"errcode\":true}")]
+    public void An_unreadable_errcode_throws_unavailable(string body) =>
+        Assert.Throws<WechatUnavailableException>(() => Parse<AccessTokenResponse>(body));
+
     private static WechatResult<T> Parse<T>(string body) => WechatApiClient.Parse<T>("test/api", Encoding.UTF8.GetBytes(body));
 }
 
