@@ -169,6 +169,33 @@ public sealed class AccessTokenProviderTests : IClassFixture<SandboxFixture>, ID
     }
 
     [Fact]
+    public async Task A_second_instance_picks_up_the_token_the_first_one_refreshed()
+    {
+        var app = fixture.RegisterApp();
+        var store = new InMemoryAccessTokenStore();
+        var first = NewProvider(store);
+        var second = NewProvider(store);
+        var before = StableTokenCalls;
+        var stale = await first.GetTokenAsync(app, Ct);
+        Assert.Equal(stale, await second.GetTokenAsync(app, Ct));
+        Sandbox.InvalidateTokens(app.AppId);
+        var secondSaw = new List<string>();
+
+        var viaFirst = await first.CallAsync(app, (token, _) => CheckedCall(app, token), Ct);
+        var viaSecond = await second.CallAsync(app, (token, _) =>
+        {
+            secondSaw.Add(token);
+            return CheckedCall(app, token);
+        }, Ct);
+
+        Assert.True(viaFirst.IsSuccess);
+        Assert.True(viaSecond.IsSuccess);
+        Assert.Equal(stale, secondSaw[0]);
+        Assert.Equal(await first.GetTokenAsync(app, Ct), secondSaw[1]);
+        Assert.Equal(2, StableTokenCalls - before); // the second instance found the new token in the store
+    }
+
+    [Fact]
     public async Task An_error_that_is_not_about_the_token_is_returned_as_is()
     {
         var app = fixture.RegisterApp();

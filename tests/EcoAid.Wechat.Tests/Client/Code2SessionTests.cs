@@ -121,6 +121,28 @@ public sealed class Code2SessionTests : IClassFixture<SandboxFixture>, IDisposab
     }
 
     [Fact]
+    public async Task A_user_gets_100_logins_a_minute_then_45011()
+    {
+        var app = fixture.RegisterApp();
+        var openId = NewOpenId();
+        for (var i = 0; i < 100; i++)
+        {
+            var ok = await client.Code2SessionAsync(app, fixture.Sandbox.IssueLoginCode(app.AppId, openId), Ct);
+            Assert.True(ok.IsSuccess, $"login {i + 1}: {ok.Error}");
+        }
+
+        var limited = await client.Code2SessionAsync(app, fixture.Sandbox.IssueLoginCode(app.AppId, openId), Ct);
+        var otherUser = await client.Code2SessionAsync(app, fixture.Sandbox.IssueLoginCode(app.AppId, NewOpenId()), Ct);
+        fixture.Time.Advance(TimeSpan.FromMinutes(1));
+        var nextMinute = await client.Code2SessionAsync(app, fixture.Sandbox.IssueLoginCode(app.AppId, openId), Ct);
+
+        Assert.Equal(WechatErrorCodes.MinuteQuotaReached, limited.Error?.ErrCode);
+        Assert.Equal(WechatErrorKind.QuotaExceeded, limited.Error!.Kind);
+        Assert.True(otherUser.IsSuccess);
+        Assert.True(nextMinute.IsSuccess, nextMinute.Error?.ToString());
+    }
+
+    [Fact]
     public async Task Answers_parse_whether_they_come_as_text_plain_or_as_json()
     {
         var app = fixture.RegisterApp();
