@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -9,9 +10,10 @@ namespace EcoAid.Wechat;
 /// <summary>
 /// A typed <see cref="HttpClient"/> over WeChat's server API. The base address comes from settings (the real API host,
 /// or the sandbox in development and tests). Every call goes through one response pipeline: the body is read as UTF-8
-/// JSON whatever the Content-Type says, a missing <c>errcode</c> counts as 0, error answers come back as
-/// <see cref="WechatResult{T}"/> failures, and only an unreachable or failing server throws
-/// <see cref="WechatUnavailableException"/>. Nothing here logs a query string, so tokens and secrets stay out of logs.
+/// JSON whatever the Content-Type says, a missing <c>errcode</c> counts as 0 (one sent as a numeric string is read as
+/// its number), error answers come back as <see cref="WechatResult{T}"/> failures, and only an unreachable or failing
+/// server (or an answer that cannot be read) throws <see cref="WechatUnavailableException"/>. Nothing here logs a query
+/// string, so tokens and secrets stay out of logs.
 /// </summary>
 public sealed partial class WechatApiClient
 {
@@ -96,10 +98,15 @@ public sealed partial class WechatApiClient
             {
                 throw new WechatUnavailableException(path, "answer is not a JSON object");
             }
-            var errCode = root.TryGetProperty("errcode", out var code) && code.ValueKind == JsonValueKind.Number ? code.GetInt32() : 0;
+            var errCode = ReadErrCode(path, root);
             if (errCode != 0)
             {
-                var errMsg = root.TryGetProperty("errmsg", out var msg) ? msg.GetString() ?? "" : "";
+                var errMsg = root.TryGetProperty("errmsg", out var msg) ? msg.ValueKind switch
+                {
+                    JsonValueKind.String => msg.GetString() ?? "",
+                    JsonValueKind.Null => "",
+                    _ => msg.GetRawText(),
+                } : "";
                 return WechatResult<T>.Failure(new WechatError(errCode, errMsg));
             }
             var value = root.Deserialize<T>(Json) ?? throw new WechatUnavailableException(path, "empty answer");
@@ -109,6 +116,28 @@ public sealed partial class WechatApiClient
         {
             throw new WechatUnavailableException(path, "answer is not valid JSON", e);
         }
+    }
+
+    /// <summary>
+    /// The answer's errcode: 0 when absent or null, read leniently from a number or a numeric string (§1.3). Anything
+    /// else is a broken answer rather than a success, so it throws instead of falling through to the payload.
+    /// </summary>
+    private static int ReadErrCode(string path, JsonElement root)
+    {
+        if (!root.TryGetProperty("errcode", out var code) || code.ValueKind == JsonValueKind.Null)
+        {
+            return 0;
+        }
+        if (code.ValueKind == JsonValueKind.Number && code.TryGetInt32(out var number))
+        {
+            return number;
+        }
+        if (code.ValueKind == JsonValueKind.String
+            && int.TryParse(code.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out number))
+        {
+            return number;
+        }
+        throw new WechatUnavailableException(path, $"errcode is not an integer ({code.ValueKind})");
     }
 
     private static string BuildUri(string path, IEnumerable<(string Name, string Value)> query)
