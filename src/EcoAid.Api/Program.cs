@@ -3,6 +3,7 @@ using EcoAid.Api.Features.Health;
 using EcoAid.Api.Features.Invites;
 using EcoAid.Api.Features.Me;
 using EcoAid.Api.Features.Organisation;
+using EcoAid.Api.Features.WechatCallback;
 using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Database;
 using EcoAid.Api.Infrastructure.Http;
@@ -40,6 +41,7 @@ app.MapBranches();
 app.MapEnterprises();
 app.MapMembers();
 app.MapDepartments();
+app.MapWechatCallback();
 
 await app.RunAsync();
 return 0;

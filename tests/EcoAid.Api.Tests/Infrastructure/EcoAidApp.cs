@@ -33,6 +33,10 @@ public sealed class EcoAidApp(EcoAidFixture fixture, Action<IDictionary<string, 
             ["Wechat:MiniProgram:AppId"] = EcoAidFixture.AppId,
             ["Wechat:MiniProgram:AppSecret"] = EcoAidFixture.AppSecret,
             ["Wechat:Timeout"] = "00:00:02",
+            ["Wechat:OfficialAccount:AppId"] = EcoAidFixture.OaAppId,
+            ["Wechat:OfficialAccount:AppSecret"] = EcoAidFixture.OaAppSecret,
+            ["Wechat:OfficialAccount:Token"] = EcoAidFixture.OaToken,
+            ["Wechat:OfficialAccount:EncodingAesKey"] = EcoAidFixture.OaEncodingAesKey,
         };
         configure?.Invoke(settings);
         builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(settings));

@@ -7,6 +7,10 @@ public sealed class EcoAidFixture : IAsyncLifetime
 {
     public const string AppId = "wxtest0000000001";
     public const string AppSecret = "test-secret-not-real";
+    public const string OaAppId = "wxtestoa00000001";
+    public const string OaAppSecret = "test-oa-secret-not-real";
+    public const string OaToken = "testcallbacktoken";
+    public const string OaEncodingAesKey = "TestOnlyEncodingAesKey0123456789abcdefghijk";
 
     public MySqlDatabase Database { get; } = new();
 
@@ -18,6 +22,8 @@ public sealed class EcoAidFixture : IAsyncLifetime
     {
         await Database.InitializeAsync();
         Sandbox.RegisterApp(AppId, AppSecret);
+        Sandbox.RegisterApp(OaAppId, OaAppSecret);
+        Sandbox.PushTarget = new SandboxPushTarget("/wechat/callback", OaToken, OaEncodingAesKey, OaAppId);
         SandboxServer = await SandboxServer.StartAsync(Sandbox);
     }
 

@@ -9,6 +9,9 @@ public sealed class SandboxOptions
 {
     /// <summary>Mount the fake WeChat at /wechat-sandbox (development only; refused in Production).</summary>
     public bool Enabled { get; set; }
+
+    /// <summary>This service's own /wechat/callback, which the sandbox calls as WeChat would.</summary>
+    public Uri? CallbackUrl { get; set; }
 }
 
 public static class WechatSetup
@@ -34,6 +37,9 @@ public static class WechatSetup
         }).RemoveAllLoggers();
         builder.Services.AddSingleton<IAccessTokenStore, MySqlAccessTokenStore>();
         builder.Services.AddSingleton<AccessTokenProvider>();
+        builder.Services.AddSingleton<Features.WechatCallback.CallbackProcessor>();
+        builder.Services.AddSingleton<Features.WechatCallback.CallbackEventsWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Features.WechatCallback.CallbackEventsWorker>());
 
         var sandbox = builder.Configuration.GetSection("Sandbox").Get<SandboxOptions>() ?? new SandboxOptions();
         if (sandbox.Enabled)
@@ -47,6 +53,9 @@ public static class WechatSetup
                 var options = sp.GetRequiredService<IOptions<WechatOptions>>().Value;
                 var fake = new WechatSandbox(sp.GetRequiredService<TimeProvider>());
                 fake.RegisterApp(options.MiniProgram.AppId!, options.MiniProgram.AppSecret!, boundToOpenPlatform: true);
+                fake.RegisterApp(options.OfficialAccount.AppId!, options.OfficialAccount.AppSecret!, boundToOpenPlatform: true);
+                fake.PushTarget = new SandboxPushTarget(sandbox.CallbackUrl?.AbsoluteUri ?? "/wechat/callback",
+                    options.OfficialAccount.Token!, options.OfficialAccount.EncodingAesKey!, options.OfficialAccount.AppId!);
                 return fake;
             });
         }

@@ -1,0 +1,215 @@
+using System.Net;
+using System.Text;
+using Dapper;
+using EcoAid.Api.Tests.Infrastructure;
+using EcoAid.Wechat.Callback;
+using EcoAid.Wechat.Sandbox;
+
+namespace EcoAid.Api.Tests.Wechat;
+
+public class CallbackTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<string> NewBindingSceneAsync(EcoAidApp app, long memberId, TimeSpan? lifetime = null)
+    {
+        var scene = "bind:" + Guid.NewGuid().ToString("N")[..16];
+        await using var db = await app.OpenDatabaseAsync();
+        var userId = await db.ExecuteScalarAsync<long>(
+            "INSERT INTO users (openid, display_name, created_at) VALUES (@o, '管理员', @now); SELECT LAST_INSERT_ID();",
+            new { o = World.Unique("o_adm"), now = app.Clock.GetUtcNow().UtcDateTime });
+        await db.ExecuteAsync("""
+            INSERT INTO oa_binding_scenes (scene, member_id, created_by, created_at, expires_at) VALUES (@scene, @memberId, @userId, @now, @expires)
+            """, new { scene, memberId, userId, now = app.Clock.GetUtcNow().UtcDateTime, expires = (app.Clock.GetUtcNow() + (lifetime ?? TimeSpan.FromMinutes(10))).UtcDateTime });
+        return scene;
+    }
+
+    private static async Task<(string? OpenId, bool Following)> BindingOfAsync(EcoAidApp app, long memberId)
+    {
+        await using var db = await app.OpenDatabaseAsync();
+        return await db.QuerySingleAsync<(string?, bool)>("SELECT oa_openid, oa_following FROM members WHERE id = @memberId", new { memberId });
+    }
+
+    [Theory]
+    [InlineData(PushMode.Plain)]
+    [InlineData(PushMode.Compatible)]
+    [InlineData(PushMode.Safe)]
+    public async Task SubscribingThroughABindingQrBindsTheMember(PushMode mode)
+    {
+        await using var app = new EcoAidApp(fixture);
+        var world = new World(app);
+        var (_, branchId) = await world.BranchAsync();
+        var memberId = await world.MemberAsync(branchId);
+        var scene = await NewBindingSceneAsync(app, memberId);
+        var openId = World.Unique("oa_");
+
+        var result = await app.Sandbox.PushAsync(app.CreateClient(), app.Sandbox.EventXml(openId, "subscribe", "qrscene_" + scene, "TICKET"), mode, Ct);
+
+        Assert.Equal((200, "success"), (result.Status, result.Body));
+        Assert.Equal((openId, true), await BindingOfAsync(app, memberId));
+    }
+
+    [Fact]
+    public async Task ScanningWhileFollowingBindsTooAndTheSceneWorksOnce()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var world = new World(app);
+        var (_, branchId) = await world.BranchAsync();
+        var member = await world.MemberAsync(branchId);
+        var scene = await NewBindingSceneAsync(app, member);
+        var first = World.Unique("oa_");
+        var second = World.Unique("oa_");
+
+        await app.Sandbox.PushAsync(app.CreateClient(), app.Sandbox.EventXml(first, "SCAN", scene, "T1"), PushMode.Safe, Ct);
+        app.Clock.Advance(TimeSpan.FromSeconds(3));
+        await app.Sandbox.PushAsync(app.CreateClient(), app.Sandbox.EventXml(second, "SCAN", scene, "T1"), PushMode.Safe, Ct);
+
+        Assert.Equal((first, true), await BindingOfAsync(app, member));
+    }
+
+    [Fact]
+    public async Task ExpiredSceneBindsNothing()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var world = new World(app);
+        var (_, branchId) = await world.BranchAsync();
+        var member = await world.MemberAsync(branchId);
+        var scene = await NewBindingSceneAsync(app, member, TimeSpan.FromMinutes(10));
+        app.Clock.Advance(TimeSpan.FromMinutes(11));
+
+        var result = await app.Sandbox.PushAsync(app.CreateClient(), app.Sandbox.EventXml(World.Unique("oa_"), "SCAN", scene), PushMode.Plain, Ct);
+
+        Assert.Equal("success", result.Body);
+        Assert.Equal((null, false), await BindingOfAsync(app, member));
+    }
+
+    [Fact]
+    public async Task UnsubscribeMarksTheMemberNotFollowing()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var world = new World(app);
+        var (_, branchId) = await world.BranchAsync();
+        var member = await world.MemberAsync(branchId);
+        var openId = World.Unique("oa_");
+        await app.Sandbox.PushAsync(app.CreateClient(), app.Sandbox.EventXml(openId, "SCAN", await NewBindingSceneAsync(app, member)), PushMode.Safe, Ct);
+        app.Clock.Advance(TimeSpan.FromSeconds(1));
+
+        await app.Sandbox.PushAsync(app.CreateClient(), app.Sandbox.EventXml(openId, "unsubscribe"), PushMode.Safe, Ct);
+
+        Assert.Equal((openId, false), await BindingOfAsync(app, member));
+    }
+
+    [Fact]
+    public async Task TheSameDeliveryThreeTimesIsHandledOnce()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var openId = World.Unique("oa_");
+        var xml = app.Sandbox.EventXml(openId, "TEMPLATESENDJOBFINISH", msgId: 9_007_199_254_740_993, status: "success");
+
+        for (var i = 0; i < 3; i++)
+        {
+            var result = await app.Sandbox.PushAsync(app.CreateClient(), xml, PushMode.Safe, Ct);
+            Assert.Equal("success", result.Body);
+        }
+
+        await using var db = await app.OpenDatabaseAsync();
+        Assert.Equal(1, await db.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM wechat_callback_events WHERE from_openid = @openId", new { openId }));
+        Assert.Equal("success", await db.ExecuteScalarAsync<string>("SELECT status FROM wechat_template_results WHERE msg_id = 9007199254740993"));
+    }
+
+    [Fact]
+    public async Task BadSignatureIs401AndChangesNothing()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var world = new World(app);
+        var (_, branchId) = await world.BranchAsync();
+        var member = await world.MemberAsync(branchId);
+        var scene = await NewBindingSceneAsync(app, member);
+        var openId = World.Unique("oa_");
+        var xml = app.Sandbox.EventXml(openId, "SCAN", scene);
+        var client = app.CreateClient();
+
+        var forged = await client.PostAsync("/wechat/callback?signature=0000000000000000000000000000000000000000&timestamp=1&nonce=2",
+            new StringContent(xml, Encoding.UTF8, "text/xml"), Ct);
+        var crypto = new WechatMessageCrypto("wrong-token", EcoAidFixture.OaEncodingAesKey, EcoAidFixture.OaAppId);
+        var encrypted = crypto.Encrypt(xml);
+        var wrongToken = await client.PostAsync(
+            $"/wechat/callback?timestamp=1&nonce=2&encrypt_type=aes&msg_signature={CallbackSignature.ComputeMessageSignature("wrong-token", "1", "2", encrypted)}",
+            new StringContent($"<xml><ToUserName><![CDATA[gh_x]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>", Encoding.UTF8, "text/xml"), Ct);
+        var otherApp = new WechatMessageCrypto(EcoAidFixture.OaToken, EcoAidFixture.OaEncodingAesKey, "wxsomeoneelse00001").Encrypt(xml);
+        var wrongAppId = await client.PostAsync(
+            $"/wechat/callback?timestamp=1&nonce=2&encrypt_type=aes&msg_signature={CallbackSignature.ComputeMessageSignature(EcoAidFixture.OaToken, "1", "2", otherApp)}",
+            new StringContent($"<xml><ToUserName><![CDATA[gh_x]]></ToUserName><Encrypt><![CDATA[{otherApp}]]></Encrypt></xml>", Encoding.UTF8, "text/xml"), Ct);
+
+        await ProblemAssert.IsProblemAsync(forged, HttpStatusCode.Unauthorized, "wechat.invalid_signature");
+        await ProblemAssert.IsProblemAsync(wrongToken, HttpStatusCode.Unauthorized, "wechat.invalid_signature");
+        await ProblemAssert.IsProblemAsync(wrongAppId, HttpStatusCode.Unauthorized, "wechat.invalid_signature");
+        Assert.Equal((null, false), await BindingOfAsync(app, member));
+        await using var db = await app.OpenDatabaseAsync();
+        Assert.Equal(0, await db.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM wechat_callback_events WHERE from_openid = @openId", new { openId }));
+    }
+
+    [Fact]
+    public async Task DoctypeAndOversizedBodiesAreRefused()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var client = app.CreateClient();
+        const string timestamp = "1700000000", nonce = "42";
+        var query = $"/wechat/callback?signature={CallbackSignature.ComputeUrlSignature(EcoAidFixture.OaToken, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}";
+        const string doctype = "<?xml version=\"1.0\"?><!DOCTYPE xml [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><xml><FromUserName>&x;</FromUserName></xml>";
+        var oversized = "<xml><Content><![CDATA[" + new string('长', 30_000) + "]]></Content></xml>";
+
+        var withDoctype = await client.PostAsync(query, new StringContent(doctype, Encoding.UTF8, "text/xml"), Ct);
+        var tooBig = await client.PostAsync(query, new StringContent(oversized, Encoding.UTF8, "text/xml"), Ct);
+
+        await ProblemAssert.IsProblemAsync(withDoctype, HttpStatusCode.BadRequest, "wechat.invalid_push");
+        await ProblemAssert.IsProblemAsync(tooBig, HttpStatusCode.RequestEntityTooLarge, "request.too_large");
+    }
+
+    [Fact]
+    public async Task UrlCheckEchoesOnlyWithAGoodSignature()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var client = app.CreateClient();
+        var signature = CallbackSignature.ComputeUrlSignature(EcoAidFixture.OaToken, "1714036504", "1514711492");
+
+        var good = await client.GetAsync($"/wechat/callback?signature={signature}&timestamp=1714036504&nonce=1514711492&echostr=4375120948345356249", Ct);
+        var bad = await client.GetAsync("/wechat/callback?signature=abc&timestamp=1714036504&nonce=1514711492&echostr=4375120948345356249", Ct);
+
+        Assert.Equal("4375120948345356249", await good.Content.ReadAsStringAsync(Ct));
+        Assert.Equal(HttpStatusCode.Unauthorized, bad.StatusCode);
+    }
+
+    [Fact]
+    public async Task SlowProcessingStillAnswersInTimeAndIsFinishedLater()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var world = new World(app);
+        var (_, branchId) = await world.BranchAsync();
+        var member = await world.MemberAsync(branchId);
+        var scene = await NewBindingSceneAsync(app, member);
+        var openId = World.Unique("oa_");
+
+        // Hold the member row, so processing waits on the lock well past the answer budget.
+        await using var blocker = await app.OpenDatabaseAsync();
+        await using var tx = await blocker.BeginTransactionAsync(Ct);
+        await blocker.ExecuteAsync("SELECT id FROM members WHERE id = @member FOR UPDATE", new { member }, tx);
+        var pushing = app.Sandbox.PushAsync(app.CreateClient(), app.Sandbox.EventXml(openId, "SCAN", scene), PushMode.Safe, Ct);
+        await Task.Delay(500, Ct);
+        app.Clock.Advance(TimeSpan.FromSeconds(3)); // the request's budget runs on the service's clock
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var result = await pushing;
+        stopwatch.Stop();
+        await tx.RollbackAsync(Ct);
+
+        Assert.Equal("success", result.Body);
+        Assert.Equal(1, result.Attempts);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(4), $"answered after {stopwatch.Elapsed}");
+        // Once the lock is gone the processing that was started completes (or the sweeper does it).
+        for (var i = 0; i < 50 && (await BindingOfAsync(app, member)).OpenId is null; i++)
+        {
+            await Task.Delay(100, Ct);
+        }
+        Assert.Equal((openId, true), await BindingOfAsync(app, member));
+    }
+}
