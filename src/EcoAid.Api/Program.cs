@@ -1,4 +1,7 @@
+using EcoAid.Api.Features.Attachments;
 using EcoAid.Api.Features.Auth;
+using EcoAid.Api.Features.Calendar;
+using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Features.Health;
 using EcoAid.Api.Features.Invites;
 using EcoAid.Api.Features.Me;
@@ -16,6 +19,7 @@ builder.AddEcoAidHttp();
 builder.AddEcoAidAuth();
 builder.AddEcoAidWechat();
 builder.AddEcoAidDocs();
+builder.AddEcoAidDemands();
 builder.AddEcoAidDemoData();
 
 var app = builder.Build();
@@ -41,6 +45,9 @@ app.MapBranches();
 app.MapEnterprises();
 app.MapMembers();
 app.MapDepartments();
+app.MapCalendar();
+app.MapDemands();
+app.MapAttachments();
 app.MapWechatCallback();
 
 await app.RunAsync();

@@ -1,4 +1,6 @@
+using EcoAid.Api.Features.Attachments;
 using EcoAid.Api.Features.Auth;
+using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Features.Invites;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Database;
@@ -52,6 +54,27 @@ public static class ServiceSetup
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapScalarApiReference("/docs", o => o.WithTitle("EcoAid API").WithOpenApiRoutePattern("/openapi/{documentName}.json")).AllowAnonymous();
         return app;
+    }
+
+    public static WebApplicationBuilder AddEcoAidDemands(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddDemandPolicies();
+        builder.Services.AddTransient<IContentCheck, WechatContentCheck>();
+        builder.Services.AddSingleton<ContentRecheckWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ContentRecheckWorker>());
+        builder.Services.AddOptions<DemandOptions>().BindConfiguration("Demands")
+            .Validate(o => o.DailyLimitPerUser > 0, "Demands:DailyLimitPerUser 必须为正。").ValidateOnStart();
+        builder.Services.AddOptions<AttachmentOptions>().BindConfiguration("Attachments")
+            .Validate(o => o.MaxBytes > 0, "Attachments:MaxBytes 必须为正。").ValidateOnStart();
+        builder.Services.AddSingleton<IAttachmentStore>(sp =>
+        {
+            var configured = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<AttachmentOptions>>().Value.Directory;
+            var root = string.IsNullOrWhiteSpace(configured)
+                ? Path.Combine(builder.Environment.ContentRootPath, "App_Data", "attachments")
+                : Path.GetFullPath(configured);
+            return new FileSystemAttachmentStore(root);
+        });
+        return builder;
     }
 
     public static WebApplicationBuilder AddEcoAidDemoData(this WebApplicationBuilder builder)

@@ -1,0 +1,88 @@
+using System.Text;
+using Dapper;
+using EcoAid.Api.Infrastructure.Auth;
+using EcoAid.Api.Infrastructure.Export;
+using EcoAid.Api.Infrastructure.Http;
+using MySqlConnector;
+
+namespace EcoAid.Api.Features.Demands;
+
+/// <summary>The demand list (企业诉求问题清单) in the columns the bureau keeps it in, as xlsx or csv.</summary>
+public static class DemandExportApi
+{
+    public static RouteGroupBuilder MapDemandExport(this RouteGroupBuilder group)
+    {
+        group.MapGet("/export", ExportDemands).RequireAuthorization(DemandPolicies.Manager).WithName(nameof(ExportDemands))
+            .WithSummary("导出诉求清单").WithDescription("format=xlsx（默认）或 csv；可按 status、category 筛选。列：序号、编号、企业、类别、问题描述、工作目标、思路举措、责任单位、责任人、完成时限、状态、办理结果。");
+        return group;
+    }
+
+    private static readonly string[] Header = ["序号", "编号", "企业名称", "问题类别", "问题描述", "工作目标", "思路举措", "责任单位", "责任人", "完成时限", "办理状态", "办理结果"];
+
+    static async Task<IResult> ExportDemands(CurrentUser user, MySqlDataSource db, TimeProvider clock, string? format, string? status, string? category, CancellationToken ct)
+    {
+        format ??= "xlsx";
+        if (format is not ("xlsx" or "csv"))
+        {
+            return Problems.Validation("format", "format 只支持 xlsx 或 csv。");
+        }
+        var p = DemandStore.ReachParameters(user);
+        var filters = new List<string> { DemandStore.ReachClause(user) };
+        if (status is not null) { filters.Add("d.status = @status"); p.Add("status", status); }
+        if (category is not null) { filters.Add("d.category = @category"); p.Add("category", category); }
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var demands = (await connection.QueryAsync<DemandRow>(new CommandDefinition(
+            $"{DemandStore.Select} WHERE {string.Join(" AND ", filters)} ORDER BY d.submitted_at, d.id LIMIT 10000", p, cancellationToken: ct))).ToList();
+
+        var rows = demands.Select((d, i) => (IReadOnlyList<string?>)
+        [
+            (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), d.Number, d.EnterpriseName,
+            DemandCategories.Names.GetValueOrDefault(d.Category, d.Category), $"{d.Title}：{d.Description}", d.Objective,
+            string.Join("\n", d.MeasureList.Select((m, n) => $"{n + 1}. {m}")), d.ResponsibleUnit ?? d.DepartmentName,
+            d.OwnerName ?? d.DepartmentName, d.Due?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            StatusText(d, clock.GetUtcNow()), ResultText(d),
+        ]).ToList();
+        var stamp = Calendar.WorkingCalendar.Today(clock.GetUtcNow()).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
+        if (format == "csv")
+        {
+            var csv = new StringBuilder("\uFEFF"); // a BOM so Excel reads the Chinese as UTF-8
+            foreach (var row in rows.Prepend(Header))
+            {
+                csv.AppendJoin(',', row.Select(Csv)).Append("\r\n");
+            }
+            return Results.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv; charset=utf-8", $"demands-{stamp}.csv");
+        }
+        return Results.File(XlsxWriter.Write("企业诉求问题清单", Header, rows), XlsxWriter.ContentType, $"demands-{stamp}.xlsx");
+    }
+
+    private static string StatusText(DemandRow d, DateTimeOffset now) => (d.Status, d.IsOverdue(now)) switch
+    {
+        (DemandStatus.Accepted, true) => "办理中（已逾期）",
+        (DemandStatus.Submitted, _) => "待受理",
+        (DemandStatus.Accepted, _) => d.ReopenCount > 0 ? "重办中" : "办理中",
+        (DemandStatus.Resolved, _) => "待企业确认",
+        (DemandStatus.Closed, _) => "已办结",
+        (DemandStatus.Returned, _) => "已退回",
+        (DemandStatus.Withdrawn, _) => "已撤回",
+        _ => d.Status,
+    };
+
+    private static string? ResultText(DemandRow d) => d.Status switch
+    {
+        DemandStatus.Closed => $"{d.Resolution}（企业满意度 {d.Satisfaction} 分）",
+        DemandStatus.Resolved => d.Resolution,
+        DemandStatus.Returned or DemandStatus.Withdrawn => d.ClosingReason,
+        _ => null,
+    };
+
+    // Quote every cell, and defuse leading = + - @ so a spreadsheet never runs a cell as a formula.
+    private static string Csv(string? value)
+    {
+        var text = value ?? "";
+        if (text.Length > 0 && text[0] is '=' or '+' or '-' or '@')
+        {
+            text = "'" + text;
+        }
+        return $"\"{text.Replace("\"", "\"\"")}\"";
+    }
+}

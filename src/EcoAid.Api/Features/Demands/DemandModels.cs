@@ -1,0 +1,220 @@
+using EcoAid.Api.Infrastructure.Validation;
+
+namespace EcoAid.Api.Features.Demands;
+
+public static class DemandCategories
+{
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        ["pollution_control"] = "污染治理",
+        ["eia_approval"] = "环评审批",
+        ["credit_repair"] = "信用修复",
+        ["project_approval"] = "项目审批",
+        ["funding"] = "资金申报",
+        ["honor"] = "荣誉评定",
+        ["petition"] = "信访投诉",
+        ["policy_inquiry"] = "政策咨询",
+        ["other"] = "其他",
+    };
+}
+
+public static class DemandSources
+{
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>
+    {
+        ["mini_program"] = "小程序",
+        ["survey"] = "调研",
+        ["symposium"] = "座谈",
+        ["statistics"] = "统计",
+        ["questionnaire"] = "问卷",
+        ["visit"] = "回访",
+        ["mee_assignment"] = "监督帮扶交办",
+        ["expert"] = "专家指导",
+        ["whistle"] = "企业吹哨",
+    };
+}
+
+public static class DemandLimits
+{
+    public const int Title = 100;
+    public const int Description = 2000;
+    public const int Objective = 500;
+    public const int Measure = 200;
+    public const int Measures = 20;
+    public const int Text = 2000;
+    public const int Reason = 500;
+    public const int Attachments = 9;
+}
+
+public sealed record SubmitDemandRequest(string Category, string Title, string Description, long[]? AttachmentIds, DateOnly? ExpectedBy,
+    bool? Urgent, string? Source, long? EnterpriseId) : IValidatable
+{
+    public void Validate(ValidationErrors errors)
+    {
+        errors.OneOf("category", Category, DemandCategories.Names.Keys.ToList());
+        errors.Required("title", Title, DemandLimits.Title);
+        errors.Required("description", Description, DemandLimits.Description);
+        if (Source is not null)
+        {
+            errors.OneOf("source", Source, DemandSources.Names.Keys.ToList());
+        }
+        if (AttachmentIds is { Length: > DemandLimits.Attachments })
+        {
+            errors.Add("attachmentIds", $"附件不能超过 {DemandLimits.Attachments} 个。");
+        }
+    }
+}
+
+/// <summary>A due date is a date or a number of working days from today (Asia/Shanghai), never both.</summary>
+public interface IDueDate
+{
+    DateOnly? DueDate { get; }
+    int? DueInWorkingDays { get; }
+}
+
+public static class DueDateRules
+{
+    public static void Validate(IDueDate request, ValidationErrors errors)
+    {
+        if (request.DueDate is null == request.DueInWorkingDays is null)
+        {
+            errors.Add("dueDate", "请给出完成时限：dueDate（日期）或 dueInWorkingDays（工作日数）二选一。");
+        }
+        if (request.DueInWorkingDays is < 1 or > 250)
+        {
+            errors.Add("dueInWorkingDays", "工作日数须在 1 到 250 之间。");
+        }
+    }
+}
+
+public sealed record AcceptDemandRequest(string Objective, string[] Measures, long? OwnerMemberId, long? DepartmentId, string? ResponsibleUnit,
+    DateOnly? DueDate, int? DueInWorkingDays) : IValidatable, IDueDate
+{
+    public void Validate(ValidationErrors errors)
+    {
+        errors.Required("objective", Objective, DemandLimits.Objective);
+        if (Measures is null || Measures.Length == 0)
+        {
+            errors.Add("measures", "请至少填写一条思路举措。");
+        }
+        else if (Measures.Length > DemandLimits.Measures)
+        {
+            errors.Add("measures", $"思路举措不能超过 {DemandLimits.Measures} 条。");
+        }
+        else if (Measures.Any(m => string.IsNullOrWhiteSpace(m) || new System.Globalization.StringInfo(m).LengthInTextElements > DemandLimits.Measure))
+        {
+            errors.Add("measures", $"每条举措须为 1 到 {DemandLimits.Measure} 个字。");
+        }
+        if (OwnerMemberId is null == DepartmentId is null)
+        {
+            errors.Add("ownerMemberId", "认领给成员（ownerMemberId）或移交给科室（departmentId），二选一。");
+        }
+        errors.MaxLength("responsibleUnit", ResponsibleUnit, 100);
+        DueDateRules.Validate(this, errors);
+    }
+}
+
+public sealed record ProgressRequest(string Kind, string Text, string Visibility, long[]? AttachmentIds) : IValidatable
+{
+    public static readonly string[] Kinds = ["progress", "onsite", "expert", "note"];
+
+    public void Validate(ValidationErrors errors)
+    {
+        errors.OneOf("kind", Kind, Kinds);
+        errors.Required("text", Text, DemandLimits.Text);
+        errors.OneOf("visibility", Visibility, ["public", "internal"]);
+        if (AttachmentIds is { Length: > DemandLimits.Attachments })
+        {
+            errors.Add("attachmentIds", $"附件不能超过 {DemandLimits.Attachments} 个。");
+        }
+    }
+}
+
+public sealed record UrgeRequest(string Text) : IValidatable
+{
+    public void Validate(ValidationErrors errors) => errors.Required("text", Text, DemandLimits.Reason);
+}
+
+public sealed record ExtensionRequest(DateOnly? DueDate, string Reason) : IValidatable
+{
+    public void Validate(ValidationErrors errors)
+    {
+        if (DueDate is null)
+        {
+            errors.Add("dueDate", "请填写新的完成时限。");
+        }
+        errors.Required("reason", Reason, DemandLimits.Reason);
+    }
+}
+
+public sealed record ExtensionDecisionRequest(string? Comment) : IValidatable
+{
+    public void Validate(ValidationErrors errors) => errors.MaxLength("comment", Comment, DemandLimits.Reason);
+}
+
+public sealed record SetDueDateRequest(DateOnly? DueDate, int? DueInWorkingDays, string? Reason) : IValidatable, IDueDate
+{
+    public void Validate(ValidationErrors errors)
+    {
+        DueDateRules.Validate(this, errors);
+        errors.MaxLength("reason", Reason, DemandLimits.Reason);
+    }
+}
+
+public sealed record ResolveRequest(string Summary, long[]? AttachmentIds) : IValidatable
+{
+    public void Validate(ValidationErrors errors)
+    {
+        errors.Required("summary", Summary, DemandLimits.Text);
+        if (AttachmentIds is { Length: > DemandLimits.Attachments })
+        {
+            errors.Add("attachmentIds", $"附件不能超过 {DemandLimits.Attachments} 个。");
+        }
+    }
+}
+
+public sealed record ConfirmRequest(bool? Solved, int? Satisfaction, string? Comment) : IValidatable
+{
+    public void Validate(ValidationErrors errors)
+    {
+        if (Solved is null)
+        {
+            errors.Add("solved", "请选择问题是否已解决。");
+        }
+        if (Satisfaction is null or < 1 or > 5)
+        {
+            errors.Add("satisfaction", "满意度须为 1 到 5。");
+        }
+        errors.MaxLength("comment", Comment, DemandLimits.Reason);
+    }
+}
+
+public sealed record ReasonRequest(string Reason) : IValidatable
+{
+    public void Validate(ValidationErrors errors) => errors.Required("reason", Reason, DemandLimits.Reason);
+}
+
+public sealed record WithdrawRequest(string? Reason) : IValidatable
+{
+    public void Validate(ValidationErrors errors) => errors.MaxLength("reason", Reason, DemandLimits.Reason);
+}
+
+public sealed record CreatedDemand(long Id, string Number, string Status);
+
+public sealed record DemandListItem(long Id, string Number, long EnterpriseId, string EnterpriseName, string Category, string Source, string Title,
+    string Status, bool Urgent, DateOnly? DueDate, bool Overdue, string? OwnerName, string? DepartmentName, DateTimeOffset SubmittedAt);
+
+public sealed record PersonRef(long Id, string Name);
+
+public sealed record ExtensionView(DateOnly DueDate, string Reason);
+
+public sealed record RatingView(bool Solved, int Satisfaction, string? Comment);
+
+public sealed record TimelineEvent(long Id, string Kind, string Visibility, string? ActorName, string? Text, IReadOnlyList<long> AttachmentIds, DateTimeOffset CreatedAt);
+
+public sealed record DemandDetail(long Id, string Number, long BranchId, long EnterpriseId, string EnterpriseName, string Category, string Source,
+    string Title, string Description, bool Urgent, DateOnly? ExpectedBy, string Status, string? ContentCheck, string? Objective,
+    IReadOnlyList<string> Measures, PersonRef? Owner, PersonRef? Department, string? ResponsibleUnit, DateOnly? DueDate, bool Overdue,
+    ExtensionView? PendingExtension, string? Resolution, RatingView? Rating, int ReopenCount, string? ClosingReason,
+    DateTimeOffset SubmittedAt, DateTimeOffset? AcceptedAt, DateTimeOffset? ResolvedAt, DateTimeOffset? ClosedAt, int Version,
+    IReadOnlyList<TimelineEvent> Timeline);

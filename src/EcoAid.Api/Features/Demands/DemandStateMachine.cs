@@ -1,0 +1,57 @@
+namespace EcoAid.Api.Features.Demands;
+
+/// <summary>The states of a demand (诉求), as they appear on the wire.</summary>
+public static class DemandStatus
+{
+    public const string Submitted = "submitted";
+    public const string Accepted = "accepted";
+    public const string Resolved = "resolved";
+    public const string Closed = "closed";
+    public const string Returned = "returned";
+    public const string Withdrawn = "withdrawn";
+
+    public static readonly IReadOnlyList<string> All = [Submitted, Accepted, Resolved, Closed, Returned, Withdrawn];
+
+    /// <summary>States in which the demand is still being worked.</summary>
+    public static readonly IReadOnlyList<string> Open = [Submitted, Accepted, Resolved];
+}
+
+/// <summary>What can be done to a demand.</summary>
+public enum DemandAction
+{
+    Accept,
+    Progress,
+    Urge,
+    RequestExtension,
+    DecideExtension,
+    SetDueDate,
+    Resolve,
+    ConfirmSolved,
+    ConfirmUnsolved,
+    Return,
+    Withdraw,
+}
+
+/// <summary>
+/// The demand lifecycle: submitted → accepted → resolved → closed; resolved → accepted again when the enterprise is
+/// not satisfied (reopen); submitted → returned (not in remit); any open state → withdrawn by the enterprise.
+/// Pure: it knows states and actions, not people or the database.
+/// </summary>
+public static class DemandStateMachine
+{
+    /// <summary>The state after <paramref name="action"/>, or null when the action is not allowed in <paramref name="status"/>.</summary>
+    public static string? Next(string status, DemandAction action) => (status, action) switch
+    {
+        (DemandStatus.Submitted, DemandAction.Accept) => DemandStatus.Accepted,
+        (DemandStatus.Submitted, DemandAction.Return) => DemandStatus.Returned,
+        (DemandStatus.Accepted, DemandAction.Progress or DemandAction.Urge or DemandAction.RequestExtension
+            or DemandAction.DecideExtension or DemandAction.SetDueDate) => DemandStatus.Accepted,
+        (DemandStatus.Accepted, DemandAction.Resolve) => DemandStatus.Resolved,
+        (DemandStatus.Resolved, DemandAction.ConfirmSolved) => DemandStatus.Closed,
+        (DemandStatus.Resolved, DemandAction.ConfirmUnsolved) => DemandStatus.Accepted,
+        (DemandStatus.Submitted or DemandStatus.Accepted or DemandStatus.Resolved, DemandAction.Withdraw) => DemandStatus.Withdrawn,
+        _ => null,
+    };
+
+    public static bool IsOpen(string status) => DemandStatus.Open.Contains(status);
+}

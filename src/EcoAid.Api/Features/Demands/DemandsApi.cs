@@ -1,0 +1,241 @@
+using System.Text.Json;
+using Dapper;
+using EcoAid.Api.Features.Calendar;
+using EcoAid.Api.Features.Notifications;
+using EcoAid.Api.Infrastructure.Auth;
+using EcoAid.Api.Infrastructure.Http;
+using EcoAid.Api.Infrastructure.Validation;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
+
+namespace EcoAid.Api.Features.Demands;
+
+public sealed class DemandOptions
+{
+    /// <summary>How many demands one user may submit per (Shanghai) day, across all instances.</summary>
+    public int DailyLimitPerUser { get; set; } = 20;
+}
+
+/// <summary>Demands (诉求): intake, queries and export. The workflow actions are in <see cref="DemandWorkflowApi"/>.</summary>
+public static partial class DemandsApi
+{
+    public static IEndpointRouteBuilder MapDemands(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/api/demands").WithTags("Demands").AddEndpointFilter<ValidationFilter>();
+        group.MapPost("/", SubmitDemand).RequireAuthorization(DemandPolicies.Submitter).WithName(nameof(SubmitDemand))
+            .WithSummary("提交诉求").WithDescription("企业联系人为本企业提交；服务专员、支部书记可代企业提交（须给出 enterpriseId 与 source）。支持 Idempotency-Key。");
+        group.MapGet("/", ListDemands).RequireAuthorization(DemandPolicies.Reader).WithName(nameof(ListDemands))
+            .WithSummary("诉求列表").WithDescription("按角色限定范围。筛选：status、category、enterpriseId、owner=me、overdue=true、q（标题与描述）。");
+        group.MapGet("/{id:long}", GetDemand).RequireAuthorization(DemandPolicies.Reader).WithName(nameof(GetDemand))
+            .WithSummary("诉求详情").WithDescription("含计划、责任人、时限、评价和时间线；企业联系人看不到内部事件。");
+        group.MapDemandWorkflow();
+        group.MapDemandExport();
+        return routes;
+    }
+
+    static async Task<IResult> SubmitDemand(SubmitDemandRequest request, HttpRequest http, CurrentUser user, MySqlDataSource db, TimeProvider clock,
+        IContentCheck contentCheck, IOptions<DemandOptions> options, IOptions<JsonOptions> json, ILoggerFactory loggers, CancellationToken ct)
+    {
+        if (Idempotency.ValidateHeader(http, out var key) is { } badKey)
+        {
+            return badKey;
+        }
+        var onBehalf = user.IsAnyOf(Roles.Commissioner, Roles.Secretary);
+        long enterpriseId;
+        string source;
+        if (onBehalf && request.EnterpriseId is { } chosen)
+        {
+            enterpriseId = chosen;
+            source = request.Source ?? "survey";
+        }
+        else if (user.IsInRole(Roles.Staff) && user.EnterpriseId is { } own)
+        {
+            if (request.EnterpriseId is { } other && other != own)
+            {
+                return Problems.NotFound("指定的企业不存在或不在您的范围内。");
+            }
+            enterpriseId = own;
+            source = request.Source ?? "mini_program";
+            if (source != "mini_program" && !onBehalf)
+            {
+                return Problems.Validation("source", "企业提交的诉求来源只能是 mini_program。");
+            }
+        }
+        else
+        {
+            return Problems.Validation("enterpriseId", "代企业提交诉求时须指定企业。");
+        }
+
+        var now = clock.GetUtcNow();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var enterprise = await connection.QuerySingleOrDefaultAsync<(long BranchId, long? LiaisonMemberId, string Name)?>(new CommandDefinition(
+            "SELECT branch_id, liaison_member_id, name FROM enterprises WHERE id = @enterpriseId AND branch_id IN @BranchIds",
+            new { enterpriseId, user.BranchIds }, cancellationToken: ct));
+        if (enterprise is not { } target)
+        {
+            return Problems.NotFound("指定的企业不存在或不在您的范围内。");
+        }
+
+        // Checked before the transaction: WeChat is slow compared to the database and must not hold locks.
+        var openId = await connection.ExecuteScalarAsync<string>(new CommandDefinition("SELECT openid FROM users WHERE id = @Id", new { user.Id }, cancellationToken: ct));
+        var verdict = await contentCheck.CheckAsync(openId!, $"{request.Title}\n{request.Description}", ct);
+        if (verdict == ContentVerdict.Risky)
+        {
+            return Problems.Create(StatusCodes.Status422UnprocessableEntity, "demand.content_risky", "内容未通过安全检测",
+                "标题或描述含有不适宜发布的内容，请修改后再提交。");
+        }
+
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var claim = await Idempotency.ClaimAsync(connection, tx, user.Id, key, Idempotency.HashOf(request), now, ct);
+        if (!claim.Proceed)
+        {
+            return claim.Answer!;
+        }
+        var today = WorkingCalendar.Today(now);
+        var count = await connection.ExecuteScalarAsync<int>(new CommandDefinition("""
+            INSERT INTO user_daily_counts (user_id, day, kind, count) VALUES (@Id, @day, 'demand', 1)
+            ON DUPLICATE KEY UPDATE count = count + 1;
+            SELECT count FROM user_daily_counts WHERE user_id = @Id AND day = @day AND kind = 'demand';
+            """, new { user.Id, day = today.ToDateTime(TimeOnly.MinValue) }, tx, cancellationToken: ct));
+        if (count > options.Value.DailyLimitPerUser)
+        {
+            await tx.RollbackAsync(ct);
+            return Problems.Create(StatusCodes.Status429TooManyRequests, "demand.daily_limit", "提交过于频繁",
+                $"每人每天最多提交 {options.Value.DailyLimitPerUser} 条诉求，请明天再试。");
+        }
+        if (!await DemandStore.OwnsAttachmentsAsync(connection, tx, user.Id, request.AttachmentIds, ct))
+        {
+            await tx.RollbackAsync(ct);
+            return Problems.Validation("attachmentIds", "附件不存在，或不是您上传的。");
+        }
+
+        var sequence = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+            INSERT INTO demand_numbers (branch_id, year, last) VALUES (@BranchId, @year, LAST_INSERT_ID(1))
+            ON DUPLICATE KEY UPDATE last = LAST_INSERT_ID(last + 1);
+            SELECT LAST_INSERT_ID();
+            """, new { target.BranchId, year = today.Year }, tx, cancellationToken: ct));
+        var number = $"SQ{today.Year}-{sequence:0000}";
+        var contentState = verdict switch { ContentVerdict.Unavailable => "pending", ContentVerdict.Review => "review", _ => "passed" };
+        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+            INSERT INTO demands (branch_id, enterprise_id, number, category, source, title, description, urgent, expected_by, status,
+                                 content_check, submitted_by, submitted_at, updated_at)
+            VALUES (@BranchId, @enterpriseId, @number, @Category, @source, @Title, @Description, @urgent, @expectedBy, 'submitted',
+                    @contentState, @userId, @now, @now);
+            SELECT LAST_INSERT_ID();
+            """, new
+        {
+            target.BranchId, enterpriseId, number, request.Category, source, Title = request.Title.Trim(), request.Description,
+            urgent = request.Urgent ?? false, expectedBy = request.ExpectedBy?.ToDateTime(TimeOnly.MinValue), contentState,
+            userId = user.Id, now = now.UtcDateTime,
+        }, tx, cancellationToken: ct));
+        await DemandStore.AppendEventAsync(connection, tx, id, user.Id, "submitted", "public",
+            onBehalf && enterpriseId != user.EnterpriseId ? $"代企业提交（来源：{DemandSources.Names[source]}）" : null, request.AttachmentIds, now, ct);
+
+        var recipients = (await Outbox.CommissionersAsync(connection, tx, target.BranchId, ct)).ToList();
+        if (target.LiaisonMemberId is { } liaison)
+        {
+            recipients.Add(Recipient.Member(liaison));
+        }
+        await Outbox.EnqueueAsync(connection, tx, NotificationKinds.DemandSubmitted, recipients, id,
+            new { demandId = id, number, title = request.Title.Trim(), enterpriseName = target.Name, category = DemandCategories.Names[request.Category], submittedAt = now }, now, ct);
+
+        var created = new CreatedDemand(id, number, DemandStatus.Submitted);
+        var location = $"/api/demands/{id}";
+        await Idempotency.CompleteAsync(connection, tx, user.Id, key, StatusCodes.Status201Created, created, location, json.Value.SerializerOptions, ct);
+        await tx.CommitAsync(ct);
+        Log.Submitted(loggers.CreateLogger(typeof(DemandsApi)), id, number, contentState);
+        return TypedResults.Created(location, created);
+    }
+
+    static async Task<Results<Ok<PagedList<DemandListItem>>, ValidationProblem>> ListDemands(CurrentUser user, MySqlDataSource db, TimeProvider clock,
+        int? page, int? pageSize, string? status, string? category, long? enterpriseId, string? owner, bool? overdue, string? q, CancellationToken ct)
+    {
+        if (!Paging.TryCreate(page, pageSize, out var paging, out var errors))
+        {
+            return Problems.Validation(errors);
+        }
+        if (status is not null && !DemandStatus.All.Contains(status))
+        {
+            return Problems.Validation("status", $"取值必须是以下之一：{string.Join("、", DemandStatus.All)}。");
+        }
+        if (owner is not null && owner != "me")
+        {
+            return Problems.Validation("owner", "owner 只支持 me。");
+        }
+
+        var now = clock.GetUtcNow();
+        var p = DemandStore.ReachParameters(user);
+        var filters = new List<string> { DemandStore.ReachClause(user) };
+        if (status is not null) { filters.Add("d.status = @status"); p.Add("status", status); }
+        if (category is not null) { filters.Add("d.category = @category"); p.Add("category", category); }
+        if (enterpriseId is not null) { filters.Add("d.enterprise_id = @enterpriseId"); p.Add("enterpriseId", enterpriseId); }
+        if (owner == "me")
+        {
+            filters.Add("(d.owner_member_id = @me OR (d.department_id IS NOT NULL AND d.department_id = @myDepartment))");
+            p.Add("me", user.MemberId ?? -1);
+            p.Add("myDepartment", user.IsInRole(Roles.DepartmentLiaison) ? user.DepartmentId ?? -1 : -1);
+        }
+        if (overdue == true)
+        {
+            filters.Add("d.status = 'accepted' AND d.due_date < @today");
+            p.Add("today", WorkingCalendar.Today(now).ToDateTime(TimeOnly.MinValue));
+        }
+        if (!string.IsNullOrWhiteSpace(q))
+        {
+            filters.Add("(d.title LIKE @q OR d.description LIKE @q OR d.number = @qExact)");
+            p.Add("q", "%" + EscapeLike(q.Trim()) + "%");
+            p.Add("qExact", q.Trim());
+        }
+        p.Add("PageSize", paging.PageSize);
+        p.Add("Offset", paging.Offset);
+        var where = string.Join(" AND ", filters);
+        await using var connection = await db.OpenConnectionAsync(ct);
+        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+            {DemandStore.Select} WHERE {where} ORDER BY d.submitted_at DESC, d.id DESC LIMIT @PageSize OFFSET @Offset;
+            SELECT COUNT(*) FROM demands d JOIN enterprises e ON e.id = d.enterprise_id WHERE {where};
+            """, p, cancellationToken: ct));
+        var items = (await results.ReadAsync<DemandRow>()).Select(d => new DemandListItem(d.Id, d.Number, d.EnterpriseId, d.EnterpriseName, d.Category,
+            d.Source, d.Title, d.Status, d.Urgent, d.Due, d.IsOverdue(now), d.OwnerName, d.DepartmentName, d.SubmittedAt)).ToList();
+        return TypedResults.Ok(new PagedList<DemandListItem>(items, await results.ReadSingleAsync<long>(), paging.Page, paging.PageSize));
+    }
+
+    /// <summary>LIKE treats % and _ as wildcards; a user searching for them means the characters.</summary>
+    internal static string EscapeLike(string text) => text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
+
+    static async Task<Results<Ok<DemandDetail>, ProblemHttpResult>> GetDemand(long id, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var demand = await DemandStore.FindAsync(connection, null, id, user, ct);
+        return demand is null ? Problems.NotFound() : TypedResults.Ok(await DemandStore.DetailAsync(connection, demand, user, clock.GetUtcNow(), ct));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 4000, Level = LogLevel.Information, Message = "Demand {DemandId} ({Number}) submitted; content check {ContentCheck}")]
+        public static partial void Submitted(ILogger logger, long demandId, string number, string contentCheck);
+    }
+}
+
+public static class DemandPolicies
+{
+    public const string Submitter = "demand-submitter";
+    public const string Reader = "demand-reader";
+    public const string Manager = "demand-manager";
+    public const string Worker = "demand-worker";
+    public const string Owner = "demand-owner";
+    public const string Enterprise = "demand-enterprise";
+
+    public static IServiceCollection AddDemandPolicies(this IServiceCollection services)
+    {
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Submitter, p => p.RequireRole(Roles.Staff, Roles.Commissioner, Roles.Secretary))
+            .AddPolicy(Reader, p => p.RequireRole(Roles.Staff, Roles.Member, Roles.Commissioner, Roles.Secretary, Roles.DepartmentLiaison, Roles.CityViewer, Roles.CityAdmin))
+            .AddPolicy(Manager, p => p.RequireRole(Roles.Commissioner, Roles.Secretary))
+            .AddPolicy(Worker, p => p.RequireRole(Roles.Member, Roles.DepartmentLiaison, Roles.Commissioner, Roles.Secretary))
+            .AddPolicy(Owner, p => p.RequireRole(Roles.Member, Roles.DepartmentLiaison, Roles.Commissioner, Roles.Secretary))
+            .AddPolicy(Enterprise, p => p.RequireRole(Roles.Staff));
+        return services;
+    }
+}

@@ -1,0 +1,77 @@
+using System.Data.Common;
+using System.Text.Json;
+using Dapper;
+
+namespace EcoAid.Api.Features.Notifications;
+
+/// <summary>Who a notification is for: a task-force member (reached through the Official Account or their user) or a user.</summary>
+public sealed record Recipient(string Type, long Id)
+{
+    public static Recipient Member(long id) => new("member", id);
+
+    public static Recipient User(long id) => new("user", id);
+}
+
+/// <summary>The notification kinds, as stored in the outbox and named in the template settings.</summary>
+public static class NotificationKinds
+{
+    public const string DemandSubmitted = "demand_submitted";
+    public const string DemandAssigned = "demand_assigned";
+    public const string DemandTransferred = "demand_transferred";
+    public const string DemandUrged = "demand_urged";
+    public const string ExtensionRequested = "extension_requested";
+    public const string DemandAccepted = "demand_accepted";
+    public const string DemandProgress = "demand_progress";
+    public const string DemandResolved = "demand_resolved";
+    public const string ExtensionDecided = "extension_decided";
+    public const string DemandReopened = "demand_reopened";
+    public const string DemandReturned = "demand_returned";
+    public const string DemandWithdrawn = "demand_withdrawn";
+}
+
+/// <summary>
+/// Writes notifications into <c>notification_outbox</c> inside the caller's transaction, so a notification exists
+/// exactly when the action it reports was committed. Delivery is the dispatcher's job.
+/// </summary>
+public static class Outbox
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    public static async Task EnqueueAsync(DbConnection connection, DbTransaction tx, string kind, IEnumerable<Recipient> recipients,
+        long? demandId, object payload, DateTimeOffset now, CancellationToken ct)
+    {
+        var json = JsonSerializer.Serialize(payload, Json);
+        var rows = recipients.Distinct().Select(r => new { kind, r.Type, r.Id, demandId, json, now = now.UtcDateTime }).ToList();
+        if (rows.Count == 0)
+        {
+            return;
+        }
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO notification_outbox (kind, recipient_type, recipient_id, demand_id, payload, next_attempt_at, created_at)
+            VALUES (@kind, @Type, @Id, @demandId, @json, @now, @now)
+            """, rows, tx, cancellationToken: ct));
+    }
+
+    /// <summary>The branch's service commissioners: as members where their user is linked to one, otherwise as users.</summary>
+    public static async Task<IReadOnlyList<Recipient>> CommissionersAsync(DbConnection connection, DbTransaction tx, long branchId, CancellationToken ct)
+    {
+        var rows = await connection.QueryAsync<(long UserId, long? MemberId)>(new CommandDefinition("""
+            SELECT u.id, u.member_id FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = 'commissioner'
+            WHERE u.branch_id = @branchId ORDER BY u.id
+            """, new { branchId }, tx, cancellationToken: ct));
+        return rows.Select(r => r.MemberId is { } m ? Recipient.Member(m) : Recipient.User(r.UserId)).Distinct().ToList();
+    }
+
+    public static async Task<IReadOnlyList<Recipient>> EnterpriseStaffAsync(DbConnection connection, DbTransaction tx, long enterpriseId, CancellationToken ct) =>
+        (await connection.QueryAsync<long>(new CommandDefinition("""
+            SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = 'staff' WHERE u.enterprise_id = @enterpriseId ORDER BY u.id
+            """, new { enterpriseId }, tx, cancellationToken: ct))).Select(Recipient.User).ToList();
+
+    public static async Task<IReadOnlyList<Recipient>> DepartmentLiaisonsAsync(DbConnection connection, DbTransaction tx, long departmentId, CancellationToken ct) =>
+        (await connection.QueryAsync<long>(new CommandDefinition("""
+            SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = 'department_liaison' WHERE u.department_id = @departmentId ORDER BY u.id
+            """, new { departmentId }, tx, cancellationToken: ct))).Select(Recipient.User).ToList();
+}

@@ -1,0 +1,105 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Dapper;
+using MySqlConnector;
+
+namespace EcoAid.Api.Infrastructure.Http;
+
+/// <summary>
+/// <c>Idempotency-Key</c> on creating POSTs: the key is claimed in the transaction that creates the resource, and the
+/// response is stored with it. Same user + key + body → the first response again; another body → 422; a retry while
+/// the first request's transaction is still open → 409 (the claim is read with NOWAIT, so it never waits on it).
+/// </summary>
+public static class Idempotency
+{
+    public const string Header = "Idempotency-Key";
+
+    /// <summary>The outcome of claiming a key: go ahead (Proceed), or answer with <see cref="Answer"/> now.</summary>
+    public sealed record Claim(bool Proceed, IResult? Answer)
+    {
+        public static readonly Claim Go = new(true, null);
+    }
+
+    /// <summary>Null when the header is absent or valid; otherwise the problem to answer.</summary>
+    public static IResult? ValidateHeader(HttpRequest request, out string? key)
+    {
+        key = request.Headers[Header].FirstOrDefault();
+        if (key is null)
+        {
+            return null;
+        }
+        return key.Length is 0 or > 255 || key.Any(c => c is < '!' or > '~')
+            ? Problems.BadRequest("idempotency.invalid_key", "Idempotency-Key 须为 1 到 255 个可见 ASCII 字符。")
+            : null;
+    }
+
+    public static byte[] HashOf<T>(T request) => SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(request));
+
+    public static async Task<Claim> ClaimAsync(MySqlConnection connection, MySqlTransaction tx, long userId, string? key, byte[] hash, DateTimeOffset now, CancellationToken ct)
+    {
+        if (key is null)
+        {
+            return Claim.Go;
+        }
+        try
+        {
+            var existing = await connection.QuerySingleOrDefaultAsync<StoredResponse>(new CommandDefinition("""
+                SELECT request_hash, response_status, response_body, location FROM idempotency_keys
+                WHERE user_id = @userId AND idem_key = @key FOR UPDATE NOWAIT
+                """, new { userId, key }, tx, cancellationToken: ct));
+            if (existing is not null)
+            {
+                if (!existing.RequestHash.AsSpan().SequenceEqual(hash))
+                {
+                    return new Claim(false, Problems.Create(StatusCodes.Status422UnprocessableEntity, "idempotency.key_reused",
+                        "幂等键已被使用", "同一个 Idempotency-Key 已用于内容不同的请求，请为新请求生成新的键。"));
+                }
+                return new Claim(false, new StoredResult(existing.ResponseStatus ?? 200, existing.ResponseBody ?? "", existing.Location));
+            }
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO idempotency_keys (user_id, idem_key, request_hash, created_at) VALUES (@userId, @key, @hash, @now)",
+                new { userId, key, hash, now = now.UtcDateTime }, tx, cancellationToken: ct));
+            return Claim.Go;
+        }
+        catch (MySqlException e) when (e.ErrorCode is MySqlErrorCode.LockWaitTimeout or MySqlErrorCode.LockDeadlock or MySqlErrorCode.DuplicateKeyEntry
+            || (int)e.ErrorCode == 3572 /* ER_LOCK_NOWAIT (MySQL) */)
+        {
+            return new Claim(false, Problems.Conflict("idempotency.in_progress", "相同的请求正在处理中，请稍后查看结果。"));
+        }
+    }
+
+    public static async Task CompleteAsync<T>(MySqlConnection connection, MySqlTransaction tx, long userId, string? key, int status, T body, string? location,
+        JsonSerializerOptions json, CancellationToken ct)
+    {
+        if (key is null)
+        {
+            return;
+        }
+        await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE idempotency_keys SET response_status = @status, response_body = @body, location = @location WHERE user_id = @userId AND idem_key = @key
+            """, new { status, body = JsonSerializer.Serialize(body, json), location, userId, key }, tx, cancellationToken: ct));
+    }
+
+    private sealed class StoredResponse
+    {
+        public byte[] RequestHash { get; init; } = [];
+        public int? ResponseStatus { get; init; }
+        public string? ResponseBody { get; init; }
+        public string? Location { get; init; }
+    }
+
+    private sealed class StoredResult(int status, string body, string? location) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext http)
+        {
+            http.Response.StatusCode = status;
+            if (location is not null)
+            {
+                http.Response.Headers.Location = location;
+            }
+            http.Response.Headers["Idempotent-Replayed"] = "true";
+            http.Response.ContentType = "application/json; charset=utf-8";
+            await http.Response.WriteAsync(body, http.RequestAborted);
+        }
+    }
+}

@@ -1,0 +1,273 @@
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dapper;
+using EcoAid.Api.Tests.Infrastructure;
+
+namespace EcoAid.Api.Tests.Demands;
+
+public class DemandIntakeTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<int> CountDemandsAsync(EcoAidApp app, long enterpriseId)
+    {
+        await using var db = await app.OpenDatabaseAsync();
+        return await db.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM demands WHERE enterprise_id = @enterpriseId", new { enterpriseId });
+    }
+
+    [Fact]
+    public async Task TwentyParallelSubmissionsWithOneKeyMakeOneDemand()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+        var key = Guid.NewGuid().ToString();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/demands") { Content = JsonContent.Create(DemandWorld.NewDemand()) };
+            request.Headers.Add("Idempotency-Key", key);
+            var response = await w.Staff.SendAsync(request, Ct);
+            return (response.StatusCode, Body: await response.Content.ReadAsStringAsync(Ct));
+        }, Ct)));
+
+        Assert.Equal(1, await CountDemandsAsync(app, w.EnterpriseId));
+        Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict, $"{r.StatusCode}: {r.Body}"));
+        var created = responses.Where(r => r.StatusCode == HttpStatusCode.Created).Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("id").GetInt64()).ToList();
+        Assert.NotEmpty(created);
+        Assert.Single(created.Distinct());
+
+        // A later retry gets the first answer again.
+        using var retry = new HttpRequestMessage(HttpMethod.Post, "/api/demands") { Content = JsonContent.Create(DemandWorld.NewDemand()) };
+        retry.Headers.Add("Idempotency-Key", key);
+        var replay = await w.Staff.SendAsync(retry, Ct);
+        Assert.Equal(HttpStatusCode.Created, replay.StatusCode);
+        Assert.Equal(created[0], (await replay.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetInt64());
+        Assert.Equal($"/api/demands/{created[0]}", replay.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task SameKeyWithAnotherBodyIs422()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+        var key = Guid.NewGuid().ToString();
+        async Task<HttpResponseMessage> Send(string title)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/demands") { Content = JsonContent.Create(DemandWorld.NewDemand(title)) };
+            request.Headers.Add("Idempotency-Key", key);
+            return await w.Staff.SendAsync(request, Ct);
+        }
+
+        Assert.Equal(HttpStatusCode.Created, (await Send("第一个")).StatusCode);
+        await ProblemAssert.IsProblemAsync(await Send("第二个"), HttpStatusCode.UnprocessableEntity, "idempotency.key_reused");
+        Assert.Equal(1, await CountDemandsAsync(app, w.EnterpriseId));
+    }
+
+    [Theory]
+    [InlineData("'; DROP TABLE demands; --")]
+    [InlineData("Robert\"); DELETE FROM users WHERE (\"1\"=\"1")]
+    [InlineData("厂区废气🏭排放超标😤，𠮷野家旁边")]
+    [InlineData("100% 达标_率 \\ 反斜杠")]
+    public async Task TextIsStoredAndReturnedExactly(string text)
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+        var id = await w.SubmitAsync(new { category = "other", title = text, description = text + "\n第二行" });
+
+        var detail = await w.DetailAsync(w.Staff, id);
+        Assert.Equal(text, detail.GetProperty("title").GetString());
+        Assert.Equal(text + "\n第二行", detail.GetProperty("description").GetString());
+        var found = await w.Commissioner.GetFromJsonAsync<JsonElement>($"/api/demands?q={Uri.EscapeDataString(text[..4])}", Ct);
+        Assert.Contains(found.GetProperty("items").EnumerateArray(), d => d.GetProperty("id").GetInt64() == id);
+    }
+
+    [Fact]
+    public async Task OverLongTextIsRefusedNotCut()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+
+        var response = await w.Staff.PostAsJsonAsync("/api/demands",
+            new { category = "other", title = new string('长', 101), description = string.Concat(Enumerable.Repeat("😀", 2001)) }, Ct);
+
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, "validation.failed");
+        Assert.True(problem.GetProperty("errors").TryGetProperty("title", out _));
+        Assert.True(problem.GetProperty("errors").TryGetProperty("description", out _));
+        Assert.Equal(0, await CountDemandsAsync(app, w.EnterpriseId));
+    }
+
+    [Fact]
+    public async Task EmojiCountAsOneCharacterEach()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+        await w.SubmitAsync(new { category = "other", title = string.Concat(Enumerable.Repeat("😀", 100)), description = "ok" });
+    }
+
+    [Fact]
+    public async Task DailyCapHoldsPerUser()
+    {
+        await using var app = new EcoAidApp(fixture, s => s["Demands:DailyLimitPerUser"] = "3");
+        var w = await DemandWorld.CreateAsync(app);
+        for (var i = 0; i < 3; i++)
+        {
+            await w.SubmitAsync();
+        }
+
+        await ProblemAssert.IsProblemAsync(await w.Staff.PostAsJsonAsync("/api/demands", DemandWorld.NewDemand(), Ct),
+            HttpStatusCode.TooManyRequests, "demand.daily_limit");
+        Assert.Equal(3, await CountDemandsAsync(app, w.EnterpriseId));
+        app.Clock.Advance(TimeSpan.FromDays(1));
+        await w.SubmitAsync();
+    }
+
+    [Fact]
+    public async Task ReachIsScopedForEveryRole()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+        var other = await DemandWorld.CreateAsync(app); // another branch
+        var id = await w.AcceptedAsync();
+        var world = new World(app);
+        var neighbourEnterprise = await world.EnterpriseAsync(w.BranchId);
+        var (cityId, _) = await world.BranchAsync();
+        var neighbourStaff = await world.UserAsync("staff", cityId, w.BranchId, enterpriseId: neighbourEnterprise);
+        var strangerMember = await world.UserAsync("member", cityId, w.BranchId);
+
+        foreach (var outsider in new[] { neighbourStaff, strangerMember, other.Commissioner, other.Staff, other.DepartmentLiaison })
+        {
+            await ProblemAssert.IsProblemAsync(await outsider.GetAsync($"/api/demands/{id}", Ct), HttpStatusCode.NotFound, "not_found");
+            await ProblemAssert.IsProblemAsync(await outsider.PostAsJsonAsync($"/api/demands/{id}/progress",
+                new { kind = "note", text = "x", visibility = "internal" }, Ct), outsider == neighbourStaff ? HttpStatusCode.Forbidden : HttpStatusCode.NotFound,
+                outsider == neighbourStaff ? "auth.forbidden" : "not_found");
+            var list = await outsider.GetFromJsonAsync<JsonElement>("/api/demands?pageSize=100", Ct);
+            Assert.DoesNotContain(list.GetProperty("items").EnumerateArray(), d => d.GetProperty("id").GetInt64() == id);
+        }
+        foreach (var insider in new[] { w.Staff, w.Owner, w.Liaison, w.Commissioner, w.Secretary })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await insider.GetAsync($"/api/demands/{id}", Ct)).StatusCode);
+        }
+        // Transferred elsewhere, the department liaison of this branch does not reach it.
+        await ProblemAssert.IsProblemAsync(await w.DepartmentLiaison.GetAsync($"/api/demands/{id}", Ct), HttpStatusCode.NotFound, "not_found");
+        // Staff never see internal detail such as the content-check state.
+        Assert.Equal(JsonValueKind.Null, (await w.DetailAsync(w.Staff, id)).GetProperty("contentCheck").ValueKind);
+    }
+
+    [Fact]
+    public async Task FiltersNarrowTheList()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+        var submitted = await w.SubmitAsync();
+        var accepted = await w.AcceptedAsync();
+        var credit = await w.SubmitAsync(new { category = "credit_repair", title = "信用修复", description = "申请信用修复" });
+
+        async Task<long[]> Ids(HttpClient client, string query) =>
+            (await client.GetFromJsonAsync<JsonElement>($"/api/demands?pageSize=100&{query}", Ct))
+                .GetProperty("items").EnumerateArray().Select(d => d.GetProperty("id").GetInt64()).ToArray();
+
+        Assert.Equal([credit, submitted], await Ids(w.Commissioner, "status=submitted"));
+        Assert.Equal([credit], await Ids(w.Commissioner, "category=credit_repair"));
+        Assert.Equal([accepted], await Ids(w.Owner, "owner=me"));
+        Assert.Empty(await Ids(w.Commissioner, "overdue=true"));
+        app.Clock.Advance(TimeSpan.FromDays(40));
+        Assert.Equal([accepted], await Ids(w.Commissioner, "overdue=true"));
+        await ProblemAssert.IsProblemAsync(await w.Commissioner.GetAsync("/api/demands?status=lost", Ct), HttpStatusCode.BadRequest, "validation.failed");
+    }
+
+    [Fact]
+    public async Task WorkingDayDeadlinesSkipHolidaysAndCountMakeUpDays()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+        var world = new World(app);
+        var (cityId, branchId) = await world.BranchAsync();
+        var admin = await world.UserAsync("admin", cityId, branchId);
+        // The fake clock starts on Monday 2 March 2026 (Shanghai). Make Tue–Thu holidays and Saturday 7 March a workday.
+        foreach (var day in new[] { "2026-03-03", "2026-03-04", "2026-03-05" })
+        {
+            Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/api/calendar/{day}", new { kind = "holiday", name = "测试假期" }, Ct)).StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync("/api/calendar/2026-03-07", new { kind = "workday", name = "调休上班" }, Ct)).StatusCode);
+        await ProblemAssert.IsProblemAsync(await admin.PutAsJsonAsync("/api/calendar/2026-03-09", new { kind = "workday", name = "周一调休？" }, Ct),
+            HttpStatusCode.BadRequest, "validation.failed");
+        var id = await w.SubmitAsync();
+
+        var accepted = await DemandWorld.Expect(HttpStatusCode.OK, await w.Commissioner.PostAsJsonAsync($"/api/demands/{id}/accept", w.ClaimPlan(3), Ct));
+
+        // Fri 6, Sat 7 (make-up), Mon 9.
+        Assert.Equal("2026-03-09", accepted.GetProperty("dueDate").GetString());
+        foreach (var day in new[] { "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-07" })
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/calendar/{day}", Ct)).StatusCode);
+        }
+    }
+
+    private static readonly byte[] Png = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 2, 0, 0, 0];
+
+    private static MultipartFormDataContent FileForm(byte[] bytes, string name, string contentType)
+    {
+        var file = new ByteArrayContent(bytes);
+        file.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        return new MultipartFormDataContent { { file, "file", name } };
+    }
+
+    [Fact]
+    public async Task AttachmentsAreSniffedCappedAndReadOnlyInReach()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "ecoaid-attachments-" + Guid.NewGuid().ToString("N"));
+        await using var app = new EcoAidApp(fixture, s => { s["Attachments:Directory"] = folder; s["Attachments:MaxBytes"] = "4096"; });
+        var w = await DemandWorld.CreateAsync(app);
+        var other = await DemandWorld.CreateAsync(app);
+
+        var uploaded = await DemandWorld.Expect(HttpStatusCode.Created, await w.Staff.PostAsync("/api/attachments", FileForm(Png, "现场照片.jpg", "image/jpeg"), Ct));
+        Assert.Equal("image/png", uploaded.GetProperty("contentType").GetString()); // what the bytes say, not the name
+        var attachmentId = uploaded.GetProperty("id").GetInt64();
+        await ProblemAssert.IsProblemAsync(await w.Staff.PostAsync("/api/attachments", FileForm("MZ not an image"u8.ToArray(), "photo.png", "image/png"), Ct),
+            HttpStatusCode.UnsupportedMediaType, "attachment.unsupported_type");
+        await ProblemAssert.IsProblemAsync(await w.Staff.PostAsync("/api/attachments", FileForm([.. Png, .. new byte[5000]], "big.png", "image/png"), Ct),
+            HttpStatusCode.RequestEntityTooLarge, "request.too_large");
+        var pdf = await w.Staff.PostAsync("/api/attachments", FileForm("%PDF-1.7\n%\u00e2\u00e3"u8.ToArray(), "材料.pdf", "application/pdf"), Ct);
+        Assert.Equal(HttpStatusCode.Created, pdf.StatusCode);
+
+        var id = await w.SubmitAsync(new { category = "other", title = "带附件", description = "见照片", attachmentIds = new[] { attachmentId } });
+        var bytes = await (await w.Commissioner.GetAsync($"/api/attachments/{attachmentId}", Ct)).Content.ReadAsByteArrayAsync(Ct);
+        Assert.Equal(Png, bytes);
+        await ProblemAssert.IsProblemAsync(await other.Commissioner.GetAsync($"/api/attachments/{attachmentId}", Ct), HttpStatusCode.NotFound, "not_found");
+        // Someone else's upload cannot be attached.
+        await ProblemAssert.IsProblemAsync(await other.Staff.PostAsJsonAsync("/api/demands",
+            new { category = "other", title = "借用附件", description = "x", attachmentIds = new[] { attachmentId } }, Ct), HttpStatusCode.BadRequest, "validation.failed");
+        Assert.Single((await w.DetailAsync(w.Staff, id)).GetProperty("timeline")[0].GetProperty("attachmentIds").EnumerateArray());
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task ExportOpensAsASpreadsheetWithTheBureausColumns()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+        var id = await w.AcceptedAsync();
+        var number = (await w.DetailAsync(w.Commissioner, id)).GetProperty("number").GetString()!;
+
+        var response = await w.Commissioner.GetAsync("/api/demands/export?format=xlsx", Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", response.Content.Headers.ContentType!.MediaType);
+        using var zip = new ZipArchive(await response.Content.ReadAsStreamAsync(Ct));
+        using var sheet = new StreamReader(zip.GetEntry("xl/worksheets/sheet1.xml")!.Open());
+        var xml = await sheet.ReadToEndAsync(Ct);
+        foreach (var column in new[] { "编号", "企业名称", "问题类别", "问题描述", "工作目标", "思路举措", "责任单位", "责任人", "完成时限", "办理状态" })
+        {
+            Assert.Contains(column, xml);
+        }
+        Assert.Contains(number, xml);
+        Assert.Contains("现场指导危废暂存间设置", xml);
+        Assert.NotNull(zip.GetEntry("[Content_Types].xml"));
+
+        var csv = await w.Commissioner.GetStringAsync("/api/demands/export?format=csv", Ct);
+        Assert.Contains(number, csv);
+        await ProblemAssert.IsProblemAsync(await w.Staff.GetAsync("/api/demands/export", Ct), HttpStatusCode.Forbidden, "auth.forbidden");
+    }
+}
