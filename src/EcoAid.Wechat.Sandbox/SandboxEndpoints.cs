@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Routing;
 namespace EcoAid.Wechat.Sandbox;
 
 /// <summary>Maps the fake WeChat API, and the sandbox's own control endpoints under <c>_sandbox/</c>.</summary>
-public static class SandboxEndpoints
+public static partial class SandboxEndpoints
 {
     /// <summary>Mounts the sandbox at <paramref name="prefix"/>; the WeChat client's base URL is then that prefix.</summary>
     public static IEndpointRouteBuilder MapWechatSandbox(this IEndpointRouteBuilder routes, WechatSandbox sandbox, string prefix = "/wechat-sandbox")
@@ -29,6 +29,8 @@ public static class SandboxEndpoints
             return sandbox.StableToken(Str(body.Value, "grant_type"), Str(body.Value, "appid"), Str(body.Value, "secret"),
                 body.Value.TryGetProperty("force_refresh", out var f) && f.ValueKind == JsonValueKind.True);
         }));
+
+        MapBusinessApis(group, sandbox);
 
         // Control endpoints: what the mini-program's wx.login would return, and how often each API was called.
         group.MapPost("/_sandbox/wx-login", async (HttpContext http) =>

@@ -57,10 +57,12 @@ public sealed partial class WechatApiClient
 
         var started = Stopwatch.GetTimestamp();
         byte[] payload;
+        string? mediaType;
         try
         {
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
             payload = await response.Content.ReadAsByteArrayAsync(ct);
+            mediaType = response.Content.Headers.ContentType?.MediaType;
             if ((int)response.StatusCode >= 500)
             {
                 Log.CallFailed(logger, path, (int)response.StatusCode);
@@ -83,7 +85,7 @@ public sealed partial class WechatApiClient
             throw new WechatUnavailableException(path, "timed out", e);
         }
 
-        var result = Parse<T>(path, payload);
+        var result = ParseAnswer<T>(path, payload, mediaType);
         Log.Called(logger, path, result.Error?.ErrCode ?? 0, result.Error?.Rid ?? "", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return result;
     }
