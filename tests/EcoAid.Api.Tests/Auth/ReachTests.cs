@@ -21,6 +21,10 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
     private static readonly string[] AllRoles = ["staff", "member", "commissioner", "secretary", "department_liaison", "admin", "city_viewer", "city_admin"];
     private static readonly string[] BranchReaders = [.. AllRoles.Except(["staff"])];
     private static readonly string[] OrgAdmins = ["admin", "city_admin"];
+    private static readonly string[] DemandReaders = [.. AllRoles.Except(["admin"])];
+    private static readonly string[] DemandSubmitters = ["staff", "commissioner", "secretary"];
+    private static readonly string[] DemandManagers = ["commissioner", "secretary"];
+    private static readonly string[] DemandWorkers = ["member", "department_liaison", "commissioner", "secretary"];
 
     private static readonly Dictionary<string, string[]> Expected = new()
     {
@@ -45,6 +49,26 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         ["GET /api/departments/{id}"] = BranchReaders,
         ["POST /api/departments"] = OrgAdmins,
         ["PUT /api/departments/{id}"] = OrgAdmins,
+        ["GET /api/calendar"] = [AnyUser],
+        ["PUT /api/calendar/{day}"] = OrgAdmins,
+        ["DELETE /api/calendar/{day}"] = OrgAdmins,
+        ["POST /api/demands"] = DemandSubmitters,
+        ["GET /api/demands"] = DemandReaders,
+        ["GET /api/demands/{id}"] = DemandReaders,
+        ["GET /api/demands/export"] = DemandManagers,
+        ["POST /api/demands/{id}/accept"] = DemandManagers,
+        ["POST /api/demands/{id}/progress"] = DemandWorkers,
+        ["POST /api/demands/{id}/urge"] = DemandManagers,
+        ["POST /api/demands/{id}/extension"] = DemandWorkers,
+        ["POST /api/demands/{id}/extension/approve"] = DemandManagers,
+        ["POST /api/demands/{id}/extension/reject"] = DemandManagers,
+        ["POST /api/demands/{id}/due-date"] = DemandManagers,
+        ["POST /api/demands/{id}/resolve"] = DemandWorkers,
+        ["POST /api/demands/{id}/confirm"] = ["staff"],
+        ["POST /api/demands/{id}/return"] = DemandManagers,
+        ["POST /api/demands/{id}/withdraw"] = ["staff"],
+        ["POST /api/attachments"] = DemandReaders,
+        ["GET /api/attachments/{id}"] = DemandReaders,
     };
 
     private static List<(string Key, string Method, string Path, bool Anonymous)> ApiEndpoints(EcoAidApp app) =>

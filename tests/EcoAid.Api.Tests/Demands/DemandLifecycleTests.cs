@@ -161,7 +161,7 @@ public class DemandLifecycleTests(EcoAidFixture fixture) : IClassFixture<EcoAidF
 
         var attempts = new (HttpClient Client, long Id, string Action, object Body)[]
         {
-            (w.Owner, submitted, "resolve", new { summary = "x" }),
+            (w.Commissioner, submitted, "resolve", new { summary = "x" }),
             (w.Staff, submitted, "confirm", new { solved = true, satisfaction = 5 }),
             (w.Commissioner, submitted, "urge", new { text = "x" }),
             (w.Commissioner, accepted, "accept", w.ClaimPlan()),

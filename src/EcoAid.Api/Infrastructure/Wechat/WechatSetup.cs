@@ -37,6 +37,11 @@ public static class WechatSetup
         }).RemoveAllLoggers();
         builder.Services.AddSingleton<IAccessTokenStore, MySqlAccessTokenStore>();
         builder.Services.AddSingleton<AccessTokenProvider>();
+        // Transient like the typed HttpClient they wrap.
+        builder.Services.AddTransient(sp => new MiniProgramApi(sp.GetRequiredService<IOptions<WechatOptions>>().Value.MiniProgramApp,
+            sp.GetRequiredService<WechatApiClient>(), sp.GetRequiredService<AccessTokenProvider>()));
+        builder.Services.AddTransient(sp => new OfficialAccountApi(sp.GetRequiredService<IOptions<WechatOptions>>().Value.OfficialAccountApp,
+            sp.GetRequiredService<WechatApiClient>(), sp.GetRequiredService<AccessTokenProvider>()));
         builder.Services.AddSingleton<Features.WechatCallback.CallbackProcessor>();
         builder.Services.AddSingleton<Features.WechatCallback.CallbackEventsWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Features.WechatCallback.CallbackEventsWorker>());
@@ -53,7 +58,7 @@ public static class WechatSetup
                 var options = sp.GetRequiredService<IOptions<WechatOptions>>().Value;
                 var fake = new WechatSandbox(sp.GetRequiredService<TimeProvider>());
                 fake.RegisterApp(options.MiniProgram.AppId!, options.MiniProgram.AppSecret!, boundToOpenPlatform: true);
-                fake.RegisterApp(options.OfficialAccount.AppId!, options.OfficialAccount.AppSecret!, boundToOpenPlatform: true);
+                fake.RegisterApp(options.OfficialAccount.AppId!, options.OfficialAccount.AppSecret!, boundToOpenPlatform: true, SandboxAppKind.OfficialAccount);
                 fake.PushTarget = new SandboxPushTarget(sandbox.CallbackUrl?.AbsoluteUri ?? "/wechat/callback",
                     options.OfficialAccount.Token!, options.OfficialAccount.EncodingAesKey!, options.OfficialAccount.AppId!);
                 return fake;
