@@ -27,6 +27,7 @@ export ASPNETCORE_ENVIRONMENT=Development
 export Sandbox__Enabled=true
 # The sandbox pushes Official Account events (QR scans) to this service as WeChat would.
 export Sandbox__CallbackUrl=$base_url/wechat/callback
+export Wechat__OfficialAccount__ShowQrCodeUrl=$base_url/wechat-sandbox/cgi-bin/showqrcode
 export Demo__Seed=true
 # The WeChat client talks to the sandbox that this same process serves.
 export Wechat__ApiBaseUrl=$base_url/wechat-sandbox/

@@ -22,7 +22,7 @@ public sealed class EcoAidFixture : IAsyncLifetime
     {
         await Database.InitializeAsync();
         Sandbox.RegisterApp(AppId, AppSecret);
-        Sandbox.RegisterApp(OaAppId, OaAppSecret, boundToOpenPlatform: false, SandboxAppKind.OfficialAccount);
+        Sandbox.RegisterApp(OaAppId, OaAppSecret, boundToOpenPlatform: true, SandboxAppKind.OfficialAccount);
         Sandbox.PushTarget = new SandboxPushTarget("/wechat/callback", OaToken, OaEncodingAesKey, OaAppId);
         SandboxServer = await SandboxServer.StartAsync(Sandbox);
     }

@@ -4,6 +4,7 @@ using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
 using Microsoft.AspNetCore.Http.HttpResults;
+using EcoAid.Wechat;
 using MySqlConnector;
 
 namespace EcoAid.Api.Features.Me;
@@ -14,6 +15,8 @@ public static class MeApi
     {
         var group = routes.MapGroup("/api/me").WithTags("Me").RequireAuthorization(Policies.User).AddEndpointFilter<ValidationFilter>();
         group.MapGet("/", GetMe).WithName(nameof(GetMe)).WithSummary("当前用户");
+        group.MapPost("/phone", SetPhone).WithName(nameof(SetPhone)).WithSummary("绑定手机号")
+            .WithDescription("用 <button open-type=\"getPhoneNumber\"> 回调中的 code（不是 wx.login 的 code）换取并保存手机号；返回的当前用户中手机号打码显示。");
         group.MapPost("/bind", Bind).WithName(nameof(Bind)).WithSummary("用邀请码绑定身份")
             .WithDescription("兑换一次性邀请码：成为某企业的联系人，或专班成员、服务专员、支部书记、科室联络人、管理员。");
         return routes;
@@ -21,6 +24,31 @@ public static class MeApi
 
     public sealed record MeResponse(long Id, string DisplayName, IReadOnlyList<string> Roles, long? CityId, long? BranchId,
         long? EnterpriseId, long? MemberId, long? DepartmentId, string? PhoneMasked);
+
+    public sealed record PhoneRequest(string Code) : IValidatable
+    {
+        public void Validate(ValidationErrors errors) => errors.Required("code", Code, 128);
+    }
+
+    static async Task<Results<Ok<MeResponse>, ProblemHttpResult>> SetPhone(PhoneRequest request, CurrentUser user, MiniProgramApi miniProgram,
+        MySqlDataSource db, CancellationToken ct)
+    {
+        var result = await miniProgram.GetUserPhoneNumberAsync(request.Code, ct);
+        if (result.Error is { } error)
+        {
+            return error.ErrCode == WechatErrorCodes.InvalidCode
+                ? Problems.BadRequest("phone.invalid_code", "手机号授权已失效，请重新点击获取手机号。")
+                : error.Kind is WechatErrorKind.Transient or WechatErrorKind.QuotaExceeded
+                    ? Problems.Create(StatusCodes.Status503ServiceUnavailable, "wechat.unavailable", "微信服务暂不可用", "暂时无法获取手机号，请稍后重试。")
+                    : Problems.Create(StatusCodes.Status502BadGateway, "wechat.rejected", "微信服务拒绝了请求", "暂时无法获取手机号，请联系管理员。");
+        }
+        var info = result.Value!;
+        // Mainland numbers are kept as their 11 digits; others with their country code.
+        var phone = info.CountryCode is null or "86" ? info.PurePhoneNumber : info.PhoneNumber;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("UPDATE users SET phone = @phone WHERE id = @Id", new { phone, user.Id }, cancellationToken: ct));
+        return TypedResults.Ok((await LoadAsync(connection, user.Id, ct))!);
+    }
 
     public sealed record BindRequest(string InviteCode) : IValidatable
     {

@@ -17,6 +17,9 @@ public static class MembersApi
         group.MapGet("/{id:long}", GetMember).RequireAuthorization(Policies.BranchReader).WithName(nameof(GetMember)).WithSummary("成员详情");
         group.MapPost("/", CreateMember).RequireAuthorization(Policies.OrgAdmin).WithName(nameof(CreateMember)).WithSummary("新增成员");
         group.MapPut("/{id:long}", UpdateMember).RequireAuthorization(Policies.OrgAdmin).WithName(nameof(UpdateMember)).WithSummary("修改成员");
+        group.MapPost("/{id:long}/official-account-qrcode", OfficialAccountBinding.CreateQrCode).RequireAuthorization(Policies.BranchReader)
+            .WithName("CreateOfficialAccountBindingQrCode").WithSummary("生成绑定公众号的二维码")
+            .WithDescription("管理员为本支部成员、成员为自己生成带参二维码（短时有效、仅能使用一次）。用微信扫码关注或进入公众号后，该成员即与公众号 openid 绑定，之后的待办提醒通过公众号模板消息送达。");
         return routes;
     }
 
@@ -38,7 +41,10 @@ public static class MembersApi
     }
 
     public sealed record MemberResponse(long Id, long BranchId, string Name, string? Title, string TaskForceRole, string? Phone,
-        IReadOnlyList<long> LiaisonEnterpriseIds, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+        IReadOnlyList<long> LiaisonEnterpriseIds, OfficialAccountStatus OfficialAccount, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+
+    /// <summary>Whether the member's Official Account is bound (a QR scan linked it) and still followed.</summary>
+    public sealed record OfficialAccountStatus(bool Bound, bool Following, DateTimeOffset? BoundAt);
 
     private sealed class MemberRow
     {
@@ -49,16 +55,20 @@ public static class MembersApi
         public string TaskForceRole { get; init; } = "";
         public string? Phone { get; init; }
         public string? LiaisonEnterpriseIds { get; init; }
+        public string? OaOpenid { get; init; }
+        public bool OaFollowing { get; init; }
+        public DateTimeOffset? OaBoundAt { get; init; }
         public DateTimeOffset CreatedAt { get; init; }
         public DateTimeOffset UpdatedAt { get; init; }
 
         public MemberResponse ToResponse(CurrentUser user) => new(Id, BranchId, Name, Title, TaskForceRole,
             user.SeesFullPhoneNumbers ? Phone : PhoneNumbers.Mask(Phone),
-            LiaisonEnterpriseIds is null ? [] : LiaisonEnterpriseIds.Split(',').Select(long.Parse).ToList(), CreatedAt, UpdatedAt);
+            LiaisonEnterpriseIds is null ? [] : LiaisonEnterpriseIds.Split(',').Select(long.Parse).ToList(),
+            new OfficialAccountStatus(OaOpenid is not null, OaOpenid is not null && OaFollowing, OaBoundAt), CreatedAt, UpdatedAt);
     }
 
     private const string SelectMember = """
-        SELECT m.id, m.branch_id, m.name, m.title, m.task_force_role, m.phone, m.created_at, m.updated_at,
+        SELECT m.id, m.branch_id, m.name, m.title, m.task_force_role, m.phone, m.oa_openid, m.oa_following, m.oa_bound_at, m.created_at, m.updated_at,
                (SELECT GROUP_CONCAT(e.id ORDER BY e.id) FROM enterprises e WHERE e.liaison_member_id = m.id) AS liaison_enterprise_ids
         FROM members m
         """;

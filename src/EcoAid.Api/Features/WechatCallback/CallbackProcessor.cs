@@ -9,7 +9,7 @@ namespace EcoAid.Api.Features.WechatCallback;
 /// not following, TEMPLATESENDJOBFINISH records the delivery result. Each event is applied at most once: it is claimed
 /// with a row lock and marked processed in the same transaction as its effect.
 /// </summary>
-public sealed partial class CallbackProcessor(MySqlDataSource db, TimeProvider clock, ILogger<CallbackProcessor> logger)
+public sealed partial class CallbackProcessor(MySqlDataSource db, TimeProvider clock, IServiceProvider services, ILogger<CallbackProcessor> logger)
 {
     public const string BindingScenePrefix = "bind:";
 
@@ -31,7 +31,7 @@ public sealed partial class CallbackProcessor(MySqlDataSource db, TimeProvider c
         var outcome = CallbackXml.ParseMessage(payload) switch
         {
             SubscribeEvent { Scene: { } scene } e => await BindAsync(connection, tx, scene, e.FromUserName, now, ct),
-            SubscribeEvent e => await SetFollowingAsync(connection, tx, e.FromUserName, following: true, ct),
+            SubscribeEvent e => await FollowAsync(connection, tx, e.FromUserName, now, ct),
             ScanEvent e => await BindAsync(connection, tx, e.Scene, e.FromUserName, now, ct),
             UnsubscribeEvent e => await SetFollowingAsync(connection, tx, e.FromUserName, following: false, ct),
             TemplateSendJobFinishEvent e => await RecordTemplateResultAsync(connection, tx, e, now, ct),
@@ -73,6 +73,36 @@ public sealed partial class CallbackProcessor(MySqlDataSource db, TimeProvider c
             """;
         await connection.ExecuteAsync(new CommandDefinition(bind, new { openId, b.MemberId, now, scene }, tx, cancellationToken: ct));
         return $"bound member {b.MemberId}";
+    }
+
+    /// <summary>
+    /// A plain follow: a bound member follows again; an unbound person is matched through the UnionID that the
+    /// Official Account and the mini-program share (wechat-reference §12) to a member who logged in to the mini-program.
+    /// </summary>
+    private async Task<string> FollowAsync(MySqlConnection connection, MySqlTransaction tx, string openId, DateTime now, CancellationToken ct)
+    {
+        var outcome = await SetFollowingAsync(connection, tx, openId, following: true, ct);
+        if (outcome != "openid not bound")
+        {
+            return outcome;
+        }
+        var info = await services.GetRequiredService<EcoAid.Wechat.OfficialAccountApi>().GetUserInfoAsync(openId, ct: ct);
+        if (info.Value?.Unionid is not { Length: > 0 } unionId)
+        {
+            return "openid not bound; no unionid";
+        }
+        var memberId = await connection.ExecuteScalarAsync<long?>(new CommandDefinition("""
+            SELECT m.id FROM users u JOIN members m ON m.id = u.member_id
+            WHERE u.unionid = @unionId AND m.oa_openid IS NULL ORDER BY u.id LIMIT 1
+            """, new { unionId }, tx, cancellationToken: ct));
+        if (memberId is null)
+        {
+            return "openid not bound; unionid matches no member";
+        }
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE members SET oa_openid = @openId, oa_following = TRUE, oa_bound_at = @now WHERE id = @memberId AND oa_openid IS NULL",
+            new { openId, now, memberId }, tx, cancellationToken: ct));
+        return $"bound member {memberId} by unionid";
     }
 
     private static async Task<string> SetFollowingAsync(MySqlConnection connection, MySqlTransaction tx, string openId, bool following, CancellationToken ct)

@@ -1,0 +1,74 @@
+using System.Net;
+using System.Net.Http.Json;
+using Dapper;
+using EcoAid.Api.Features.Demands;
+using EcoAid.Api.Tests.Infrastructure;
+using EcoAid.Wechat.Sandbox;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EcoAid.Api.Tests.Demands;
+
+public class ContentCheckTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task RiskyTextIsRefusedAndNothingIsStored()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+        var word = World.Unique("违禁词");
+        app.Sandbox.RiskyWords[word] = 20006;
+
+        var response = await w.Staff.PostAsJsonAsync("/api/demands", new { category = "other", title = "普通标题", description = $"描述里有{word}" }, Ct);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.UnprocessableEntity, "demand.content_risky");
+        await using var db = await app.OpenDatabaseAsync();
+        Assert.Equal(0, await db.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM demands WHERE enterprise_id = @EnterpriseId", new { w.EnterpriseId }));
+    }
+
+    [Fact]
+    public async Task TextNeedingReviewIsAcceptedAndMarked()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+        var word = World.Unique("待审词");
+        app.Sandbox.ReviewWords[word] = 21000;
+
+        var id = await w.SubmitAsync(new { category = "other", title = word, description = "请帮忙看看" });
+
+        Assert.Equal("review", (await w.DetailAsync(w.Commissioner, id)).GetProperty("contentCheck").GetString());
+    }
+
+    [Fact]
+    public async Task WhenWechatCannotCheckTheDemandIsAcceptedAndCheckedLater()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+        var word = World.Unique("复检词");
+        app.Sandbox.RiskyWords[word] = 20001;
+        app.Sandbox.InjectFault("wxa/msg_sec_check", new SandboxFault(HttpStatus: 503, Times: 2));
+        try
+        {
+            var fine = await w.SubmitAsync(new { category = "other", title = "正常诉求", description = "一切正常" });
+            var flagged = await w.SubmitAsync(new { category = "other", title = "另一条", description = word });
+            Assert.Equal("pending", (await w.DetailAsync(w.Commissioner, fine)).GetProperty("contentCheck").GetString());
+            Assert.Equal("pending", (await w.DetailAsync(w.Commissioner, flagged)).GetProperty("contentCheck").GetString());
+
+            var checkedNow = await app.Services.GetRequiredService<ContentRecheckWorker>().RecheckPendingAsync(Ct);
+
+            Assert.True(checkedNow >= 2);
+            Assert.Equal("passed", (await w.DetailAsync(w.Commissioner, fine)).GetProperty("contentCheck").GetString());
+            var detail = await w.DetailAsync(w.Commissioner, flagged);
+            Assert.Equal("risky", detail.GetProperty("contentCheck").GetString());
+            Assert.Contains(detail.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("kind").GetString() == "content_flagged");
+            // The enterprise does not see the internal flag.
+            Assert.DoesNotContain((await w.DetailAsync(w.Staff, flagged)).GetProperty("timeline").EnumerateArray(),
+                e => e.GetProperty("kind").GetString() == "content_flagged");
+        }
+        finally
+        {
+            app.Sandbox.ClearFaults();
+        }
+    }
+}
