@@ -85,7 +85,9 @@ public static class ServiceSetup
             {
                 throw new InvalidOperationException("Demo:Seed 不能在生产环境中开启。");
             }
+            // Steps run in registration order: the programme first, then what refers to it.
             builder.Services.AddSingleton<IStartupDataStep, EcoAid.Api.Database.Seed.DemoData>();
+            builder.Services.AddSingleton<IStartupDataStep, EcoAid.Api.Database.Seed.DemandDemoData>();
         }
         return builder;
     }
