@@ -93,13 +93,9 @@ else
   fi
 fi
 
-# --- the database is no longer needed ------------------------------------------------------
-# Stopped here rather than left to the EXIT trap, so that the summary stays the last line.
-stop_test_db
-
 # --- JavaScript client (miniprogram-api-docs/client) ----------------------------------------
-# Hook for the JS client's tests: when the client exists, its `node --test` counts are added to
-# the summary. Installing its dependencies (if it gets any) belongs here too, before the run.
+# The client's Node tests run against the real service on the test database (scripts/client-tests.sh
+# starts it), and their counts are added to the summary. The client has no npm dependencies.
 
 # Value of a "# KEY N" summary line of a TAP file (0 if absent).
 tap_count() {
@@ -115,8 +111,7 @@ if [[ -f $client_dir/package.json ]]; then
     tap_file=$results_dir/node-test.tap
     node_status=0
     # TAP ends with "# pass N", "# fail N", "# cancelled N", "# skipped N", "# todo N".
-    (cd "$client_dir" && node --test --test-reporter=tap) 2>&1 | tee "$tap_file" \
-      || node_status=$?
+    bash "$script_dir/client-tests.sh" "$tap_file" || node_status=$?
     (( node_status == 0 )) || problems+=("node --test exited with status $node_status")
     if grep -Eq '^# pass [0-9]+' "$tap_file"; then
       node_passed=$(tap_count "$tap_file" pass)
@@ -127,6 +122,10 @@ if [[ -f $client_dir/package.json ]]; then
     fi
   fi
 fi
+
+# --- the database is no longer needed ------------------------------------------------------
+# Stopped here rather than left to the EXIT trap, so that the summary stays the last line.
+stop_test_db
 
 # --- summary -------------------------------------------------------------------------------
 
