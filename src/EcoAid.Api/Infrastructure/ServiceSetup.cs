@@ -36,12 +36,16 @@ public static class ServiceSetup
     public static WebApplicationBuilder AddEcoAidDocs(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<DocsOptions>().BindConfiguration("Docs");
-        builder.Services.AddOpenApi("v1", o => o.AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi("v1", o =>
         {
-            document.Info.Title = "EcoAid 生态润百企 小程序 API";
-            document.Info.Description = "小程序后端接口。错误均为 application/problem+json，带稳定的 code 字段；详见 miniprogram-api-docs/。";
-            return Task.CompletedTask;
-        }));
+            o.AddDocumentTransformer((document, _, _) =>
+            {
+                document.Info.Title = "EcoAid 生态润百企 小程序 API";
+                document.Info.Description = "小程序后端接口。错误均为 application/problem+json，带稳定的 code 字段；详见 miniprogram-api-docs/。";
+                return Task.CompletedTask;
+            });
+            OpenApiExamples.Apply(o);
+        });
         return builder;
     }
 
