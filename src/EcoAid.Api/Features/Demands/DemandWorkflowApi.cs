@@ -108,7 +108,7 @@ public static class DemandWorkflowApi
         return (eventId, null);
     }
 
-    private static ProblemHttpResult InvalidTransition(DemandRow demand) =>
+    internal static ProblemHttpResult InvalidTransition(DemandRow demand) =>
         Problems.Conflict("demand.invalid_transition", $"诉求当前状态为“{StatusName(demand.Status)}”，不能执行此操作。");
 
     /// <summary>An action's effect, or the problem that stops it. <see cref="Details"/> is the event's machine-readable JSON.</summary>
