@@ -107,6 +107,7 @@ public static class ServiceSetup
             // Steps run in registration order: the programme first, then what refers to it.
             builder.Services.AddSingleton<IStartupDataStep, EcoAid.Api.Database.Seed.DemoData>();
             builder.Services.AddSingleton<IStartupDataStep, EcoAid.Api.Database.Seed.DemandDemoData>();
+            builder.Services.AddSingleton<IStartupDataStep, EcoAid.Api.Database.Seed.VisitDemoData>();
         }
         return builder;
     }
