@@ -125,22 +125,25 @@ public static class StatsApi
         var members = (await results.ReadAsync<(long Id, long BranchId, string Name)>()).ToLookup(m => m.BranchId);
         var limit = TimeSpan.FromHours(options.Value.ResponseLimitHours);
 
+        // Grouped once: a city has thousands of enterprises, and scanning every fact for each of them would not do.
+        var byBranch = facts.GroupBy(x => x.BranchId, x => x.BranchId, x => x.BranchId, x => x.BranchId);
         var perBranch = branches.Select(b =>
         {
-            var f = facts.Where(x => x.BranchId == b.Id, x => x.BranchId == b.Id, x => x.BranchId == b.Id, x => x.BranchId == b.Id);
+            var f = byBranch(b.Id);
+            var byEnterprise = f.GroupBy(x => x.EnterpriseId, x => x.EnterpriseId, x => x.EnterpriseId, x => x.EnterpriseId);
+            var memberVisits = f.Visits.SelectMany(v => v.MemberIds.Select(m => (Member: m, Visit: v))).ToLookup(x => x.Member, x => x.Visit);
+            var submittedBy = f.Submitted.ToLookup(x => x.OwnerMemberId);
+            var resolvedBy = f.Resolutions.ToLookup(x => x.OwnerMemberId);
+            var confirmedBy = f.Confirmations.ToLookup(x => x.OwnerMemberId);
             return new BranchStats(b.Id, b.Name, Summarise(f, limit, now),
                 enterprises[b.Id].Select(e =>
                 {
-                    var fe = facts.Where(x => x.EnterpriseId == e.Id, x => x.EnterpriseId == e.Id, x => x.EnterpriseId == e.Id, x => x.EnterpriseId == e.Id);
+                    var fe = byEnterprise(e.Id);
                     return new EnterpriseStats(e.Id, e.Name, fe.Submitted.Count, fe.Submitted.Count(x => x.Status == DemandStatus.Closed), fe.Visits.Count,
                         RatesOf(fe, limit, now));
                 }).ToList(),
-                members[b.Id].Select(m =>
-                {
-                    var fm = facts.Where(x => x.OwnerMemberId == m.Id, x => x.OwnerMemberId == m.Id, x => x.OwnerMemberId == m.Id, x => x.MemberIds.Contains(m.Id));
-                    return new MemberStats(m.Id, m.Name, fm.Submitted.Count, fm.Resolutions.Count, fm.Visits.Count,
-                        new MemberRates(Kpis.OnTime(fm.Resolutions), Kpis.Resolution(fm.Confirmations), Kpis.Satisfaction(fm.Confirmations)));
-                }).ToList());
+                members[b.Id].Select(m => new MemberStats(m.Id, m.Name, submittedBy[m.Id].Count(), resolvedBy[m.Id].Count(), memberVisits[m.Id].Count(),
+                    new MemberRates(Kpis.OnTime(resolvedBy[m.Id]), Kpis.Resolution(confirmedBy[m.Id]), Kpis.Satisfaction(confirmedBy[m.Id])))).ToList());
         }).ToList();
         return TypedResults.Ok(new StatsOverview(start, end, "Asia/Shanghai", options.Value.ResponseLimitHours, now, Summarise(facts, limit, now), perBranch));
     }
@@ -162,14 +165,16 @@ public static class StatsApi
         return names.Select(n => new CountItem(n.Key, n.Value, counts.GetValueOrDefault(n.Key))).ToList();
     }
 
-    private static StatsFacts Where(this StatsFacts f, Func<SubmittedFact, bool> submitted, Func<ResolutionFact, bool> resolution,
-        Func<ConfirmationFact, bool> confirmation, Func<VisitFact, bool> visit) => new()
+    /// <summary>Splits the facts by a key of each kind; the returned function gives a key's share (empty when it has none).</summary>
+    private static Func<long, StatsFacts> GroupBy(this StatsFacts f, Func<SubmittedFact, long> submitted, Func<ResolutionFact, long> resolution,
+        Func<ConfirmationFact, long> confirmation, Func<VisitFact, long> visit)
     {
-        Submitted = f.Submitted.Where(submitted).ToList(),
-        Resolutions = f.Resolutions.Where(resolution).ToList(),
-        Confirmations = f.Confirmations.Where(confirmation).ToList(),
-        Visits = f.Visits.Where(visit).ToList(),
-    };
+        var s = f.Submitted.ToLookup(submitted);
+        var r = f.Resolutions.ToLookup(resolution);
+        var c = f.Confirmations.ToLookup(confirmation);
+        var v = f.Visits.ToLookup(visit);
+        return key => new StatsFacts { Submitted = [.. s[key]], Resolutions = [.. r[key]], Confirmations = [.. c[key]], Visits = [.. v[key]] };
+    }
 
     static Task<IResult> ExportMonthlyReport(CurrentUser user, MySqlDataSource db, TimeProvider clock, IOptions<StatsOptions> options, string? month,
         string? format, long? branchId, CancellationToken ct) =>

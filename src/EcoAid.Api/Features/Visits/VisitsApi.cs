@@ -27,7 +27,8 @@ public static partial class VisitsApi
                 "newDemands 中每一条现场发现的整改事项都会成为一条来源为 visit 的诉求（待受理），并与本次回访关联。专班成员只能记录自己包挂企业的回访。支持 Idempotency-Key。");
         group.MapGet("/", ListVisits).RequireAuthorization(VisitPolicies.Reader).WithName(nameof(ListVisits))
             .WithSummary("回访记录").WithDescription("专班成员只看到自己包挂企业的回访；服务专员、书记看全支部；市局看全市。筛选：enterpriseId、month（yyyy-MM）、kind。");
-        group.MapGet("/{id:long}", GetVisit).RequireAuthorization(VisitPolicies.Reader).WithName(nameof(GetVisit)).WithSummary("回访详情");
+        group.MapGet("/{id:long}", GetVisit).RequireAuthorization(VisitPolicies.Reader).WithName(nameof(GetVisit)).WithSummary("回访详情")
+            .WithDescription("参加的成员和专家（电话打码）、回访情况，以及由此生成的整改诉求和它们的当前状态。");
         group.MapGet("/due", ListDueVisits).RequireAuthorization(VisitPolicies.Recorder).WithName(nameof(ListDueVisits))
             .WithSummary("本月待回访企业").WithDescription("month（yyyy-MM，默认本月，北京时间）内还没有任何回访记录的企业：专班成员看自己包挂的，服务专员、书记看全支部。");
         return routes;
