@@ -3,6 +3,7 @@ using EcoAid.Api.Features.Calendar;
 using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
+using EcoAid.Api.Infrastructure.Validation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
@@ -58,7 +59,7 @@ public static class StatsApi
 
     public static IEndpointRouteBuilder MapStats(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/stats").WithTags("Statistics");
+        var group = routes.MapGroup("/api/stats").WithTags("Statistics").AddEndpointFilter<ValidationFilter>();
         group.MapGet("/overview", GetOverview).RequireAuthorization(StatsPolicies.Reader).WithName(nameof(GetOverview))
             .WithSummary("统计概览").WithDescription("from、to 为 yyyy-MM-dd（北京时间，含两端；默认本月 1 日至今天）。按状态、类别、来源计数；响应率、按期办结率、解决率、满意率，" +
                 "每个率都给出分子和分母，无数据时 value 为 null；按企业、按成员细分。书记看本支部，市局看全市各支部并给出汇总（total），可用 branchId 只看一个支部。");
