@@ -2,6 +2,9 @@ using EcoAid.Api.Features.Attachments;
 using EcoAid.Api.Features.Auth;
 using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Features.Invites;
+using EcoAid.Api.Features.Meetings;
+using EcoAid.Api.Features.Stats;
+using EcoAid.Api.Features.Visits;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Database;
 using Scalar.AspNetCore;
@@ -81,6 +84,22 @@ public static class ServiceSetup
         return builder;
     }
 
+    /// <summary>Visits and their reminder round, the monthly meeting, statistics.</summary>
+    public static WebApplicationBuilder AddEcoAidVisits(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddVisitPolicies().AddMeetingPolicies().AddStatsPolicies();
+        builder.Services.AddOptions<VisitOptions>().BindConfiguration("Visits")
+            .Validate(o => o.ReminderDayOfMonth is >= 1 and <= 28, "Visits:ReminderDayOfMonth 必须在 1 到 28 之间。")
+            .Validate(o => o.ReminderInterval > TimeSpan.Zero, "Visits:ReminderInterval 必须为正。").ValidateOnStart();
+        builder.Services.AddOptions<MeetingOptions>().BindConfiguration("Meetings")
+            .Validate(o => o.DueSoonDays is >= 1 and <= 90, "Meetings:DueSoonDays 必须在 1 到 90 之间。").ValidateOnStart();
+        builder.Services.AddOptions<StatsOptions>().BindConfiguration("Stats")
+            .Validate(o => o.ResponseLimitHours is >= 1 and <= 720, "Stats:ResponseLimitHours 必须在 1 到 720 之间。").ValidateOnStart();
+        builder.Services.AddSingleton<VisitReminderWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<VisitReminderWorker>());
+        return builder;
+    }
+
     public static WebApplicationBuilder AddEcoAidDemoData(this WebApplicationBuilder builder)
     {
         if (builder.Configuration.GetValue<bool>("Demo:Seed"))
@@ -92,6 +111,7 @@ public static class ServiceSetup
             // Steps run in registration order: the programme first, then what refers to it.
             builder.Services.AddSingleton<IStartupDataStep, EcoAid.Api.Database.Seed.DemoData>();
             builder.Services.AddSingleton<IStartupDataStep, EcoAid.Api.Database.Seed.DemandDemoData>();
+            builder.Services.AddSingleton<IStartupDataStep, EcoAid.Api.Database.Seed.VisitDemoData>();
         }
         return builder;
     }

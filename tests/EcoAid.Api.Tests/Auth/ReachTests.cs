@@ -25,6 +25,10 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
     private static readonly string[] DemandSubmitters = ["staff", "commissioner", "secretary"];
     private static readonly string[] DemandManagers = ["commissioner", "secretary"];
     private static readonly string[] DemandWorkers = ["member", "department_liaison", "commissioner", "secretary"];
+    private static readonly string[] VisitRecorders = ["member", "commissioner", "secretary"];
+    private static readonly string[] VisitReaders = [.. VisitRecorders, "city_viewer", "city_admin"];
+    private static readonly string[] MeetingReaders = ["commissioner", "secretary", "city_viewer", "city_admin"];
+    private static readonly string[] StatsReaders = ["secretary", "city_viewer", "city_admin"];
 
     private static readonly Dictionary<string, string[]> Expected = new()
     {
@@ -71,6 +75,20 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         ["POST /api/demands/{id}/withdraw"] = ["staff"],
         ["POST /api/attachments"] = DemandReaders,
         ["GET /api/attachments/{id}"] = DemandReaders,
+        ["GET /api/experts"] = BranchReaders,
+        ["POST /api/experts"] = OrgAdmins,
+        ["PUT /api/experts/{id}"] = OrgAdmins,
+        ["POST /api/visits"] = VisitRecorders,
+        ["GET /api/visits"] = VisitReaders,
+        ["GET /api/visits/{id}"] = VisitReaders,
+        ["GET /api/visits/due"] = VisitRecorders,
+        ["POST /api/meetings"] = ["secretary"],
+        ["GET /api/meetings"] = MeetingReaders,
+        ["GET /api/meetings/{id}"] = MeetingReaders,
+        ["POST /api/meetings/{id}/decisions"] = ["secretary"],
+        ["GET /api/meetings/{id}/minutes"] = MeetingReaders,
+        ["GET /api/stats/overview"] = StatsReaders,
+        ["GET /api/stats/monthly-report"] = StatsReaders,
     };
 
     private static List<(string Key, string Method, string Path, bool Anonymous)> ApiEndpoints(EcoAidApp app) =>

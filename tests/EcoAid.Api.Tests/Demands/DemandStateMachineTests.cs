@@ -10,6 +10,8 @@ public class DemandStateMachineTests
         [("submitted", DemandAction.Accept)] = "accepted",
         [("submitted", DemandAction.Return)] = "returned",
         [("submitted", DemandAction.Withdraw)] = "withdrawn",
+        [("submitted", DemandAction.Escalate)] = "submitted",
+        [("submitted", DemandAction.Note)] = "submitted",
         [("accepted", DemandAction.Progress)] = "accepted",
         [("accepted", DemandAction.Urge)] = "accepted",
         [("accepted", DemandAction.RequestExtension)] = "accepted",
@@ -17,9 +19,13 @@ public class DemandStateMachineTests
         [("accepted", DemandAction.SetDueDate)] = "accepted",
         [("accepted", DemandAction.Resolve)] = "resolved",
         [("accepted", DemandAction.Withdraw)] = "withdrawn",
+        [("accepted", DemandAction.Reassign)] = "accepted",
+        [("accepted", DemandAction.Escalate)] = "accepted",
+        [("accepted", DemandAction.Note)] = "accepted",
         [("resolved", DemandAction.ConfirmSolved)] = "closed",
         [("resolved", DemandAction.ConfirmUnsolved)] = "accepted",
         [("resolved", DemandAction.Withdraw)] = "withdrawn",
+        [("resolved", DemandAction.Note)] = "resolved",
     };
 
     public static TheoryData<string, DemandAction> EveryPair()

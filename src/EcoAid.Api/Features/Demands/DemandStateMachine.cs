@@ -30,6 +30,12 @@ public enum DemandAction
     ConfirmUnsolved,
     Return,
     Withdraw,
+    /// <summary>Hand an accepted demand to another member or department (a meeting decision).</summary>
+    Reassign,
+    /// <summary>Raise the demand to key supervision (重点督办; a meeting decision).</summary>
+    Escalate,
+    /// <summary>An internal note on an open demand (a meeting decision).</summary>
+    Note,
 }
 
 /// <summary>
@@ -44,8 +50,11 @@ public static class DemandStateMachine
     {
         (DemandStatus.Submitted, DemandAction.Accept) => DemandStatus.Accepted,
         (DemandStatus.Submitted, DemandAction.Return) => DemandStatus.Returned,
+        (DemandStatus.Submitted, DemandAction.Escalate or DemandAction.Note) => DemandStatus.Submitted,
         (DemandStatus.Accepted, DemandAction.Progress or DemandAction.Urge or DemandAction.RequestExtension
-            or DemandAction.DecideExtension or DemandAction.SetDueDate) => DemandStatus.Accepted,
+            or DemandAction.DecideExtension or DemandAction.SetDueDate or DemandAction.Reassign
+            or DemandAction.Escalate or DemandAction.Note) => DemandStatus.Accepted,
+        (DemandStatus.Resolved, DemandAction.Note) => DemandStatus.Resolved,
         (DemandStatus.Accepted, DemandAction.Resolve) => DemandStatus.Resolved,
         (DemandStatus.Resolved, DemandAction.ConfirmSolved) => DemandStatus.Closed,
         (DemandStatus.Resolved, DemandAction.ConfirmUnsolved) => DemandStatus.Accepted,

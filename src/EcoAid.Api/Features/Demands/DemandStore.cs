@@ -136,13 +136,22 @@ internal static class DemandStore
             d.SubmittedAt, d.AcceptedAt, d.ResolvedAt, d.ClosedAt, d.Version, events);
     }
 
+    public static Task<long> AppendEventAsync(DbConnection connection, DbTransaction tx, long demandId, long? actorUserId, string kind, string visibility,
+        string? text, IReadOnlyCollection<long>? attachmentIds, DateTimeOffset now, CancellationToken ct) =>
+        AppendEventAsync(connection, tx, demandId, actorUserId, kind, visibility, text, null, attachmentIds, now, ct);
+
+    /// <summary>
+    /// Appends a timeline event. <paramref name="details"/> is machine-readable JSON for what statistics read back
+    /// (a confirmation's rating, the due date a resolution was measured against, the meeting behind a decision).
+    /// </summary>
     public static async Task<long> AppendEventAsync(DbConnection connection, DbTransaction tx, long demandId, long? actorUserId, string kind, string visibility,
-        string? text, IReadOnlyCollection<long>? attachmentIds, DateTimeOffset now, CancellationToken ct)
+        string? text, string? details, IReadOnlyCollection<long>? attachmentIds, DateTimeOffset now, CancellationToken ct)
     {
         var eventId = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-            INSERT INTO demand_events (demand_id, actor_user_id, kind, visibility, text, created_at) VALUES (@demandId, @actorUserId, @kind, @visibility, @text, @now);
+            INSERT INTO demand_events (demand_id, actor_user_id, kind, visibility, text, details, created_at)
+            VALUES (@demandId, @actorUserId, @kind, @visibility, @text, @details, @now);
             SELECT LAST_INSERT_ID();
-            """, new { demandId, actorUserId, kind, visibility, text, now = now.UtcDateTime }, tx, cancellationToken: ct));
+            """, new { demandId, actorUserId, kind, visibility, text, details, now = now.UtcDateTime }, tx, cancellationToken: ct));
         if (attachmentIds is { Count: > 0 })
         {
             await connection.ExecuteAsync(new CommandDefinition(

@@ -27,6 +27,10 @@ public static class NotificationKinds
     public const string DemandReopened = "demand_reopened";
     public const string DemandReturned = "demand_returned";
     public const string DemandWithdrawn = "demand_withdrawn";
+    /// <summary>To an enterprise's liaison: no visit recorded this month yet (once per enterprise and month).</summary>
+    public const string VisitDue = "visit_due";
+    /// <summary>To every member of the branch: the monthly meeting's agenda is ready.</summary>
+    public const string MeetingScheduled = "meeting_scheduled";
 }
 
 /// <summary>

@@ -4,22 +4,29 @@ using System.Text;
 
 namespace EcoAid.Api.Infrastructure.Export;
 
+/// <summary>One worksheet: a bold header row, then text rows.</summary>
+public sealed record XlsxSheet(string Name, IReadOnlyList<string> Header, IEnumerable<IReadOnlyList<string?>> Rows);
+
 /// <summary>
-/// Writes a one-sheet .xlsx (Office Open XML) with a bold header row and text cells: what a spreadsheet of the
-/// bureau's lists needs, and no more, so no spreadsheet library is needed.
+/// Writes an .xlsx (Office Open XML) of one or more sheets, each with a bold header row and text cells: what a
+/// spreadsheet of the bureau's lists needs, and no more, so no spreadsheet library is needed.
 /// </summary>
 public static class XlsxWriter
 {
     public const string ContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-    public static byte[] Write(string sheetName, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string?>> rows)
+    public static byte[] Write(string sheetName, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string?>> rows) =>
+        Write([new XlsxSheet(sheetName, header, rows)]);
+
+    public static byte[] Write(IReadOnlyList<XlsxSheet> sheets)
     {
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
         {
-            Add(zip, "[Content_Types].xml", """
+            var numbers = Enumerable.Range(1, sheets.Count).ToList();
+            Add(zip, "[Content_Types].xml", $"""
                 <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-                <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>
+                <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>{string.Concat(numbers.Select(n => $"""<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"""))}<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>
                 """);
             Add(zip, "_rels/.rels", """
                 <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -27,29 +34,37 @@ public static class XlsxWriter
                 """);
             Add(zip, "xl/workbook.xml", $"""
                 <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-                <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="{Escape(sheetName)}" sheetId="1" r:id="rId1"/></sheets></workbook>
+                <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>{string.Concat(numbers.Select(n => $"""<sheet name="{Escape(sheets[n - 1].Name)}" sheetId="{n}" r:id="rId{n}"/>"""))}</sheets></workbook>
                 """);
-            Add(zip, "xl/_rels/workbook.xml.rels", """
+            // The styles part takes the relationship id after the sheets'.
+            Add(zip, "xl/_rels/workbook.xml.rels", $"""
                 <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-                <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>
+                <Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{string.Concat(numbers.Select(n => $"""<Relationship Id="rId{n}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{n}.xml"/>"""))}<Relationship Id="rId{sheets.Count + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>
                 """);
             Add(zip, "xl/styles.xml", """
                 <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
                 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="2"><font><sz val="11"/><name val="等线"/></font><font><b/><sz val="11"/><name val="等线"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs><cellXfs count="3"><xf/><xf fontId="1" applyFont="1"/><xf applyAlignment="1"><alignment wrapText="1" vertical="top"/></xf></cellXfs></styleSheet>
                 """);
-
-            var sheet = new StringBuilder("""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>""");
-            sheet.Append("""<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><sheetData>""");
-            AppendRow(sheet, 1, header, style: 1);
-            var r = 2;
-            foreach (var row in rows)
+            foreach (var n in numbers)
             {
-                AppendRow(sheet, r++, row, style: 2);
+                Add(zip, $"xl/worksheets/sheet{n}.xml", Sheet(sheets[n - 1]));
             }
-            sheet.Append("</sheetData></worksheet>");
-            Add(zip, "xl/worksheets/sheet1.xml", sheet.ToString());
         }
         return buffer.ToArray();
+    }
+
+    private static string Sheet(XlsxSheet content)
+    {
+        var sheet = new StringBuilder("""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>""");
+        sheet.Append("""<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews><sheetData>""");
+        AppendRow(sheet, 1, content.Header, style: 1);
+        var r = 2;
+        foreach (var row in content.Rows)
+        {
+            AppendRow(sheet, r++, row, style: 2);
+        }
+        sheet.Append("</sheetData></worksheet>");
+        return sheet.ToString();
     }
 
     private static void AppendRow(StringBuilder sheet, int rowNumber, IReadOnlyList<string?> cells, int style)
