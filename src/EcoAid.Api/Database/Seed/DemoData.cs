@@ -7,9 +7,8 @@ using MySqlConnector;
 namespace EcoAid.Api.Database.Seed;
 
 /// <summary>
-/// The demo programme for the dev run (Demo:Seed=true; refused in Production; of the tests, only the demo-programme
-/// class loads it, into a database of its own): the Party branch of 邳州生态环境综合行政执法局 under 徐州市, its task
-/// force, four assisted enterprises and a demo user for every role.
+/// The demo programme for the dev run (Demo:Seed=true; refused in Production, never used by tests): the Party branch of
+/// 邳州生态环境综合行政执法局 under 徐州市, its task force, four assisted enterprises and a demo user for every role.
 /// People's names, phone numbers and credit codes are made up; the credit codes use region 000000, which no registrar
 /// has, with correct check characters.
 /// </summary>
