@@ -6,6 +6,7 @@ using EcoAid.Api.Features.Health;
 using EcoAid.Api.Features.Invites;
 using EcoAid.Api.Features.Me;
 using EcoAid.Api.Features.Organisation;
+using EcoAid.Api.Features.PolicyLibrary;
 using EcoAid.Api.Features.WechatCallback;
 using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Database;
@@ -20,6 +21,7 @@ builder.AddEcoAidAuth();
 builder.AddEcoAidWechat();
 builder.AddEcoAidDocs();
 builder.AddEcoAidDemands();
+builder.AddEcoAidPolicyLibrary();
 builder.AddEcoAidDemoData();
 
 var app = builder.Build();
@@ -48,6 +50,7 @@ app.MapDepartments();
 app.MapCalendar();
 app.MapDemands();
 app.MapAttachments();
+app.MapPolicyLibrary();
 app.MapWechatCallback();
 
 await app.RunAsync();

@@ -86,6 +86,8 @@ public static class ServiceSetup
                 throw new InvalidOperationException("Demo:Seed 不能在生产环境中开启。");
             }
             builder.Services.AddSingleton<IStartupDataStep, EcoAid.Api.Database.Seed.DemoData>();
+            // After the programme itself: the policy library and material lists look up its branch and enterprises.
+            builder.Services.AddSingleton<IStartupDataStep, EcoAid.Api.Database.Seed.PolicyDemoData>();
         }
         return builder;
     }

@@ -27,6 +27,7 @@ public static class NotificationKinds
     public const string DemandReopened = "demand_reopened";
     public const string DemandReturned = "demand_returned";
     public const string DemandWithdrawn = "demand_withdrawn";
+    public const string MaterialReceived = "material_received";
 }
 
 /// <summary>
