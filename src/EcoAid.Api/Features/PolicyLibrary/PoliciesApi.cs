@@ -44,7 +44,7 @@ public static class PoliciesApi
         return routes;
     }
 
-    static async Task<IResult> ListPolicies(HttpContext http, PolicyCache cache, MySqlDataSource db, IOptions<JsonOptions> json,
+    static async Task<IResult> ListPolicies(HttpContext http, PolicyCache cache, MySqlDataSource db, SearchGate gate, IOptions<JsonOptions> json,
         string? category, string? q, int? page, int? pageSize)
     {
         if (!Paging.TryCreate(page, pageSize, out var paging, out var errors))
@@ -62,9 +62,18 @@ public static class PoliciesApi
         }
         // The query text goes last, so no two requests share a key.
         var key = $"list|{paging.Page}|{paging.PageSize}|{category}|{query}";
-        var answer = await cache.GetAsync(key, (db, json.Value.SerializerOptions, category, query, paging), static s =>
-            BuildListAsync(s.db, s.SerializerOptions, s.category, s.query, s.paging));
-        return Send(http, answer);
+        try
+        {
+            var answer = await cache.GetAsync(key, (db, gate, json.Value.SerializerOptions, category, query, paging), static s => s.query is null
+                ? BuildListAsync(s.db, s.SerializerOptions, s.category, null, s.paging)
+                : s.gate.RunAsync(() => BuildListAsync(s.db, s.SerializerOptions, s.category, s.query, s.paging)));
+            return Send(http, answer);
+        }
+        catch (SearchBusyException)
+        {
+            http.Response.Headers.RetryAfter = "2";
+            return Problems.Create(StatusCodes.Status503ServiceUnavailable, "policy.search_busy", "搜索繁忙", "现在搜索的人较多，请稍后再试。");
+        }
     }
 
     static async Task<IResult> GetPolicy(long id, HttpContext http, PolicyCache cache, PolicyCounters counters, MySqlDataSource db, IOptions<JsonOptions> json)

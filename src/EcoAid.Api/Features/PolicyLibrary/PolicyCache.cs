@@ -17,7 +17,40 @@ public sealed class PolicyOptions
 
     /// <summary>The most memory the public answers may take in one instance before the cache starts over.</summary>
     public long CacheMaxBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// How many searches that miss the cache one instance runs at once. A LIKE over every body is a full scan (tens of
+    /// milliseconds at 10,000 documents); a flood of distinct searches queues here instead of taking the database.
+    /// </summary>
+    public int SearchConcurrency { get; set; } = 2;
+
+    /// <summary>How long a search waits for its turn before it is answered 503 policy.search_busy.</summary>
+    public TimeSpan SearchQueueTimeout { get; set; } = TimeSpan.FromSeconds(3);
 }
+
+/// <summary>Limits the searches that reach the database; see <see cref="PolicyOptions.SearchConcurrency"/>.</summary>
+public sealed class SearchGate(IOptions<PolicyOptions> options)
+{
+    private readonly SemaphoreSlim slots = new(options.Value.SearchConcurrency, options.Value.SearchConcurrency);
+
+    public async Task<T> RunAsync<T>(Func<Task<T>> search)
+    {
+        if (!await slots.WaitAsync(options.Value.SearchQueueTimeout))
+        {
+            throw new SearchBusyException();
+        }
+        try
+        {
+            return await search();
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+}
+
+public sealed class SearchBusyException() : Exception("Too many searches are waiting for the database.");
 
 /// <summary>
 /// The version of the public library, as the database holds it in <c>policy_library</c>. Every change bumps it in the
