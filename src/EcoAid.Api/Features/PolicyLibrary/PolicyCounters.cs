@@ -110,12 +110,16 @@ public sealed partial class PolicyCounters(MySqlDataSource db, TimeProvider cloc
     }
 }
 
-/// <summary>Flushes <see cref="PolicyCounters"/> on a timer, and once more on the way down.</summary>
-public sealed class PolicyCounterFlusher(PolicyCounters counters, TimeProvider clock, IOptions<PolicyOptions> options) : BackgroundService
+/// <summary>
+/// Flushes <see cref="PolicyCounters"/> on a timer, and once more on the way down. The timer runs on wall-clock time
+/// on purpose: the counts carry the (injected) clock's day already, and a seconds-long periodic timer on a test's fake
+/// clock would fire once per period of every jump — hundreds of thousands of callbacks for a jump of a few weeks.
+/// </summary>
+public sealed class PolicyCounterFlusher(PolicyCounters counters, IOptions<PolicyOptions> options) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.CounterFlushInterval, clock);
+        using var timer = new PeriodicTimer(options.Value.CounterFlushInterval, TimeProvider.System);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
