@@ -9,7 +9,7 @@ namespace EcoAid.Api.Features.PolicyLibrary;
 
 public sealed class PolicyOptions
 {
-    /// <summary>How often an instance asks the database whether the library changed; a publish elsewhere shows here within this time.</summary>
+    /// <summary>How often an instance asks the database whether the library changed; a publish elsewhere shows here within two of these.</summary>
     public TimeSpan VersionCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How often counted views and scans are added to the database.</summary>
@@ -56,7 +56,7 @@ public sealed class SearchBusyException() : Exception("Too many searches are wai
 /// The version of the public library, as the database holds it in <c>policy_library</c>. Every change bumps it in the
 /// change's own transaction; an instance asks for it at most once per <see cref="PolicyOptions.VersionCheckInterval"/>
 /// (one query shared by all requests that find it due), so a change made on any instance is seen on every instance
-/// within that interval. The instance that made a change knows the new version at once.
+/// within two intervals. The instance that made a change knows the new version at once.
 /// </summary>
 public sealed partial class PolicyLibraryVersion(MySqlDataSource db, TimeProvider clock, IOptions<PolicyOptions> options, ILogger<PolicyLibraryVersion> logger)
 {
@@ -68,18 +68,24 @@ public sealed partial class PolicyLibraryVersion(MySqlDataSource db, TimeProvide
     public ValueTask<long> CurrentAsync()
     {
         var version = Volatile.Read(ref known);
-        if (version >= 0 && clock.GetElapsedTime(Volatile.Read(ref checkedAt)) < options.Value.VersionCheckInterval)
+        var interval = options.Value.VersionCheckInterval;
+        var elapsed = clock.GetElapsedTime(Volatile.Read(ref checkedAt));
+        if (version >= 0 && elapsed < interval)
         {
             return ValueTask.FromResult(version);
         }
+        Task<long> check;
         lock (gate)
         {
             if (inflight is not { IsCompleted: false })
             {
                 inflight = FetchAsync();
             }
-            return new ValueTask<long>(inflight);
+            check = inflight;
         }
+        // In steady traffic the check runs while readers go on with what is known, so no reader waits on the database;
+        // only after a quiet spell (no check for two intervals) do readers wait for it. A change is seen within two intervals.
+        return version >= 0 && elapsed < interval * 2 ? ValueTask.FromResult(version) : new ValueTask<long>(check);
     }
 
     /// <summary>Records a version this instance has just committed (versions only ever grow).</summary>

@@ -9,7 +9,7 @@ public static class PolicySetup
     {
         builder.Services.AddOptions<PolicyOptions>().BindConfiguration("Policies")
             .Validate(o => o.VersionCheckInterval > TimeSpan.Zero && o.VersionCheckInterval <= TimeSpan.FromMinutes(1),
-                "Policies:VersionCheckInterval 须大于 0 且不超过 1 分钟（发布后其他实例最迟在这段时间后看到）。")
+                "Policies:VersionCheckInterval 须大于 0 且不超过 1 分钟（发布后其他实例最迟在两倍这段时间后看到）。")
             .Validate(o => o.CounterFlushInterval > TimeSpan.Zero, "Policies:CounterFlushInterval 必须为正。")
             .Validate(o => o.CacheMaxBytes >= 1024 * 1024, "Policies:CacheMaxBytes 至少 1 MB。")
             .Validate(o => o.SearchConcurrency is >= 1 and <= 64, "Policies:SearchConcurrency 须在 1 到 64 之间。")
