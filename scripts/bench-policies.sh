@@ -163,6 +163,11 @@ measure() { # name path [wrk options...]
     END { printf "%.2f", (t > 0 ? (r - bad) / t : 0) }' "$out")
 }
 
+# A short untimed run of each first, so that JIT tiering and pool growth are done before anything is measured.
+say "warming up (2 s each)"
+for name in "${names[@]}"; do
+  wrk -t"$threads" -c"$connections" -d2s "$base${paths[$name]}" >/dev/null 2>&1 || fail "warm-up of $name"
+done
 for name in "${names[@]}"; do
   measure "$name" "${paths[$name]}"
 done
