@@ -9,6 +9,7 @@ using EcoAid.Api.Features.Meetings;
 using EcoAid.Api.Features.Organisation;
 using EcoAid.Api.Features.Stats;
 using EcoAid.Api.Features.Visits;
+using EcoAid.Api.Features.PolicyLibrary;
 using EcoAid.Api.Features.WechatCallback;
 using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Database;
@@ -24,6 +25,7 @@ builder.AddEcoAidWechat();
 builder.AddEcoAidDocs();
 builder.AddEcoAidDemands();
 builder.AddEcoAidVisits();
+builder.AddEcoAidPolicyLibrary();
 builder.AddEcoAidDemoData();
 
 var app = builder.Build();
@@ -56,6 +58,7 @@ app.MapExperts();
 app.MapVisits();
 app.MapMeetings();
 app.MapStats();
+app.MapPolicyLibrary();
 app.MapWechatCallback();
 
 await app.RunAsync();

@@ -112,6 +112,8 @@ public static class ServiceSetup
             builder.Services.AddSingleton<IStartupDataStep, EcoAid.Api.Database.Seed.DemoData>();
             builder.Services.AddSingleton<IStartupDataStep, EcoAid.Api.Database.Seed.DemandDemoData>();
             builder.Services.AddSingleton<IStartupDataStep, EcoAid.Api.Database.Seed.VisitDemoData>();
+            // After the programme itself: the policy library and material lists look up its branch and enterprises.
+            builder.Services.AddSingleton<IStartupDataStep, EcoAid.Api.Database.Seed.PolicyDemoData>();
         }
         return builder;
     }

@@ -29,6 +29,7 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
     private static readonly string[] VisitReaders = [.. VisitRecorders, "city_viewer", "city_admin"];
     private static readonly string[] MeetingReaders = ["commissioner", "secretary", "city_viewer", "city_admin"];
     private static readonly string[] StatsReaders = ["secretary", "city_viewer", "city_admin"];
+    private static readonly string[] MaterialSenders = ["member", "commissioner"];
 
     private static readonly Dictionary<string, string[]> Expected = new()
     {
@@ -89,6 +90,26 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         ["GET /api/meetings/{id}/minutes"] = MeetingReaders,
         ["GET /api/stats/overview"] = StatsReaders,
         ["GET /api/stats/monthly-report"] = StatsReaders,
+        ["GET /api/policies"] = [Anonymous],
+        ["GET /api/policies/{id}"] = [Anonymous],
+        ["GET /api/policies/{id}/attachments/{attachmentId}"] = [Anonymous],
+        ["GET /api/scan/{scene}"] = [Anonymous],
+        ["POST /api/policies"] = OrgAdmins,
+        ["PUT /api/policies/{id}"] = OrgAdmins,
+        ["POST /api/policies/{id}/publish"] = OrgAdmins,
+        ["POST /api/policies/{id}/unpublish"] = OrgAdmins,
+        ["GET /api/policies/manage"] = OrgAdmins,
+        ["GET /api/policies/{id}/manage"] = OrgAdmins,
+        ["GET /api/policies/{id}/revisions"] = OrgAdmins,
+        ["POST /api/policies/{id}/attachments"] = OrgAdmins,
+        ["DELETE /api/policies/{id}/attachments/{attachmentId}"] = OrgAdmins,
+        ["GET /api/policies/stats"] = OrgAdmins,
+        ["GET /api/policies/{id}/qrcode"] = OrgAdmins,
+        ["POST /api/enterprises/{id}/materials"] = MaterialSenders,
+        ["GET /api/enterprises/{id}/materials"] = [.. MaterialSenders, "secretary"],
+        ["GET /api/materials"] = ["staff"],
+        ["GET /api/materials/{id}"] = ["staff"],
+        ["POST /api/materials/{id}/read"] = ["staff"],
     };
 
     private static List<(string Key, string Method, string Path, bool Anonymous)> ApiEndpoints(EcoAidApp app) =>
@@ -96,7 +117,8 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
             .Where(e => e.RoutePattern.RawText!.StartsWith("/api", StringComparison.Ordinal))
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["ANY"]).Select(method =>
             {
-                var path = "/" + e.RoutePattern.RawText!.Trim('/').Replace("{id:long}", "{id}", StringComparison.Ordinal);
+                var path = "/" + e.RoutePattern.RawText!.Trim('/').Replace("{id:long}", "{id}", StringComparison.Ordinal)
+                    .Replace("{attachmentId:long}", "{attachmentId}", StringComparison.Ordinal);
                 return ($"{method} {path}", method, path, e.Metadata.GetMetadata<IAllowAnonymous>() is not null);
             }))
             .ToList();
@@ -135,7 +157,7 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         foreach (var (key, method, path, anonymous) in ApiEndpoints(app))
         {
             var allowed = Expected[key];
-            var url = path.Replace("{id}", "987654321", StringComparison.Ordinal);
+            var url = path.Replace("{id}", "987654321", StringComparison.Ordinal).Replace("{attachmentId}", "987654322", StringComparison.Ordinal);
 
             var unauthenticated = await SendAsync(app.CreateClient(), method, url);
             if (!anonymous && unauthenticated != HttpStatusCode.Unauthorized)

@@ -31,6 +31,7 @@ public static class NotificationKinds
     public const string VisitDue = "visit_due";
     /// <summary>To every member of the branch: the monthly meeting's agenda is ready.</summary>
     public const string MeetingScheduled = "meeting_scheduled";
+    public const string MaterialReceived = "material_received";
 }
 
 /// <summary>

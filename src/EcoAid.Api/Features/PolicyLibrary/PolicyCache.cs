@@ -1,0 +1,197 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Security.Cryptography;
+using Dapper;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+
+namespace EcoAid.Api.Features.PolicyLibrary;
+
+public sealed class PolicyOptions
+{
+    /// <summary>How often an instance asks the database whether the library changed; a publish elsewhere shows here within two of these.</summary>
+    public TimeSpan VersionCheckInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often counted views and scans are added to the database.</summary>
+    public TimeSpan CounterFlushInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The most memory the public answers may take in one instance before the cache starts over.</summary>
+    public long CacheMaxBytes { get; set; } = 64 * 1024 * 1024;
+
+    /// <summary>
+    /// How many searches that miss the cache one instance runs at once. A LIKE over every body is a full scan (tens of
+    /// milliseconds at 10,000 documents); a flood of distinct searches queues here instead of taking the database.
+    /// </summary>
+    public int SearchConcurrency { get; set; } = 2;
+
+    /// <summary>How long a search waits for its turn before it is answered 503 policy.search_busy.</summary>
+    public TimeSpan SearchQueueTimeout { get; set; } = TimeSpan.FromSeconds(3);
+}
+
+/// <summary>Limits the searches that reach the database; see <see cref="PolicyOptions.SearchConcurrency"/>.</summary>
+public sealed class SearchGate(IOptions<PolicyOptions> options)
+{
+    private readonly SemaphoreSlim slots = new(options.Value.SearchConcurrency, options.Value.SearchConcurrency);
+
+    public async Task<T> RunAsync<T>(Func<Task<T>> search)
+    {
+        if (!await slots.WaitAsync(options.Value.SearchQueueTimeout))
+        {
+            throw new SearchBusyException();
+        }
+        try
+        {
+            return await search();
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+}
+
+public sealed class SearchBusyException() : Exception("Too many searches are waiting for the database.");
+
+/// <summary>
+/// The version of the public library, as the database holds it in <c>policy_library</c>. Every change bumps it in the
+/// change's own transaction; an instance asks for it at most once per <see cref="PolicyOptions.VersionCheckInterval"/>
+/// (one query shared by all requests that find it due), so a change made on any instance is seen on every instance
+/// within two intervals. The instance that made a change knows the new version at once.
+/// </summary>
+public sealed partial class PolicyLibraryVersion(MySqlDataSource db, TimeProvider clock, IOptions<PolicyOptions> options, ILogger<PolicyLibraryVersion> logger)
+{
+    private readonly Lock gate = new();
+    private long known = -1;
+    private long checkedAt;
+    private Task<long>? inflight;
+
+    public ValueTask<long> CurrentAsync()
+    {
+        var version = Volatile.Read(ref known);
+        var interval = options.Value.VersionCheckInterval;
+        var elapsed = clock.GetElapsedTime(Volatile.Read(ref checkedAt));
+        if (version >= 0 && elapsed < interval)
+        {
+            return ValueTask.FromResult(version);
+        }
+        Task<long> check;
+        lock (gate)
+        {
+            if (inflight is not { IsCompleted: false })
+            {
+                inflight = FetchAsync();
+            }
+            check = inflight;
+        }
+        // In steady traffic the check runs while readers go on with what is known, so no reader waits on the database;
+        // only after a quiet spell (no check for two intervals) do readers wait for it. A change is seen within two intervals.
+        return version >= 0 && elapsed < interval * 2 ? ValueTask.FromResult(version) : new ValueTask<long>(check);
+    }
+
+    /// <summary>Records a version this instance has just committed (versions only ever grow).</summary>
+    public void Observe(long version)
+    {
+        long current;
+        do
+        {
+            current = Volatile.Read(ref known);
+            if (version <= current)
+            {
+                return;
+            }
+        }
+        while (Interlocked.CompareExchange(ref known, version, current) != current);
+    }
+
+    private async Task<long> FetchAsync()
+    {
+        var started = clock.GetTimestamp();
+        try
+        {
+            await using var connection = await db.OpenConnectionAsync();
+            Observe(await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT version FROM policy_library WHERE id = 1")));
+        }
+        catch (Exception e) when (e is MySqlException or DbException or TimeoutException && Volatile.Read(ref known) >= 0)
+        {
+            // The database is away: keep serving what is cached, and ask again after the interval.
+            Log.VersionCheckFailed(logger, e);
+        }
+        Volatile.Write(ref checkedAt, started);
+        return Volatile.Read(ref known);
+    }
+
+    /// <summary>Bumps the version inside the caller's transaction and returns the new one (to <see cref="Observe"/> after commit).</summary>
+    public static async Task<long> BumpAsync(DbConnection connection, DbTransaction tx, CancellationToken ct) =>
+        await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+            UPDATE policy_library SET version = version + 1 WHERE id = 1;
+            SELECT version FROM policy_library WHERE id = 1;
+            """, transaction: tx, cancellationToken: ct));
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 6000, Level = LogLevel.Warning, Message = "Could not read the policy library version; serving the cached one")]
+        public static partial void VersionCheckFailed(ILogger logger, Exception exception);
+    }
+}
+
+/// <summary>A public answer ready to send: its bytes and their ETag, or nothing (the document is not published).</summary>
+public sealed record CachedAnswer(byte[]? Body, string ETag, long PolicyId, string? Source = null)
+{
+    public static readonly CachedAnswer NotFound = new(null, "", 0);
+
+    public static CachedAnswer For(byte[] body, long policyId = 0, string? source = null) =>
+        new(body, $"\"{Convert.ToHexStringLower(SHA256.HashData(body).AsSpan(0, 12))}\"", policyId, source);
+}
+
+/// <summary>
+/// Public answers of this instance, kept in memory as ready-to-send bytes, for one library version at a time: when
+/// the version moves on, the whole generation is dropped and answers are built again from the database. One build per
+/// key runs at a time, so a burst of readers after a publish makes one query, not one each.
+/// </summary>
+public sealed class PolicyCache(PolicyLibraryVersion versions, IOptions<PolicyOptions> options)
+{
+    private sealed class Generation(long version)
+    {
+        public long Version { get; } = version;
+        public ConcurrentDictionary<string, Lazy<Task<CachedAnswer>>> Entries { get; } = new(StringComparer.Ordinal);
+        public long Bytes;
+    }
+
+    private Generation current = new(-1);
+
+    public async ValueTask<CachedAnswer> GetAsync<TState>(string key, TState state, Func<TState, Task<CachedAnswer>> build)
+    {
+        var version = await versions.CurrentAsync();
+        var generation = Volatile.Read(ref current);
+        while (generation.Version < version)
+        {
+            Interlocked.CompareExchange(ref current, new Generation(version), generation);
+            generation = Volatile.Read(ref current);
+        }
+        if (generation.Entries.TryGetValue(key, out var hit) && hit.Value is { IsCompletedSuccessfully: true } done)
+        {
+            return done.Result;
+        }
+        if (Interlocked.Read(ref generation.Bytes) > options.Value.CacheMaxBytes)
+        {
+            // Crude but bounded: a flood of distinct searches cannot grow the cache without limit.
+            generation.Entries.Clear();
+            Interlocked.Exchange(ref generation.Bytes, 0);
+        }
+        var lazy = generation.Entries.GetOrAdd(key, _ => new Lazy<Task<CachedAnswer>>(async () =>
+        {
+            var built = await build(state);
+            Interlocked.Add(ref generation.Bytes, (built.Body?.Length ?? 0) + key.Length * 2 + 200);
+            return built;
+        }));
+        try
+        {
+            return await lazy.Value;
+        }
+        catch
+        {
+            generation.Entries.TryRemove(new KeyValuePair<string, Lazy<Task<CachedAnswer>>>(key, lazy));
+            throw;
+        }
+    }
+}
