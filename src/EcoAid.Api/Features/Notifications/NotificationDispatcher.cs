@@ -1,0 +1,503 @@
+using System.Collections.Concurrent;
+using System.Data;
+using System.Globalization;
+using System.Text;
+using Dapper;
+using EcoAid.Api.Infrastructure.Wechat;
+using EcoAid.Wechat;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+
+namespace EcoAid.Api.Features.Notifications;
+
+/// <summary>What one dispatch round did.</summary>
+/// <param name="Inboxed">Inbox entries written.</param>
+/// <param name="Claimed">Rows claimed for sending.</param>
+/// <param name="Sent">Accepted by WeChat.</param>
+/// <param name="Skipped">No WeChat channel for the recipient: inbox only.</param>
+/// <param name="Retrying">Will be tried again later.</param>
+/// <param name="Failed">Refused for good; the reason is kept on the row.</param>
+/// <param name="Parked">Given up after the last attempt.</param>
+/// <param name="Released">Handed back unsent because the round was cancelled.</param>
+public sealed record DispatchResult(int Inboxed, int Claimed, int Sent, int Skipped, int Retrying, int Failed, int Parked, int Released)
+{
+    public static readonly DispatchResult Nothing = new(0, 0, 0, 0, 0, 0, 0, 0);
+}
+
+/// <summary>
+/// Delivers the notification outbox. Runs in every instance; each round
+/// <list type="number">
+/// <item>writes the inbox entry of every row that has none yet (once per row, whatever WeChat does, even while its push
+/// waits for the morning);</item>
+/// <item>claims due rows with <c>FOR UPDATE SKIP LOCKED</c> in a short transaction that marks them <c>sending</c> under
+/// a lease (a crashed instance's rows are reclaimed when it runs out);</item>
+/// <item>sends them outside any transaction, on the recipient's channel: a member who follows the Official Account gets
+/// its template message (with the row id as <c>client_msg_id</c>, so a repeat after a crash is not delivered twice);
+/// otherwise a user with a subscribe acceptance left gets a subscribe message; otherwise the inbox alone;</item>
+/// <item>records each row's outcome: token trouble was already retried once by the façade; -1, 5xx and time-outs back
+/// off exponentially with jitter (a subscribe message at most once more, as it has no de-duplication key); 45009 waits;
+/// any other refusal fails the row with WeChat's reason; a row still failing after the last attempt is parked.</item>
+/// </list>
+/// Cancelling a round (shutdown) lets sends already under way finish and be recorded, and hands the rest back at once.
+/// </summary>
+public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceProvider services, NotificationTemplates templates,
+    IOptions<NotificationOptions> options, IOptions<WechatOptions> wechat, TimeProvider clock, ILogger<NotificationDispatcher> logger)
+    : BackgroundService
+{
+    public const int InboxBatchSize = 500;
+
+    /// <summary>Hands rows whose lease ran out (their instance died mid-round) back to the queue.</summary>
+    public const string ReclaimSql = """
+        UPDATE notification_outbox SET status = 'pending', claim_token = NULL
+        WHERE status = 'sending' AND next_attempt_at <= @now
+        """;
+
+    /// <summary>Takes the next due rows; the index (status, next_attempt_at) gives them in order, so only they are locked.</summary>
+    public const string ClaimSql = """
+        SELECT id, kind, recipient_type, recipient_id, demand_id, payload, attempts, unknown_sends, created_at
+        FROM notification_outbox
+        WHERE status = 'pending' AND next_attempt_at <= @now
+        ORDER BY next_attempt_at, id
+        LIMIT @limit
+        FOR UPDATE SKIP LOCKED
+        """;
+
+    /// <summary>Marks the claimed rows as being sent by this claim until the lease runs out.</summary>
+    public const string MarkSendingSql = """
+        UPDATE notification_outbox SET status = 'sending', claim_token = @token, next_attempt_at = @leaseUntil, attempts = attempts + 1
+        WHERE id IN @ids
+        """;
+
+    private NotificationOptions Options => options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!Options.Dispatcher.Enabled)
+        {
+            return;
+        }
+        using var timer = new PeriodicTimer(Options.Dispatcher.Interval, clock);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await DrainAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.RoundFailed(logger, e);
+            }
+        }
+    }
+
+    /// <summary>Runs rounds until one finds less than a full batch to do.</summary>
+    public async Task DrainAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            var round = await DispatchPendingAsync(ct);
+            if (round.Claimed < Options.Dispatcher.BatchSize && round.Inboxed < InboxBatchSize)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One round: inbox entries, then one claimed batch sent and recorded.</summary>
+    public async Task<DispatchResult> DispatchPendingAsync(CancellationToken ct)
+    {
+        var inboxed = await WriteInboxAsync(ct);
+        var token = Random.Shared.NextInt64(1, long.MaxValue);
+        var rows = await ClaimAsync(token, ct);
+        if (rows.Count == 0)
+        {
+            return DispatchResult.Nothing with { Inboxed = inboxed };
+        }
+
+        var settled = new ConcurrentDictionary<long, Outcome>();
+        try
+        {
+            var recipients = await LoadRecipientsAsync(rows, ct);
+            var officialAccount = services.GetRequiredService<OfficialAccountApi>();
+            var miniProgram = services.GetRequiredService<MiniProgramApi>();
+            await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = Options.Dispatcher.Concurrency }, async (row, _) =>
+            {
+                if (ct.IsCancellationRequested)
+                {
+                    return; // not started: handed back below
+                }
+                // Once started, a send is finished and recorded even when the round is cancelled: its outcome must not be lost.
+                var outcome = await DeliverAsync(row, recipients, officialAccount, miniProgram);
+                await RecordAsync(row, outcome, token);
+                settled[row.Id] = outcome;
+            });
+        }
+        finally
+        {
+            var unsettled = rows.Where(r => !settled.ContainsKey(r.Id)).Select(r => r.Id).ToList();
+            if (unsettled.Count > 0)
+            {
+                await ReleaseAsync(unsettled, token);
+            }
+        }
+
+        var outcomes = settled.Values.ToList();
+        var result = new DispatchResult(inboxed, rows.Count,
+            outcomes.Count(o => o.Status == OutboxStatus.Sent), outcomes.Count(o => o.Status == OutboxStatus.Skipped),
+            outcomes.Count(o => o.Status == OutboxStatus.Pending), outcomes.Count(o => o.Status == OutboxStatus.Failed),
+            outcomes.Count(o => o.Status == OutboxStatus.Parked), rows.Count - outcomes.Count);
+        Log.Round(logger, result.Claimed, result.Sent, result.Skipped, result.Retrying, result.Failed, result.Parked, result.Released);
+        return result;
+    }
+
+    private async Task<int> WriteInboxAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+        var rows = (await connection.QueryAsync<OutboxRow>(new CommandDefinition("""
+            SELECT id, kind, recipient_type, recipient_id, demand_id, payload, created_at FROM notification_outbox
+            WHERE inbox_at IS NULL ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED
+            """, new { limit = InboxBatchSize }, tx, cancellationToken: ct))).ToList();
+        if (rows.Count == 0)
+        {
+            return 0;
+        }
+        // One multi-row insert; the unique outbox_id makes a second write of the same row a no-op.
+        var sql = new StringBuilder("INSERT IGNORE INTO notification_inbox (outbox_id, recipient_type, recipient_id, kind, demand_id, title, summary, page, created_at) VALUES ");
+        var parameters = new DynamicParameters();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var row = rows[i];
+            var template = templates.For(row.Kind);
+            var values = new PayloadValues(template.Info, row.Payload, row.CreatedAtUtc);
+            sql.Append(i == 0 ? "" : ",").Append(CultureInfo.InvariantCulture, $"(@o{i},@rt{i},@ri{i},@k{i},@d{i},@t{i},@s{i},@p{i},@c{i})");
+            parameters.Add($"o{i}", row.Id);
+            parameters.Add($"rt{i}", row.RecipientType);
+            parameters.Add($"ri{i}", row.RecipientId);
+            parameters.Add($"k{i}", row.Kind);
+            parameters.Add($"d{i}", row.DemandId);
+            parameters.Add($"t{i}", template.RenderTitle(values));
+            parameters.Add($"s{i}", template.RenderSummary(values));
+            parameters.Add($"p{i}", template.RenderPage(values) is { Length: <= KindTemplate.PageMax } page ? page : null);
+            parameters.Add($"c{i}", row.CreatedAt);
+        }
+        sql.Append(";\nUPDATE notification_outbox SET inbox_at = @now WHERE id IN @ids;");
+        parameters.Add("now", clock.GetUtcNow().UtcDateTime);
+        parameters.Add("ids", rows.Select(r => r.Id).ToList());
+        await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return rows.Count;
+    }
+
+    private async Task<List<OutboxRow>> ClaimAsync(long token, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        // Read committed: the claim locks the rows it returns and nothing around them.
+        await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+        var reclaimed = await connection.ExecuteAsync(new CommandDefinition(ReclaimSql, new { now = now.UtcDateTime }, tx, cancellationToken: ct));
+        if (reclaimed > 0)
+        {
+            Log.Reclaimed(logger, reclaimed);
+        }
+        var rows = (await connection.QueryAsync<OutboxRow>(new CommandDefinition(ClaimSql,
+            new { now = now.UtcDateTime, limit = Options.Dispatcher.BatchSize }, tx, cancellationToken: ct))).ToList();
+        if (rows.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(MarkSendingSql,
+                new { token, leaseUntil = (now + Options.Dispatcher.Lease).UtcDateTime, ids = rows.Select(r => r.Id).ToList() }, tx, cancellationToken: ct));
+        }
+        await tx.CommitAsync(ct);
+        foreach (var row in rows)
+        {
+            row.Attempts++;
+        }
+        return rows;
+    }
+
+    private async Task ReleaseAsync(List<long> ids, long token)
+    {
+        await using var connection = await db.OpenConnectionAsync(CancellationToken.None);
+        var released = await connection.ExecuteAsync(new CommandDefinition("""
+            UPDATE notification_outbox SET status = 'pending', next_attempt_at = @now, attempts = attempts - 1, claim_token = NULL
+            WHERE id IN @ids AND claim_token = @token
+            """, new { ids, token, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: CancellationToken.None));
+        Log.Released(logger, released);
+    }
+
+    private async Task<Recipients> LoadRecipientsAsync(List<OutboxRow> rows, CancellationToken ct)
+    {
+        var memberIds = rows.Where(r => r.RecipientType == "member").Select(r => r.RecipientId).Distinct().ToList();
+        var userIds = rows.Where(r => r.RecipientType == "user").Select(r => r.RecipientId).Distinct().ToList();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        using var results = await connection.QueryMultipleAsync(new CommandDefinition("""
+            SELECT id, oa_openid, oa_following FROM members WHERE id IN @memberIds;
+            SELECT id, openid, member_id FROM users WHERE member_id IN @memberIds ORDER BY last_login_at DESC, id DESC;
+            SELECT id, openid FROM users WHERE id IN @userIds;
+            SELECT q.user_id, q.template_id FROM subscribe_quotas q
+            WHERE q.remaining > 0 AND (q.user_id IN @userIds OR q.user_id IN (SELECT u.id FROM users u WHERE u.member_id IN @memberIds));
+            """, new { memberIds, userIds }, cancellationToken: ct));
+        var members = (await results.ReadAsync<(long Id, string? OaOpenId, bool OaFollowing)>()).ToDictionary(m => m.Id);
+        var memberUsers = (await results.ReadAsync<(long Id, string OpenId, long MemberId)>())
+            .GroupBy(u => u.MemberId).ToDictionary(g => g.Key, g => g.Select(u => (u.Id, u.OpenId)).ToList());
+        var users = (await results.ReadAsync<(long Id, string OpenId)>()).ToDictionary(u => u.Id, u => u.OpenId);
+        var quotas = (await results.ReadAsync<(long UserId, string TemplateId)>()).ToHashSet();
+        return new Recipients(members, memberUsers, users, quotas);
+    }
+
+    private async Task<Outcome> DeliverAsync(OutboxRow row, Recipients recipients, OfficialAccountApi officialAccount, MiniProgramApi miniProgram)
+    {
+        var template = templates.For(row.Kind);
+        var values = new PayloadValues(template.Info, row.Payload, row.CreatedAtUtc);
+        var page = template.RenderPage(values);
+        string? notFollowing = null;
+
+        if (row.RecipientType == "member" && template.OfficialAccount is { } oa
+            && recipients.Members.GetValueOrDefault(row.RecipientId) is { OaOpenId: { } oaOpenId, OaFollowing: true })
+        {
+            var outcome = await SendTemplateMessageAsync(row, oa, oaOpenId, values, page, officialAccount);
+            if (outcome is not null)
+            {
+                return outcome;
+            }
+            // WeChat says the member no longer follows the account: the flag was stale. Try their next channel now.
+            notFollowing = $"{Channels.OfficialAccount} {WechatErrorCodes.NotFollowing}: require subscribe";
+            await MarkNotFollowingAsync(row.RecipientId, oaOpenId);
+        }
+
+        if (template.Subscribe is { } subscribe)
+        {
+            List<(long Id, string OpenId)> candidates = row.RecipientType == "user"
+                ? recipients.Users.TryGetValue(row.RecipientId, out var openId) ? [(row.RecipientId, openId)] : []
+                : recipients.MemberUsers.GetValueOrDefault(row.RecipientId) ?? [];
+            foreach (var (userId, userOpenId) in candidates.Where(c => recipients.Quotas.Contains((c.Id, subscribe.TemplateId))))
+            {
+                if (await SubscribeQuota.TakeAsync(db, userId, subscribe.TemplateId, clock.GetUtcNow()))
+                {
+                    return await SendSubscribeMessageAsync(row, subscribe, userId, userOpenId, values, page, miniProgram);
+                }
+            }
+        }
+
+        var reason = template.OfficialAccount is null && template.Subscribe is null
+            ? "inbox only: no WeChat template configured for this kind"
+            : "inbox only: not following the Official Account and no subscribe acceptance left";
+        return new Outcome(OutboxStatus.Skipped, Channels.Inbox, Error: notFollowing is null ? reason : $"{notFollowing}; {reason}");
+    }
+
+    /// <summary>The outcome, or null when WeChat answered 43004 (the member unfollowed) and the next channel should be tried.</summary>
+    private async Task<Outcome?> SendTemplateMessageAsync(OutboxRow row, ChannelTemplate oa, string openId, PayloadValues values, string? page, OfficialAccountApi api)
+    {
+        var message = new TemplateMessage(openId, oa.TemplateId, oa.Render(values),
+            MiniProgram: page is null ? null : new TemplateMiniProgram(wechat.Value.MiniProgram.AppId!, page),
+            ClientMsgId: row.Id.ToString(CultureInfo.InvariantCulture));
+        WechatResult<MessageSent> result;
+        try
+        {
+            result = await api.SendTemplateMessageAsync(message, CancellationToken.None);
+        }
+        catch (Exception e) when (e is WechatUnavailableException or HttpRequestException or TaskCanceledException)
+        {
+            // Sent or not, a repeat with the same client_msg_id is delivered once: retry with back-off.
+            return Retry(row, Channels.OfficialAccount, oa.TemplateId, $"{Channels.OfficialAccount} unavailable: {e.Message}");
+        }
+        if (result.Value is { } sent)
+        {
+            return new Outcome(OutboxStatus.Sent, Channels.OfficialAccount, oa.TemplateId, sent.Msgid);
+        }
+        var error = result.Error!;
+        if (error.ErrCode == WechatErrorCodes.NotFollowing)
+        {
+            return null;
+        }
+        return Refused(row, Channels.OfficialAccount, oa.TemplateId, error);
+    }
+
+    private async Task<Outcome> SendSubscribeMessageAsync(OutboxRow row, ChannelTemplate subscribe, long userId, string openId, PayloadValues values,
+        string? page, MiniProgramApi api)
+    {
+        var state = Options.MiniProgramState switch { "developer" => MiniProgramState.Developer, "trial" => MiniProgramState.Trial, _ => MiniProgramState.Formal };
+        var message = new SubscribeMessage(openId, subscribe.TemplateId, subscribe.Render(values), page, state);
+        WechatResult<MessageSent> result;
+        try
+        {
+            result = await api.SendSubscribeMessageAsync(message, CancellationToken.None);
+        }
+        catch (Exception e) when (e is WechatUnavailableException or HttpRequestException or TaskCanceledException)
+        {
+            // Whether it went out is unknown. Our count takes the acceptance back (WeChat answers 43101 if it was used).
+            await SubscribeQuota.GiveBackAsync(db, userId, subscribe.TemplateId, clock.GetUtcNow());
+            return UnknownSubscribeOutcome(row, subscribe.TemplateId, $"{Channels.Subscribe} unavailable: {e.Message}");
+        }
+        if (result.Value is { } sent)
+        {
+            return new Outcome(OutboxStatus.Sent, Channels.Subscribe, subscribe.TemplateId, sent.Msgid);
+        }
+        var error = result.Error!;
+        if (error.ErrCode == WechatErrorCodes.NoSubscriptionLeft)
+        {
+            // WeChat's count says none is left: ours was wrong. No retry: the user has to accept again.
+            await SubscribeQuota.ResetAsync(db, userId, subscribe.TemplateId, clock.GetUtcNow());
+        }
+        else
+        {
+            await SubscribeQuota.GiveBackAsync(db, userId, subscribe.TemplateId, clock.GetUtcNow());
+        }
+        return error.Kind == WechatErrorKind.Transient
+            ? UnknownSubscribeOutcome(row, subscribe.TemplateId, Describe(Channels.Subscribe, error))
+            : Refused(row, Channels.Subscribe, subscribe.TemplateId, error);
+    }
+
+    // A subscribe message has no de-duplication key: after an unknown outcome it is tried at most once more.
+    private Outcome UnknownSubscribeOutcome(OutboxRow row, string templateId, string error) =>
+        row.UnknownSends >= 1
+            ? Failed(row, Channels.Subscribe, templateId, $"{error}; outcome unknown twice, not retried (subscribe messages have no de-duplication key)")
+            : Retry(row, Channels.Subscribe, templateId, error) with { UnknownSends = row.UnknownSends + 1 };
+
+    private Outcome Refused(OutboxRow row, string channel, string templateId, WechatError error)
+    {
+        var text = Describe(channel, error);
+        return error.Kind switch
+        {
+            WechatErrorKind.QuotaExceeded => new Outcome(OutboxStatus.Pending, channel, templateId, Error: text,
+                RetryAfter: error.ErrCode == WechatErrorCodes.MinuteQuotaReached ? TimeSpan.FromMinutes(1) : Options.Dispatcher.QuotaRetryDelay,
+                AttemptDelta: -1), // WeChat's daily quota is not this row's fault: it does not count towards parking
+            WechatErrorKind.Transient or WechatErrorKind.TokenInvalid => Retry(row, channel, templateId, text),
+            _ => Failed(row, channel, templateId, text),
+        };
+    }
+
+    private Outcome Failed(OutboxRow row, string channel, string templateId, string error)
+    {
+        Log.Failed(logger, row.Id, row.Kind, channel, error);
+        return new Outcome(OutboxStatus.Failed, channel, templateId, Error: error);
+    }
+
+    private Outcome Retry(OutboxRow row, string channel, string templateId, string error)
+    {
+        if (row.Attempts >= Options.Dispatcher.MaxAttempts)
+        {
+            Log.Parked(logger, row.Id, row.Kind, row.Attempts);
+            return new Outcome(OutboxStatus.Parked, channel, templateId, Error: error);
+        }
+        return new Outcome(OutboxStatus.Pending, channel, templateId, Error: error, RetryAfter: Backoff(row.Attempts));
+    }
+
+    /// <summary>Exponential back-off with "equal jitter": half the delay fixed, half random, so retries of a burst spread out.</summary>
+    public TimeSpan Backoff(int attempts)
+    {
+        var d = Options.Dispatcher;
+        var seconds = Math.Min(d.RetryBaseDelay.TotalSeconds * Math.Pow(2, Math.Min(attempts - 1, 30)), d.RetryMaxDelay.TotalSeconds);
+        return TimeSpan.FromSeconds(seconds / 2 + Random.Shared.NextDouble() * seconds / 2);
+    }
+
+    private static string Describe(string channel, WechatError error) => $"{channel} {error.ErrCode}: {error.ErrMsg}";
+
+    private async Task RecordAsync(OutboxRow row, Outcome outcome, long token)
+    {
+        var now = clock.GetUtcNow();
+        // A TEMPLATESENDJOBFINISH that arrived before this bookkeeping already waits in wechat_template_results.
+        const string record = """
+            UPDATE notification_outbox SET
+                status = CASE
+                    WHEN @status <> 'sent' OR @channel <> 'official_account' THEN @status
+                    WHEN (SELECT r.status FROM wechat_template_results r WHERE r.msg_id = @msgId) = 'success' THEN 'delivered'
+                    WHEN (SELECT r.status FROM wechat_template_results r WHERE r.msg_id = @msgId) LIKE 'failed%' THEN 'failed'
+                    ELSE @status END,
+                wechat_status = (SELECT r.status FROM wechat_template_results r WHERE r.msg_id = @msgId),
+                channel = @channel, template_id = @templateId, wechat_msg_id = @msgId, last_error = @error,
+                next_attempt_at = @nextAttemptAt, attempts = attempts + @attemptDelta, unknown_sends = @unknownSends,
+                sent_at = @sentAt, claim_token = NULL
+            WHERE id = @id AND claim_token = @token
+            """;
+        await using var connection = await db.OpenConnectionAsync(CancellationToken.None);
+        var updated = await connection.ExecuteAsync(new CommandDefinition(record, new
+        {
+            status = outcome.Status, channel = outcome.Channel, templateId = outcome.TemplateId, msgId = outcome.MsgId,
+            error = outcome.Error is { Length: > 500 } tooLong ? tooLong[..500] : outcome.Error,
+            nextAttemptAt = (now + (outcome.RetryAfter ?? TimeSpan.Zero)).UtcDateTime, attemptDelta = outcome.AttemptDelta,
+            unknownSends = outcome.UnknownSends ?? row.UnknownSends, sentAt = outcome.Status == OutboxStatus.Sent ? now.UtcDateTime : (DateTime?)null,
+            id = row.Id, token,
+        }, cancellationToken: CancellationToken.None));
+        if (updated == 0)
+        {
+            Log.LeaseLost(logger, row.Id);
+        }
+    }
+
+    private async Task MarkNotFollowingAsync(long memberId, string openId)
+    {
+        await using var connection = await db.OpenConnectionAsync(CancellationToken.None);
+        await connection.ExecuteAsync(new CommandDefinition("UPDATE members SET oa_following = FALSE WHERE id = @memberId AND oa_openid = @openId",
+            new { memberId, openId }, cancellationToken: CancellationToken.None));
+        Log.NotFollowing(logger, memberId);
+    }
+
+    private sealed record Recipients(Dictionary<long, (long Id, string? OaOpenId, bool OaFollowing)> Members,
+        Dictionary<long, List<(long Id, string OpenId)>> MemberUsers, Dictionary<long, string> Users, HashSet<(long UserId, string TemplateId)> Quotas);
+
+    private sealed record Outcome(string Status, string Channel, string? TemplateId = null, long? MsgId = null, string? Error = null,
+        TimeSpan? RetryAfter = null, int AttemptDelta = 0, int? UnknownSends = null);
+
+    private sealed class OutboxRow
+    {
+        public long Id { get; init; }
+        public string Kind { get; init; } = "";
+        public string RecipientType { get; init; } = "";
+        public long RecipientId { get; init; }
+        public long? DemandId { get; init; }
+        public string Payload { get; init; } = "{}";
+        public int Attempts { get; set; }
+        public int UnknownSends { get; init; }
+        public DateTime CreatedAt { get; init; }
+        public DateTimeOffset CreatedAtUtc => new(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc));
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 5000, Level = LogLevel.Debug,
+            Message = "Dispatch round: {Claimed} claimed, {Sent} sent, {Skipped} inbox only, {Retrying} retrying, {Failed} failed, {Parked} parked, {Released} released")]
+        public static partial void Round(ILogger logger, int claimed, int sent, int skipped, int retrying, int failed, int parked, int released);
+
+        [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Notification {OutboxId} ({Kind}) refused on {Channel}: {Reason}")]
+        public static partial void Failed(ILogger logger, long outboxId, string kind, string channel, string reason);
+
+        [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Notification {OutboxId} ({Kind}) parked after {Attempts} attempts")]
+        public static partial void Parked(ILogger logger, long outboxId, string kind, int attempts);
+
+        [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Reclaimed {Count} notifications whose lease ran out")]
+        public static partial void Reclaimed(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Notification {OutboxId}: the lease ran out before its outcome was recorded")]
+        public static partial void LeaseLost(ILogger logger, long outboxId);
+
+        [LoggerMessage(EventId = 5005, Level = LogLevel.Error, Message = "Notification dispatch round failed")]
+        public static partial void RoundFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 5006, Level = LogLevel.Information, Message = "Handed {Count} unsent notifications back to the queue")]
+        public static partial void Released(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 5007, Level = LogLevel.Information, Message = "Member {MemberId} no longer follows the Official Account (43004)")]
+        public static partial void NotFollowing(ILogger logger, long memberId);
+    }
+}
+
+/// <summary>The states of an outbox row.</summary>
+public static class OutboxStatus
+{
+    public const string Pending = "pending";
+    public const string Sending = "sending";
+    public const string Sent = "sent";
+    public const string Delivered = "delivered";
+    public const string Skipped = "skipped";
+    public const string Failed = "failed";
+    public const string Parked = "parked";
+}
+
+/// <summary>Where a notification went.</summary>
+public static class Channels
+{
+    public const string OfficialAccount = "official_account";
+    public const string Subscribe = "subscribe";
+    public const string Inbox = "inbox";
+}
