@@ -5,6 +5,7 @@ using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Features.Health;
 using EcoAid.Api.Features.Invites;
 using EcoAid.Api.Features.Me;
+using EcoAid.Api.Features.Notifications;
 using EcoAid.Api.Features.Organisation;
 using EcoAid.Api.Features.WechatCallback;
 using EcoAid.Api.Infrastructure;
@@ -21,6 +22,7 @@ builder.AddEcoAidWechat();
 builder.AddEcoAidDocs();
 builder.AddEcoAidDemands();
 builder.AddEcoAidDemoData();
+builder.AddEcoAidNotifications();
 
 var app = builder.Build();
 
@@ -48,6 +50,7 @@ app.MapDepartments();
 app.MapCalendar();
 app.MapDemands();
 app.MapAttachments();
+app.MapNotifications();
 app.MapWechatCallback();
 
 await app.RunAsync();
