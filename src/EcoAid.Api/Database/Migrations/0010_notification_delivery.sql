@@ -6,7 +6,8 @@
 --   wechat_msg_id   WeChat's msgid of the send; TEMPLATESENDJOBFINISH finds the row by it
 --   wechat_status   what TEMPLATESENDJOBFINISH reported (success, failed:user block, failed: system failed)
 --   unknown_sends   subscribe sends whose outcome stayed unknown (-1, 5xx, time-out): retried at most once
---   inbox_at        when the recipient's inbox entry was written (once, whatever WeChat did)
+--   inbox_at        when the recipient's inbox entry was written (once, whatever WeChat did; at claim time, or at
+--                   once for a row whose push waits, e.g. a reminder produced in quiet hours)
 ALTER TABLE notification_outbox
     ADD COLUMN claim_token   BIGINT       NULL,
     ADD COLUMN channel       VARCHAR(20)  NULL,
@@ -17,4 +18,4 @@ ALTER TABLE notification_outbox
     ADD COLUMN sent_at       DATETIME(6)  NULL,
     ADD COLUMN inbox_at      DATETIME(6)  NULL,
     ADD KEY ix_notification_outbox_msg (wechat_msg_id),
-    ADD KEY ix_notification_outbox_inbox (inbox_at);
+    ADD KEY ix_notification_outbox_inbox (inbox_at, next_attempt_at);

@@ -27,10 +27,9 @@ public sealed record DispatchResult(int Inboxed, int Claimed, int Sent, int Skip
 /// <summary>
 /// Delivers the notification outbox. Runs in every instance; each round
 /// <list type="number">
-/// <item>writes the inbox entry of every row that has none yet (once per row, whatever WeChat does, even while its push
-/// waits for the morning);</item>
 /// <item>claims due rows with <c>FOR UPDATE SKIP LOCKED</c> in a short transaction that marks them <c>sending</c> under
-/// a lease (a crashed instance's rows are reclaimed when it runs out);</item>
+/// a lease (a crashed instance's rows are reclaimed when it runs out) and writes their inbox entries (once per row,
+/// whatever WeChat then does; a row whose push waits for the morning gets its entry at once all the same);</item>
 /// <item>sends them outside any transaction, on the recipient's channel: a member who follows the Official Account gets
 /// its template message (with the row id as <c>client_msg_id</c>, so a repeat after a crash is not delivered twice);
 /// otherwise a user with a subscribe acceptance left gets a subscribe message; otherwise the inbox alone;</item>
@@ -46,15 +45,21 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
 {
     public const int InboxBatchSize = 500;
 
-    /// <summary>Hands rows whose lease ran out (their instance died mid-round) back to the queue.</summary>
-    public const string ReclaimSql = """
-        UPDATE notification_outbox SET status = 'pending', claim_token = NULL
+    /// <summary>
+    /// Finds rows whose lease ran out (their instance died mid-round). SKIP LOCKED here too: a plain UPDATE over this
+    /// range would wait on rows whose outcome another instance is recording, and deadlock with it.
+    /// </summary>
+    public const string ExpiredSql = """
+        SELECT id FROM notification_outbox
         WHERE status = 'sending' AND next_attempt_at <= @now
+        ORDER BY next_attempt_at, id
+        LIMIT @limit
+        FOR UPDATE SKIP LOCKED
         """;
 
     /// <summary>Takes the next due rows; the index (status, next_attempt_at) gives them in order, so only they are locked.</summary>
     public const string ClaimSql = """
-        SELECT id, kind, recipient_type, recipient_id, demand_id, payload, attempts, unknown_sends, created_at
+        SELECT id, kind, recipient_type, recipient_id, demand_id, payload, attempts, unknown_sends, created_at, inbox_at
         FROM notification_outbox
         WHERE status = 'pending' AND next_attempt_at <= @now
         ORDER BY next_attempt_at, id
@@ -64,7 +69,8 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
 
     /// <summary>Marks the claimed rows as being sent by this claim until the lease runs out.</summary>
     public const string MarkSendingSql = """
-        UPDATE notification_outbox SET status = 'sending', claim_token = @token, next_attempt_at = @leaseUntil, attempts = attempts + 1
+        UPDATE notification_outbox SET status = 'sending', claim_token = @token, next_attempt_at = @leaseUntil, attempts = attempts + 1,
+            inbox_at = COALESCE(inbox_at, @now)
         WHERE id IN @ids
         """;
 
@@ -95,24 +101,27 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
     {
         while (!ct.IsCancellationRequested)
         {
-            var round = await DispatchPendingAsync(ct);
-            if (round.Claimed < Options.Dispatcher.BatchSize && round.Inboxed < InboxBatchSize)
+            var (round, waitingInboxed) = await RoundAsync(ct);
+            if (round.Claimed < Options.Dispatcher.BatchSize && waitingInboxed < InboxBatchSize)
             {
                 return;
             }
         }
     }
 
-    /// <summary>One round: inbox entries, then one claimed batch sent and recorded.</summary>
-    public async Task<DispatchResult> DispatchPendingAsync(CancellationToken ct)
+    /// <summary>One round: inbox entries of waiting rows, then one claimed batch sent and recorded.</summary>
+    public async Task<DispatchResult> DispatchPendingAsync(CancellationToken ct) => (await RoundAsync(ct)).Result;
+
+    private async Task<(DispatchResult Result, int WaitingInboxed)> RoundAsync(CancellationToken ct)
     {
-        var inboxed = await WriteInboxAsync(ct);
+        var waitingInboxed = await WriteWaitingInboxAsync(ct);
         var token = Random.Shared.NextInt64(1, long.MaxValue);
         var rows = await ClaimAsync(token, ct);
         if (rows.Count == 0)
         {
-            return DispatchResult.Nothing with { Inboxed = inboxed };
+            return (DispatchResult.Nothing with { Inboxed = waitingInboxed }, waitingInboxed);
         }
+        var inboxed = waitingInboxed + rows.Count(r => r.InboxAt is null);
 
         var settled = new ConcurrentDictionary<long, Outcome>();
         try
@@ -147,22 +156,36 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
             outcomes.Count(o => o.Status == OutboxStatus.Pending), outcomes.Count(o => o.Status == OutboxStatus.Failed),
             outcomes.Count(o => o.Status == OutboxStatus.Parked), rows.Count - outcomes.Count);
         Log.Round(logger, result.Claimed, result.Sent, result.Skipped, result.Retrying, result.Failed, result.Parked, result.Released);
-        return result;
+        return (result, waitingInboxed);
     }
 
-    private async Task<int> WriteInboxAsync(CancellationToken ct)
+    /// <summary>
+    /// Inbox entries of rows whose push waits (quiet hours, a retry later): due rows get theirs in the claim itself, so
+    /// this pass only touches rows no claim wants now.
+    /// </summary>
+    private async Task<int> WriteWaitingInboxAsync(CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
         var rows = (await connection.QueryAsync<OutboxRow>(new CommandDefinition("""
             SELECT id, kind, recipient_type, recipient_id, demand_id, payload, created_at FROM notification_outbox
-            WHERE inbox_at IS NULL ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED
-            """, new { limit = InboxBatchSize }, tx, cancellationToken: ct))).ToList();
-        if (rows.Count == 0)
+            WHERE inbox_at IS NULL AND next_attempt_at > @now LIMIT @limit FOR UPDATE SKIP LOCKED
+            """, new { now = clock.GetUtcNow().UtcDateTime, limit = InboxBatchSize }, tx, cancellationToken: ct))).ToList();
+        if (rows.Count > 0)
         {
-            return 0;
+            var (sql, parameters) = InboxInsert(rows);
+            sql += "\nUPDATE notification_outbox SET inbox_at = @now WHERE id IN @ids;";
+            parameters.Add("now", clock.GetUtcNow().UtcDateTime);
+            parameters.Add("ids", rows.Select(r => r.Id).ToList());
+            await connection.ExecuteAsync(new CommandDefinition(sql, parameters, tx, cancellationToken: ct));
         }
-        // One multi-row insert; the unique outbox_id makes a second write of the same row a no-op.
+        await tx.CommitAsync(ct);
+        return rows.Count;
+    }
+
+    /// <summary>One multi-row insert of inbox entries; the unique outbox_id makes a second write of the same row a no-op.</summary>
+    private (string Sql, DynamicParameters Parameters) InboxInsert(List<OutboxRow> rows)
+    {
         var sql = new StringBuilder("INSERT IGNORE INTO notification_inbox (outbox_id, recipient_type, recipient_id, kind, demand_id, title, summary, page, created_at) VALUES ");
         var parameters = new DynamicParameters();
         for (var i = 0; i < rows.Count; i++)
@@ -181,12 +204,7 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
             parameters.Add($"p{i}", template.RenderPage(values) is { Length: <= KindTemplate.PageMax } page ? page : null);
             parameters.Add($"c{i}", row.CreatedAt);
         }
-        sql.Append(";\nUPDATE notification_outbox SET inbox_at = @now WHERE id IN @ids;");
-        parameters.Add("now", clock.GetUtcNow().UtcDateTime);
-        parameters.Add("ids", rows.Select(r => r.Id).ToList());
-        await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
-        return rows.Count;
+        return (sql.Append(';').ToString(), parameters);
     }
 
     private async Task<List<OutboxRow>> ClaimAsync(long token, CancellationToken ct)
@@ -195,17 +213,27 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         await using var connection = await db.OpenConnectionAsync(ct);
         // Read committed: the claim locks the rows it returns and nothing around them.
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
-        var reclaimed = await connection.ExecuteAsync(new CommandDefinition(ReclaimSql, new { now = now.UtcDateTime }, tx, cancellationToken: ct));
-        if (reclaimed > 0)
+        var expired = (await connection.QueryAsync<long>(new CommandDefinition(ExpiredSql,
+            new { now = now.UtcDateTime, limit = Options.Dispatcher.BatchSize }, tx, cancellationToken: ct))).ToList();
+        if (expired.Count > 0)
         {
-            Log.Reclaimed(logger, reclaimed);
+            // Back in the queue, in this transaction: the claim below takes them first (their lease ended earliest).
+            await connection.ExecuteAsync(new CommandDefinition("UPDATE notification_outbox SET status = 'pending', claim_token = NULL WHERE id IN @expired",
+                new { expired }, tx, cancellationToken: ct));
+            Log.Reclaimed(logger, expired.Count);
         }
         var rows = (await connection.QueryAsync<OutboxRow>(new CommandDefinition(ClaimSql,
             new { now = now.UtcDateTime, limit = Options.Dispatcher.BatchSize }, tx, cancellationToken: ct))).ToList();
         if (rows.Count > 0)
         {
-            await connection.ExecuteAsync(new CommandDefinition(MarkSendingSql,
-                new { token, leaseUntil = (now + Options.Dispatcher.Lease).UtcDateTime, ids = rows.Select(r => r.Id).ToList() }, tx, cancellationToken: ct));
+            // The inbox entries of the claimed rows are written in the claim: once, before WeChat is asked anything.
+            var needInbox = rows.Where(r => r.InboxAt is null).ToList();
+            var (sql, parameters) = needInbox.Count > 0 ? InboxInsert(needInbox) : ("", new DynamicParameters());
+            parameters.Add("token", token);
+            parameters.Add("leaseUntil", (now + Options.Dispatcher.Lease).UtcDateTime);
+            parameters.Add("now", now.UtcDateTime);
+            parameters.Add("ids", rows.Select(r => r.Id).ToList());
+            await connection.ExecuteAsync(new CommandDefinition(MarkSendingSql + ";\n" + sql, parameters, tx, cancellationToken: ct));
         }
         await tx.CommitAsync(ct);
         foreach (var row in rows)
@@ -396,32 +424,50 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
     private async Task RecordAsync(OutboxRow row, Outcome outcome, long token)
     {
         var now = clock.GetUtcNow();
-        // A TEMPLATESENDJOBFINISH that arrived before this bookkeeping already waits in wechat_template_results.
+        // Then: did WeChat's TEMPLATESENDJOBFINISH for this msgid arrive before this bookkeeping? Read after the update
+        // (not in it: a subquery would lock the report's row and deadlock with the callback that is storing it).
         const string record = """
-            UPDATE notification_outbox SET
-                status = CASE
-                    WHEN @status <> 'sent' OR @channel <> 'official_account' THEN @status
-                    WHEN (SELECT r.status FROM wechat_template_results r WHERE r.msg_id = @msgId) = 'success' THEN 'delivered'
-                    WHEN (SELECT r.status FROM wechat_template_results r WHERE r.msg_id = @msgId) LIKE 'failed%' THEN 'failed'
-                    ELSE @status END,
-                wechat_status = (SELECT r.status FROM wechat_template_results r WHERE r.msg_id = @msgId),
-                channel = @channel, template_id = @templateId, wechat_msg_id = @msgId, last_error = @error,
-                next_attempt_at = @nextAttemptAt, attempts = attempts + @attemptDelta, unknown_sends = @unknownSends,
+            UPDATE notification_outbox SET status = @status, channel = @channel, template_id = @templateId, wechat_msg_id = @msgId,
+                last_error = @error, next_attempt_at = @nextAttemptAt, attempts = attempts + @attemptDelta, unknown_sends = @unknownSends,
                 sent_at = @sentAt, claim_token = NULL
-            WHERE id = @id AND claim_token = @token
+            WHERE id = @id AND claim_token = @token;
+            SELECT ROW_COUNT();
+            SELECT status FROM wechat_template_results WHERE msg_id = @msgId;
             """;
-        await using var connection = await db.OpenConnectionAsync(CancellationToken.None);
-        var updated = await connection.ExecuteAsync(new CommandDefinition(record, new
+        var parameters = new
         {
             status = outcome.Status, channel = outcome.Channel, templateId = outcome.TemplateId, msgId = outcome.MsgId,
             error = outcome.Error is { Length: > 500 } tooLong ? tooLong[..500] : outcome.Error,
             nextAttemptAt = (now + (outcome.RetryAfter ?? TimeSpan.Zero)).UtcDateTime, attemptDelta = outcome.AttemptDelta,
             unknownSends = outcome.UnknownSends ?? row.UnknownSends, sentAt = outcome.Status == OutboxStatus.Sent ? now.UtcDateTime : (DateTime?)null,
             id = row.Id, token,
-        }, cancellationToken: CancellationToken.None));
-        if (updated == 0)
+        };
+        // The outcome of a send must not be lost to a lock conflict: try again (the statement is idempotent).
+        for (var attempt = 1; ; attempt++)
         {
-            Log.LeaseLost(logger, row.Id);
+            try
+            {
+                await using var connection = await db.OpenConnectionAsync(CancellationToken.None);
+                using var results = await connection.QueryMultipleAsync(new CommandDefinition(record, parameters, cancellationToken: CancellationToken.None));
+                if (await results.ReadSingleAsync<long>() == 0)
+                {
+                    Log.LeaseLost(logger, row.Id); // another instance reclaimed the row meanwhile; its outcome stands
+                    return;
+                }
+                var reported = await results.ReadSingleOrDefaultAsync<string>();
+                if (reported is not null && outcome is { Status: OutboxStatus.Sent, Channel: Channels.OfficialAccount, MsgId: { } msgId })
+                {
+                    results.Dispose();
+                    await using var tx = await connection.BeginTransactionAsync(CancellationToken.None);
+                    await TemplateResults.ApplyAsync(connection, tx, msgId, reported, CancellationToken.None);
+                    await tx.CommitAsync(CancellationToken.None);
+                }
+                return;
+            }
+            catch (MySqlException e) when (attempt < 3 && e.ErrorCode is MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout)
+            {
+                // chosen as a deadlock victim: nothing was changed, go again
+            }
         }
     }
 
@@ -450,6 +496,7 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         public int Attempts { get; set; }
         public int UnknownSends { get; init; }
         public DateTime CreatedAt { get; init; }
+        public DateTime? InboxAt { get; init; }
         public DateTimeOffset CreatedAtUtc => new(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc));
     }
 
