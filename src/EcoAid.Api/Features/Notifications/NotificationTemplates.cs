@@ -165,7 +165,9 @@ public sealed class NotificationTemplates
                 return;
             }
         }
-        var sample = FieldShaping.Shape(key, layout.Render(p => PayloadValues.Sample(NotificationCatalog.TypeOf(info, p) ?? PlaceholderType.Text)));
+        // A fixed value must fit as written; a value with placeholders is checked as it would be sent.
+        var rendered = layout.Render(p => PayloadValues.Sample(NotificationCatalog.TypeOf(info, p) ?? PlaceholderType.Text));
+        var sample = layout.Placeholders.Any() ? FieldShaping.Shape(key, rendered) : rendered;
         if (SubscribeDataValidator.Validate(key, sample) is { } problem)
         {
             errors.Add($"{keyPath}（通知类型 {info.Kind}）：“{layout.Source}”写出的值（如“{sample}”）不符合 {type} 类型的规则（{problem.Rule}），微信会拒绝发送。");
