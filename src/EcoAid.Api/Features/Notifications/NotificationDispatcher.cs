@@ -46,11 +46,12 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
     public const int InboxBatchSize = 500;
 
     /// <summary>
-    /// Finds rows whose lease ran out (their instance died mid-round). SKIP LOCKED here too: a plain UPDATE over this
+    /// Takes rows whose lease ran out (their instance died mid-round). SKIP LOCKED here too: a plain UPDATE over this
     /// range would wait on rows whose outcome another instance is recording, and deadlock with it.
     /// </summary>
     public const string ExpiredSql = """
-        SELECT id FROM notification_outbox
+        SELECT id, kind, recipient_type, recipient_id, demand_id, payload, attempts, unknown_sends, created_at, inbox_at
+        FROM notification_outbox
         WHERE status = 'sending' AND next_attempt_at <= @now
         ORDER BY next_attempt_at, id
         LIMIT @limit
@@ -114,19 +115,21 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
 
     private async Task<(DispatchResult Result, int WaitingInboxed)> RoundAsync(CancellationToken ct)
     {
-        var waitingInboxed = await WriteWaitingInboxAsync(ct);
+        // One connection for the round's own steps; the sends themselves hold none.
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var waitingInboxed = await WriteWaitingInboxAsync(connection, ct);
         var token = Random.Shared.NextInt64(1, long.MaxValue);
-        var rows = await ClaimAsync(token, ct);
+        var rows = await ClaimAsync(connection, token, ct);
         if (rows.Count == 0)
         {
             return (DispatchResult.Nothing with { Inboxed = waitingInboxed }, waitingInboxed);
         }
         var inboxed = waitingInboxed + rows.Count(r => r.InboxAt is null);
 
-        var settled = new ConcurrentDictionary<long, Outcome>();
+        var outcomes = new ConcurrentDictionary<long, Outcome>();
         try
         {
-            var recipients = await LoadRecipientsAsync(rows, ct);
+            var recipients = await LoadRecipientsAsync(connection, rows, ct);
             var officialAccount = services.GetRequiredService<OfficialAccountApi>();
             var miniProgram = services.GetRequiredService<MiniProgramApi>();
             await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = Options.Dispatcher.Concurrency }, async (row, _) =>
@@ -136,25 +139,28 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
                     return; // not started: handed back below
                 }
                 // Once started, a send is finished and recorded even when the round is cancelled: its outcome must not be lost.
-                var outcome = await DeliverAsync(row, recipients, officialAccount, miniProgram);
-                await RecordAsync(row, outcome, token);
-                settled[row.Id] = outcome;
+                try
+                {
+                    outcomes[row.Id] = await DeliverAsync(row, recipients, officialAccount, miniProgram);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    Log.RowFailed(logger, e, row.Id);
+                    outcomes[row.Id] = Retry(row, null, null, $"{e.GetType().Name}: {e.Message}");
+                }
             });
         }
         finally
         {
-            var unsettled = rows.Where(r => !settled.ContainsKey(r.Id)).Select(r => r.Id).ToList();
-            if (unsettled.Count > 0)
-            {
-                await ReleaseAsync(unsettled, token);
-            }
+            // Every outcome of the batch, and the rows never started handed back, in one transaction.
+            await SettleAsync(connection, rows, outcomes, token);
         }
 
-        var outcomes = settled.Values.ToList();
+        var settled = outcomes.Values.ToList();
         var result = new DispatchResult(inboxed, rows.Count,
-            outcomes.Count(o => o.Status == OutboxStatus.Sent), outcomes.Count(o => o.Status == OutboxStatus.Skipped),
-            outcomes.Count(o => o.Status == OutboxStatus.Pending), outcomes.Count(o => o.Status == OutboxStatus.Failed),
-            outcomes.Count(o => o.Status == OutboxStatus.Parked), rows.Count - outcomes.Count);
+            settled.Count(o => o.Status == OutboxStatus.Sent), settled.Count(o => o.Status == OutboxStatus.Skipped),
+            settled.Count(o => o.Status == OutboxStatus.Pending), settled.Count(o => o.Status == OutboxStatus.Failed),
+            settled.Count(o => o.Status == OutboxStatus.Parked), rows.Count - settled.Count);
         Log.Round(logger, result.Claimed, result.Sent, result.Skipped, result.Retrying, result.Failed, result.Parked, result.Released);
         return (result, waitingInboxed);
     }
@@ -163,9 +169,15 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
     /// Inbox entries of rows whose push waits (quiet hours, a retry later): due rows get theirs in the claim itself, so
     /// this pass only touches rows no claim wants now.
     /// </summary>
-    private async Task<int> WriteWaitingInboxAsync(CancellationToken ct)
+    private async Task<int> WriteWaitingInboxAsync(MySqlConnection connection, CancellationToken ct)
     {
-        await using var connection = await db.OpenConnectionAsync(ct);
+        // Mostly there are none: look without a transaction or locks first.
+        if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM notification_outbox WHERE inbox_at IS NULL AND next_attempt_at > @now)",
+            new { now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct)))
+        {
+            return 0;
+        }
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
         var rows = (await connection.QueryAsync<OutboxRow>(new CommandDefinition("""
             SELECT id, kind, recipient_type, recipient_id, demand_id, payload, created_at FROM notification_outbox
@@ -207,23 +219,23 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         return (sql.Append(';').ToString(), parameters);
     }
 
-    private async Task<List<OutboxRow>> ClaimAsync(long token, CancellationToken ct)
+    private async Task<List<OutboxRow>> ClaimAsync(MySqlConnection connection, long token, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        await using var connection = await db.OpenConnectionAsync(ct);
         // Read committed: the claim locks the rows it returns and nothing around them.
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
-        var expired = (await connection.QueryAsync<long>(new CommandDefinition(ExpiredSql,
-            new { now = now.UtcDateTime, limit = Options.Dispatcher.BatchSize }, tx, cancellationToken: ct))).ToList();
-        if (expired.Count > 0)
+        // One round trip: rows whose lease ran out come first (they have waited longest), then due rows.
+        List<OutboxRow> rows;
+        using (var found = await connection.QueryMultipleAsync(new CommandDefinition(ExpiredSql + ";\n" + ClaimSql,
+            new { now = now.UtcDateTime, limit = Options.Dispatcher.BatchSize }, tx, cancellationToken: ct)))
         {
-            // Back in the queue, in this transaction: the claim below takes them first (their lease ended earliest).
-            await connection.ExecuteAsync(new CommandDefinition("UPDATE notification_outbox SET status = 'pending', claim_token = NULL WHERE id IN @expired",
-                new { expired }, tx, cancellationToken: ct));
-            Log.Reclaimed(logger, expired.Count);
+            var expired = (await found.ReadAsync<OutboxRow>()).ToList();
+            rows = [.. expired.Concat(await found.ReadAsync<OutboxRow>()).Take(Options.Dispatcher.BatchSize)];
+            if (expired.Count > 0)
+            {
+                Log.Reclaimed(logger, expired.Count);
+            }
         }
-        var rows = (await connection.QueryAsync<OutboxRow>(new CommandDefinition(ClaimSql,
-            new { now = now.UtcDateTime, limit = Options.Dispatcher.BatchSize }, tx, cancellationToken: ct))).ToList();
         if (rows.Count > 0)
         {
             // The inbox entries of the claimed rows are written in the claim: once, before WeChat is asked anything.
@@ -243,21 +255,10 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         return rows;
     }
 
-    private async Task ReleaseAsync(List<long> ids, long token)
-    {
-        await using var connection = await db.OpenConnectionAsync(CancellationToken.None);
-        var released = await connection.ExecuteAsync(new CommandDefinition("""
-            UPDATE notification_outbox SET status = 'pending', next_attempt_at = @now, attempts = attempts - 1, claim_token = NULL
-            WHERE id IN @ids AND claim_token = @token
-            """, new { ids, token, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: CancellationToken.None));
-        Log.Released(logger, released);
-    }
-
-    private async Task<Recipients> LoadRecipientsAsync(List<OutboxRow> rows, CancellationToken ct)
+    private static async Task<Recipients> LoadRecipientsAsync(MySqlConnection connection, List<OutboxRow> rows, CancellationToken ct)
     {
         var memberIds = rows.Where(r => r.RecipientType == "member").Select(r => r.RecipientId).Distinct().ToList();
         var userIds = rows.Where(r => r.RecipientType == "user").Select(r => r.RecipientId).Distinct().ToList();
-        await using var connection = await db.OpenConnectionAsync(ct);
         using var results = await connection.QueryMultipleAsync(new CommandDefinition("""
             SELECT id, oa_openid, oa_following FROM members WHERE id IN @memberIds;
             SELECT id, openid, member_id FROM users WHERE member_id IN @memberIds ORDER BY last_login_at DESC, id DESC;
@@ -401,7 +402,7 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         return new Outcome(OutboxStatus.Failed, channel, templateId, Error: error);
     }
 
-    private Outcome Retry(OutboxRow row, string channel, string templateId, string error)
+    private Outcome Retry(OutboxRow row, string? channel, string? templateId, string error)
     {
         if (row.Attempts >= Options.Dispatcher.MaxAttempts)
         {
@@ -421,52 +422,95 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
 
     private static string Describe(string channel, WechatError error) => $"{channel} {error.ErrCode}: {error.ErrMsg}";
 
-    private async Task RecordAsync(OutboxRow row, Outcome outcome, long token)
+    /// <summary>
+    /// Records the batch: each row's outcome (only where this claim still holds the row: after a lost lease another
+    /// instance's outcome stands), and the rows not started back to pending without spending an attempt. Then applies any
+    /// TEMPLATESENDJOBFINISH that WeChat reported before this bookkeeping.
+    /// </summary>
+    private async Task SettleAsync(MySqlConnection connection, List<OutboxRow> rows, ConcurrentDictionary<long, Outcome> outcomes, long token)
     {
         var now = clock.GetUtcNow();
-        // Then: did WeChat's TEMPLATESENDJOBFINISH for this msgid arrive before this bookkeeping? Read after the update
-        // (not in it: a subquery would lock the report's row and deadlock with the callback that is storing it).
-        const string record = """
-            UPDATE notification_outbox SET status = @status, channel = @channel, template_id = @templateId, wechat_msg_id = @msgId,
-                last_error = @error, next_attempt_at = @nextAttemptAt, attempts = attempts + @attemptDelta, unknown_sends = @unknownSends,
-                sent_at = @sentAt, claim_token = NULL
-            WHERE id = @id AND claim_token = @token;
-            SELECT ROW_COUNT();
-            SELECT status FROM wechat_template_results WHERE msg_id = @msgId;
-            """;
-        var parameters = new
+        var sql = new StringBuilder();
+        var parameters = new DynamicParameters();
+        parameters.Add("token", token);
+        parameters.Add("now", now.UtcDateTime);
+        // One statement for the whole batch: an UPDATE joined to the outcomes as a derived table.
+        var settledRows = rows.Where(r => outcomes.ContainsKey(r.Id)).ToList();
+        if (settledRows.Count > 0)
         {
-            status = outcome.Status, channel = outcome.Channel, templateId = outcome.TemplateId, msgId = outcome.MsgId,
-            error = outcome.Error is { Length: > 500 } tooLong ? tooLong[..500] : outcome.Error,
-            nextAttemptAt = (now + (outcome.RetryAfter ?? TimeSpan.Zero)).UtcDateTime, attemptDelta = outcome.AttemptDelta,
-            unknownSends = outcome.UnknownSends ?? row.UnknownSends, sentAt = outcome.Status == OutboxStatus.Sent ? now.UtcDateTime : (DateTime?)null,
-            id = row.Id, token,
-        };
-        // The outcome of a send must not be lost to a lock conflict: try again (the statement is idempotent).
+            sql.Append("UPDATE notification_outbox o JOIN (");
+            for (var i = 0; i < settledRows.Count; i++)
+            {
+                var row = settledRows[i];
+                var o = outcomes[row.Id];
+                sql.Append(i == 0
+                    ? $"SELECT @id{i} AS id, @s{i} AS status, @c{i} AS channel, @t{i} AS template_id, @m{i} AS msg_id, @e{i} AS error, @n{i} AS next_at, @a{i} AS attempt_delta, @u{i} AS unknown_sends"
+                    : $" UNION ALL SELECT @id{i}, @s{i}, @c{i}, @t{i}, @m{i}, @e{i}, @n{i}, @a{i}, @u{i}");
+                parameters.Add($"id{i}", row.Id);
+                parameters.Add($"s{i}", o.Status);
+                parameters.Add($"c{i}", o.Channel);
+                parameters.Add($"t{i}", o.TemplateId);
+                parameters.Add($"m{i}", o.MsgId);
+                parameters.Add($"e{i}", o.Error is { Length: > 500 } tooLong ? tooLong[..500] : o.Error);
+                // A finished row keeps its next_attempt_at: nothing reads it again, and leaving it spares an index update.
+                parameters.Add($"n{i}", o.Status == OutboxStatus.Pending ? (now + (o.RetryAfter ?? TimeSpan.Zero)).UtcDateTime : (DateTime?)null);
+                parameters.Add($"a{i}", o.AttemptDelta);
+                parameters.Add($"u{i}", o.UnknownSends ?? row.UnknownSends);
+            }
+            sql.Append("""
+                ) v ON o.id = v.id
+                SET o.status = v.status, o.channel = COALESCE(v.channel, o.channel), o.template_id = COALESCE(v.template_id, o.template_id),
+                    o.wechat_msg_id = v.msg_id, o.last_error = v.error, o.next_attempt_at = COALESCE(v.next_at, o.next_attempt_at),
+                    o.attempts = o.attempts + v.attempt_delta, o.unknown_sends = v.unknown_sends,
+                    o.sent_at = CASE WHEN v.status = 'sent' THEN @now ELSE NULL END, o.claim_token = NULL
+                WHERE o.claim_token = @token;
+
+                """);
+        }
+        var released = rows.Where(r => !outcomes.ContainsKey(r.Id)).Select(r => r.Id).ToList();
+        if (released.Count > 0)
+        {
+            sql.Append("""
+                UPDATE notification_outbox SET status = 'pending', next_attempt_at = @now, attempts = attempts - 1, claim_token = NULL
+                WHERE id IN @released AND claim_token = @token;
+                """);
+            parameters.Add("released", released);
+        }
+
+        // The outcomes of sends must not be lost to a lock conflict: the transaction is tried again (it is idempotent).
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                await using var connection = await db.OpenConnectionAsync(CancellationToken.None);
-                using var results = await connection.QueryMultipleAsync(new CommandDefinition(record, parameters, cancellationToken: CancellationToken.None));
-                if (await results.ReadSingleAsync<long>() == 0)
+                await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, CancellationToken.None);
+                var changed = await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, tx, cancellationToken: CancellationToken.None));
+                await tx.CommitAsync(CancellationToken.None);
+                if (changed < rows.Count)
                 {
-                    Log.LeaseLost(logger, row.Id); // another instance reclaimed the row meanwhile; its outcome stands
-                    return;
+                    Log.LeaseLost(logger, rows.Count - changed); // reclaimed by another instance meanwhile: its outcome stands
                 }
-                var reported = await results.ReadSingleOrDefaultAsync<string>();
-                if (reported is not null && outcome is { Status: OutboxStatus.Sent, Channel: Channels.OfficialAccount, MsgId: { } msgId })
+                if (released.Count > 0)
                 {
-                    results.Dispose();
-                    await using var tx = await connection.BeginTransactionAsync(CancellationToken.None);
-                    await TemplateResults.ApplyAsync(connection, tx, msgId, reported, CancellationToken.None);
-                    await tx.CommitAsync(CancellationToken.None);
+                    Log.Released(logger, released.Count);
                 }
-                return;
+                break;
             }
             catch (MySqlException e) when (attempt < 3 && e.ErrorCode is MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout)
             {
                 // chosen as a deadlock victim: nothing was changed, go again
+            }
+        }
+
+        var sent = outcomes.Values.Where(o => o is { Status: OutboxStatus.Sent, Channel: Channels.OfficialAccount, MsgId: not null }).Select(o => o.MsgId!.Value).ToList();
+        if (sent.Count > 0)
+        {
+            var reports = (await connection.QueryAsync<(long MsgId, string Status)>(new CommandDefinition(
+                "SELECT msg_id, status FROM wechat_template_results WHERE msg_id IN @sent", new { sent }, cancellationToken: CancellationToken.None))).ToList();
+            foreach (var (msgId, status) in reports)
+            {
+                await using var tx = await connection.BeginTransactionAsync(CancellationToken.None);
+                await TemplateResults.ApplyAsync(connection, tx, msgId, status, CancellationToken.None);
+                await tx.CommitAsync(CancellationToken.None);
             }
         }
     }
@@ -482,7 +526,7 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
     private sealed record Recipients(Dictionary<long, (long Id, string? OaOpenId, bool OaFollowing)> Members,
         Dictionary<long, List<(long Id, string OpenId)>> MemberUsers, Dictionary<long, string> Users, HashSet<(long UserId, string TemplateId)> Quotas);
 
-    private sealed record Outcome(string Status, string Channel, string? TemplateId = null, long? MsgId = null, string? Error = null,
+    private sealed record Outcome(string Status, string? Channel, string? TemplateId = null, long? MsgId = null, string? Error = null,
         TimeSpan? RetryAfter = null, int AttemptDelta = 0, int? UnknownSends = null);
 
     private sealed class OutboxRow
@@ -515,8 +559,11 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Reclaimed {Count} notifications whose lease ran out")]
         public static partial void Reclaimed(ILogger logger, int count);
 
-        [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "Notification {OutboxId}: the lease ran out before its outcome was recorded")]
-        public static partial void LeaseLost(ILogger logger, long outboxId);
+        [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "{Count} notifications were reclaimed by another instance before their outcome was recorded")]
+        public static partial void LeaseLost(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 5008, Level = LogLevel.Error, Message = "Notification {OutboxId} could not be delivered; it will be tried again")]
+        public static partial void RowFailed(ILogger logger, Exception exception, long outboxId);
 
         [LoggerMessage(EventId = 5005, Level = LogLevel.Error, Message = "Notification dispatch round failed")]
         public static partial void RoundFailed(ILogger logger, Exception exception);
