@@ -36,6 +36,6 @@ if [[ -z ${ECOAID_BENCH_MYSQL:-} ]]; then
 fi
 
 project=bench/EcoAid.Bench.Notifications
-dotnet build "$project" -c Release --nologo -v quiet
+dotnet build "$project" -c Release --nologo -v quiet -clp:NoSummary
 # Bounded: the program gives up after --timeout (600 s by default); this is the backstop.
 timeout 900 dotnet "$project/bin/Release/net10.0/EcoAid.Bench.Notifications.dll" --server "$ECOAID_BENCH_MYSQL" "$@"
