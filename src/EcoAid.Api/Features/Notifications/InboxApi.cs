@@ -21,7 +21,8 @@ public static class InboxApi
                 + "无论微信是否送达，每条通知都会出现在这里。");
         group.MapPost("/{id:long}/read", MarkNotificationRead).WithName(nameof(MarkNotificationRead)).WithSummary("标记已读")
             .WithDescription("把一条站内消息标记为已读（重复调用保留第一次的已读时间）。不是自己的消息返回 404。");
-        group.MapPost("/read-all", MarkAllNotificationsRead).WithName(nameof(MarkAllNotificationsRead)).WithSummary("全部标记已读");
+        group.MapPost("/read-all", MarkAllNotificationsRead).WithName(nameof(MarkAllNotificationsRead)).WithSummary("全部标记已读")
+            .WithDescription("把当前用户所有未读的站内消息标记为已读，返回标记的条数。");
         return routes;
     }
 
