@@ -117,6 +117,36 @@ public class DispatcherConcurrencyTests(EcoAidFixture fixture) : IClassFixture<E
         Assert.Equal(30, await db.ExecuteScalarAsync<int>("SELECT SUM(attempts) FROM notification_outbox WHERE id IN @ids", new { ids }));
     }
 
+    [Fact]
+    public async Task ServiceLoopStoppedMidDrainHandsBackTheBatchItHadClaimedAhead()
+    {
+        var settings = (IDictionary<string, string?> s) => { s["Notifications:Dispatcher:BatchSize"] = "10"; s["Notifications:Dispatcher:Concurrency"] = "2"; };
+        List<long> ids;
+        Dictionary<long, string> openIdOfRow;
+        int calls;
+        await using (var stopping = new EcoAidApp(fixture, settings))
+        {
+            (ids, openIdOfRow) = await QueueForFollowersAsync(stopping, members: 10, count: 40);
+            calls = stopping.Sandbox.CallCount(NotificationKit.TemplateSend);
+            using var slow = stopping.Faults(NotificationKit.TemplateSend, new SandboxFault(Delay: TimeSpan.FromMilliseconds(100), Times: 40));
+            using var shutdown = new CancellationTokenSource(TimeSpan.FromMilliseconds(700));
+            await stopping.Dispatcher().DrainAsync(shutdown.Token); // what the background loop runs on each tick
+
+            var statuses = await StatusesAsync(stopping, ids);
+            Assert.True(statuses.GetValueOrDefault(OutboxStatus.Sent) is > 0 and < 40, string.Join(", ", statuses));
+            Assert.False(statuses.ContainsKey(OutboxStatus.Sending)); // neither the batch under way nor the one claimed ahead is held
+            await using var db = await stopping.OpenDatabaseAsync();
+            Assert.Equal(0, await db.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM notification_outbox WHERE id IN @ids AND status = 'pending' AND attempts > 0", new { ids }));
+        }
+
+        await using var restarted = new EcoAidApp(fixture, settings);
+        await restarted.DispatchAsync();
+
+        Assert.Equal(new Dictionary<string, int> { [OutboxStatus.Sent] = 40 }, await StatusesAsync(restarted, ids));
+        Assert.Equal(calls + 40, restarted.Sandbox.CallCount(NotificationKit.TemplateSend));
+        AssertEachRowDeliveredOnce(restarted, ids, openIdOfRow);
+    }
+
     /// <summary>An instance sends, then dies before recording it: its lease runs out, another instance sends the row again.</summary>
     [Fact]
     public async Task SendWhoseBookkeepingWasLostIsNotDeliveredTwice()

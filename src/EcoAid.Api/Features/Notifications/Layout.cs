@@ -83,7 +83,8 @@ public sealed class PayloadValues
         ["returned"] = "已退回", ["withdrawn"] = "已撤回",
     };
 
-    private readonly Dictionary<string, JsonElement> fields = new(StringComparer.Ordinal);
+    // Each top-level field as text: a string as it is, anything else as written in the JSON; null when the field is null.
+    private readonly Dictionary<string, string?> fields = new(StringComparer.Ordinal);
     private readonly KindInfo kind;
     private readonly DateTimeOffset createdAt;
 
@@ -98,7 +99,12 @@ public sealed class PayloadValues
             {
                 foreach (var property in document.RootElement.EnumerateObject())
                 {
-                    fields[property.Name] = property.Value.Clone();
+                    fields[property.Name] = property.Value.ValueKind switch
+                    {
+                        JsonValueKind.String => property.Value.GetString(),
+                        JsonValueKind.Null or JsonValueKind.Undefined => null,
+                        _ => property.Value.GetRawText(),
+                    };
                 }
             }
         }
@@ -115,14 +121,12 @@ public sealed class PayloadValues
         var type = NotificationCatalog.TypeOf(kind, placeholder) ?? PlaceholderType.Text;
         if (placeholder == "statusName" && !fields.ContainsKey("statusName"))
         {
-            return fields.TryGetValue("status", out var status) && status.ValueKind == JsonValueKind.String
-                ? StatusNames.GetValueOrDefault(status.GetString()!, status.GetString()!) : "";
+            return fields.GetValueOrDefault("status") is { } status ? StatusNames.GetValueOrDefault(status, status) : "";
         }
-        if (!fields.TryGetValue(placeholder, out var value) || value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
+        if (fields.GetValueOrDefault(placeholder) is not { } text)
         {
             return placeholder == NotificationCatalog.At ? FormatInstant(createdAt) : "";
         }
-        var text = value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText();
         return type switch
         {
             PlaceholderType.Date when DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date) => FormatDate(date),

@@ -97,39 +97,71 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         }
     }
 
-    /// <summary>Runs rounds until one finds less than a full batch to do.</summary>
+    /// <summary>
+    /// Runs rounds until one finds less than a full batch to do. While a full batch is being sent, the next one is
+    /// claimed, so the database work of one round overlaps the WeChat calls of the other. Inbox entries of waiting rows
+    /// are written by the first claim of each drain (and by the next ones while a claim finds a full set of them).
+    /// </summary>
     public async Task DrainAsync(CancellationToken ct)
     {
-        while (!ct.IsCancellationRequested)
+        Task<Batch>? next = ClaimBatchAsync(writeWaitingInbox: true, ct);
+        try
         {
-            var (round, waitingInboxed) = await RoundAsync(ct);
-            if (round.Claimed < Options.Dispatcher.BatchSize && waitingInboxed < InboxBatchSize)
+            while (next is not null)
             {
-                return;
+                var batch = await next;
+                next = null;
+                var more = batch.Rows.Count == Options.Dispatcher.BatchSize || batch.WaitingInboxed == InboxBatchSize;
+                if (more && !ct.IsCancellationRequested)
+                {
+                    next = ClaimBatchAsync(writeWaitingInbox: batch.WaitingInboxed == InboxBatchSize, ct);
+                }
+                await DeliverBatchAsync(batch, ct);
+            }
+        }
+        finally
+        {
+            // Stopped (or failed) with the next batch claimed: hand it back at once rather than at the end of its lease.
+            if (next is not null)
+            {
+                try
+                {
+                    await DeliverBatchAsync(await next, new CancellationToken(canceled: true));
+                }
+                catch (Exception e) when (e is OperationCanceledException or MySqlException)
+                {
+                    // the claim itself was cancelled or failed: it holds nothing
+                }
             }
         }
     }
 
     /// <summary>One round: inbox entries of waiting rows, then one claimed batch sent and recorded.</summary>
-    public async Task<DispatchResult> DispatchPendingAsync(CancellationToken ct) => (await RoundAsync(ct)).Result;
+    public async Task<DispatchResult> DispatchPendingAsync(CancellationToken ct) =>
+        await DeliverBatchAsync(await ClaimBatchAsync(writeWaitingInbox: true, ct), ct);
 
-    private async Task<(DispatchResult Result, int WaitingInboxed)> RoundAsync(CancellationToken ct)
+    /// <summary>Claimed rows (under <paramref name="Token"/>) with their recipients' channels.</summary>
+    private sealed record Batch(List<OutboxRow> Rows, Recipients Recipients, long Token, int WaitingInboxed, int Inboxed);
+
+    private async Task<Batch> ClaimBatchAsync(bool writeWaitingInbox, CancellationToken ct)
     {
-        // One connection for the round's own steps; the sends themselves hold none.
         await using var connection = await db.OpenConnectionAsync(ct);
-        var waitingInboxed = await WriteWaitingInboxAsync(connection, ct);
+        var waitingInboxed = writeWaitingInbox ? await WriteWaitingInboxAsync(connection, ct) : 0;
         var token = Random.Shared.NextInt64(1, long.MaxValue);
-        var rows = await ClaimAsync(connection, token, ct);
+        var (rows, recipients) = await ClaimAsync(connection, token, ct);
+        return new Batch(rows, recipients, token, waitingInboxed, waitingInboxed + rows.Count(r => r.InboxAt is null));
+    }
+
+    private async Task<DispatchResult> DeliverBatchAsync(Batch batch, CancellationToken ct)
+    {
+        var rows = batch.Rows;
         if (rows.Count == 0)
         {
-            return (DispatchResult.Nothing with { Inboxed = waitingInboxed }, waitingInboxed);
+            return DispatchResult.Nothing with { Inboxed = batch.Inboxed };
         }
-        var inboxed = waitingInboxed + rows.Count(r => r.InboxAt is null);
-
         var outcomes = new ConcurrentDictionary<long, Outcome>();
         try
         {
-            var recipients = await LoadRecipientsAsync(connection, rows, ct);
             var officialAccount = services.GetRequiredService<OfficialAccountApi>();
             var miniProgram = services.GetRequiredService<MiniProgramApi>();
             await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = Options.Dispatcher.Concurrency }, async (row, _) =>
@@ -141,7 +173,7 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
                 // Once started, a send is finished and recorded even when the round is cancelled: its outcome must not be lost.
                 try
                 {
-                    outcomes[row.Id] = await DeliverAsync(row, recipients, officialAccount, miniProgram);
+                    outcomes[row.Id] = await DeliverAsync(row, batch.Recipients, officialAccount, miniProgram);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -153,16 +185,17 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         finally
         {
             // Every outcome of the batch, and the rows never started handed back, in one transaction.
-            await SettleAsync(connection, rows, outcomes, token);
+            await using var connection = await db.OpenConnectionAsync(CancellationToken.None);
+            await SettleAsync(connection, rows, outcomes, batch.Token);
         }
 
         var settled = outcomes.Values.ToList();
-        var result = new DispatchResult(inboxed, rows.Count,
+        var result = new DispatchResult(batch.Inboxed, rows.Count,
             settled.Count(o => o.Status == OutboxStatus.Sent), settled.Count(o => o.Status == OutboxStatus.Skipped),
             settled.Count(o => o.Status == OutboxStatus.Pending), settled.Count(o => o.Status == OutboxStatus.Failed),
             settled.Count(o => o.Status == OutboxStatus.Parked), rows.Count - settled.Count);
         Log.Round(logger, result.Claimed, result.Sent, result.Skipped, result.Retrying, result.Failed, result.Parked, result.Released);
-        return (result, waitingInboxed);
+        return result;
     }
 
     /// <summary>
@@ -204,7 +237,7 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         {
             var row = rows[i];
             var template = templates.For(row.Kind);
-            var values = new PayloadValues(template.Info, row.Payload, row.CreatedAtUtc);
+            var values = row.ValuesFor(template.Info);
             sql.Append(i == 0 ? "" : ",").Append(CultureInfo.InvariantCulture, $"(@o{i},@rt{i},@ri{i},@k{i},@d{i},@t{i},@s{i},@p{i},@c{i})");
             parameters.Add($"o{i}", row.Id);
             parameters.Add($"rt{i}", row.RecipientType);
@@ -219,7 +252,7 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         return (sql.Append(';').ToString(), parameters);
     }
 
-    private async Task<List<OutboxRow>> ClaimAsync(MySqlConnection connection, long token, CancellationToken ct)
+    private async Task<(List<OutboxRow> Rows, Recipients Recipients)> ClaimAsync(MySqlConnection connection, long token, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         // Read committed: the claim locks the rows it returns and nothing around them.
@@ -236,48 +269,53 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
                 Log.Reclaimed(logger, expired.Count);
             }
         }
-        if (rows.Count > 0)
+        if (rows.Count == 0)
         {
-            // The inbox entries of the claimed rows are written in the claim: once, before WeChat is asked anything.
-            var needInbox = rows.Where(r => r.InboxAt is null).ToList();
-            var (sql, parameters) = needInbox.Count > 0 ? InboxInsert(needInbox) : ("", new DynamicParameters());
-            parameters.Add("token", token);
-            parameters.Add("leaseUntil", (now + Options.Dispatcher.Lease).UtcDateTime);
-            parameters.Add("now", now.UtcDateTime);
-            parameters.Add("ids", rows.Select(r => r.Id).ToList());
-            await connection.ExecuteAsync(new CommandDefinition(MarkSendingSql + ";\n" + sql, parameters, tx, cancellationToken: ct));
+            await tx.CommitAsync(ct);
+            return (rows, Recipients.None);
+        }
+        // The inbox entries of the claimed rows are written in the claim: once, before WeChat is asked anything. The
+        // recipients' channels are read in the same round trip.
+        var needInbox = rows.Where(r => r.InboxAt is null).ToList();
+        var (sql, parameters) = needInbox.Count > 0 ? InboxInsert(needInbox) : ("", new DynamicParameters());
+        parameters.Add("token", token);
+        parameters.Add("leaseUntil", (now + Options.Dispatcher.Lease).UtcDateTime);
+        parameters.Add("now", now.UtcDateTime);
+        parameters.Add("ids", rows.Select(r => r.Id).ToList());
+        parameters.Add("memberIds", rows.Where(r => r.RecipientType == "member").Select(r => r.RecipientId).Distinct().ToList());
+        parameters.Add("userIds", rows.Where(r => r.RecipientType == "user").Select(r => r.RecipientId).Distinct().ToList());
+        Recipients recipients;
+        using (var results = await connection.QueryMultipleAsync(new CommandDefinition(MarkSendingSql + ";\n" + sql + RecipientsSql, parameters, tx, cancellationToken: ct)))
+        {
+            var members = (await results.ReadAsync<(long Id, string? OaOpenId, bool OaFollowing)>()).ToDictionary(m => m.Id);
+            var memberUsers = (await results.ReadAsync<(long Id, string OpenId, long MemberId)>())
+                .GroupBy(u => u.MemberId).ToDictionary(g => g.Key, g => g.Select(u => (u.Id, u.OpenId)).ToList());
+            var users = (await results.ReadAsync<(long Id, string OpenId)>()).ToDictionary(u => u.Id, u => u.OpenId);
+            var quotas = (await results.ReadAsync<(long UserId, string TemplateId)>()).ToHashSet();
+            recipients = new Recipients(members, memberUsers, users, quotas);
         }
         await tx.CommitAsync(ct);
         foreach (var row in rows)
         {
             row.Attempts++;
         }
-        return rows;
+        return (rows, recipients);
     }
 
-    private static async Task<Recipients> LoadRecipientsAsync(MySqlConnection connection, List<OutboxRow> rows, CancellationToken ct)
-    {
-        var memberIds = rows.Where(r => r.RecipientType == "member").Select(r => r.RecipientId).Distinct().ToList();
-        var userIds = rows.Where(r => r.RecipientType == "user").Select(r => r.RecipientId).Distinct().ToList();
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition("""
-            SELECT id, oa_openid, oa_following FROM members WHERE id IN @memberIds;
-            SELECT id, openid, member_id FROM users WHERE member_id IN @memberIds ORDER BY last_login_at DESC, id DESC;
-            SELECT id, openid FROM users WHERE id IN @userIds;
-            SELECT q.user_id, q.template_id FROM subscribe_quotas q
-            WHERE q.remaining > 0 AND (q.user_id IN @userIds OR q.user_id IN (SELECT u.id FROM users u WHERE u.member_id IN @memberIds));
-            """, new { memberIds, userIds }, cancellationToken: ct));
-        var members = (await results.ReadAsync<(long Id, string? OaOpenId, bool OaFollowing)>()).ToDictionary(m => m.Id);
-        var memberUsers = (await results.ReadAsync<(long Id, string OpenId, long MemberId)>())
-            .GroupBy(u => u.MemberId).ToDictionary(g => g.Key, g => g.Select(u => (u.Id, u.OpenId)).ToList());
-        var users = (await results.ReadAsync<(long Id, string OpenId)>()).ToDictionary(u => u.Id, u => u.OpenId);
-        var quotas = (await results.ReadAsync<(long UserId, string TemplateId)>()).ToHashSet();
-        return new Recipients(members, memberUsers, users, quotas);
-    }
+    // Members' Official Account binding, their users and the users' remaining subscribe acceptances.
+    private const string RecipientsSql = """
+
+        SELECT id, oa_openid, oa_following FROM members WHERE id IN @memberIds;
+        SELECT id, openid, member_id FROM users WHERE member_id IN @memberIds ORDER BY last_login_at DESC, id DESC;
+        SELECT id, openid FROM users WHERE id IN @userIds;
+        SELECT q.user_id, q.template_id FROM subscribe_quotas q
+        WHERE q.remaining > 0 AND (q.user_id IN @userIds OR q.user_id IN (SELECT u.id FROM users u WHERE u.member_id IN @memberIds));
+        """;
 
     private async Task<Outcome> DeliverAsync(OutboxRow row, Recipients recipients, OfficialAccountApi officialAccount, MiniProgramApi miniProgram)
     {
         var template = templates.For(row.Kind);
-        var values = new PayloadValues(template.Info, row.Payload, row.CreatedAtUtc);
+        var values = row.ValuesFor(template.Info);
         var page = template.RenderPage(values);
         string? notFollowing = null;
 
@@ -464,6 +502,7 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
                     o.attempts = o.attempts + v.attempt_delta, o.unknown_sends = v.unknown_sends,
                     o.sent_at = CASE WHEN v.status = 'sent' THEN @now ELSE NULL END, o.claim_token = NULL
                 WHERE o.claim_token = @token;
+                SELECT ROW_COUNT();
 
                 """);
         }
@@ -473,9 +512,18 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
             sql.Append("""
                 UPDATE notification_outbox SET status = 'pending', next_attempt_at = @now, attempts = attempts - 1, claim_token = NULL
                 WHERE id IN @released AND claim_token = @token;
+                SELECT ROW_COUNT();
+
                 """);
             parameters.Add("released", released);
         }
+
+        // A TEMPLATESENDJOBFINISH that arrived before this bookkeeping waits in wechat_template_results: read it in the
+        // same transaction, after the update (a plain read: locking it would deadlock with the callback storing it).
+        var sent = outcomes.Values.Where(o => o is { Status: OutboxStatus.Sent, Channel: Channels.OfficialAccount, MsgId: not null })
+            .Select(o => o.MsgId!.Value).ToList();
+        sql.Append("SELECT msg_id, status FROM wechat_template_results WHERE msg_id IN @sent;");
+        parameters.Add("sent", sent);
 
         // The outcomes of sends must not be lost to a lock conflict: the transaction is tried again (it is idempotent).
         for (var attempt = 1; ; attempt++)
@@ -483,34 +531,34 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
             try
             {
                 await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, CancellationToken.None);
-                var changed = await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, tx, cancellationToken: CancellationToken.None));
+                long changed = 0;
+                List<(long MsgId, string Status)> reports;
+                using (var results = await connection.QueryMultipleAsync(new CommandDefinition(sql.ToString(), parameters, tx, cancellationToken: CancellationToken.None)))
+                {
+                    for (var counts = (settledRows.Count > 0 ? 1 : 0) + (released.Count > 0 ? 1 : 0); counts > 0; counts--)
+                    {
+                        changed += await results.ReadSingleAsync<long>();
+                    }
+                    reports = [.. await results.ReadAsync<(long, string)>()];
+                }
+                foreach (var (msgId, status) in reports)
+                {
+                    await TemplateResults.ApplyAsync(connection, tx, msgId, status, CancellationToken.None);
+                }
                 await tx.CommitAsync(CancellationToken.None);
                 if (changed < rows.Count)
                 {
-                    Log.LeaseLost(logger, rows.Count - changed); // reclaimed by another instance meanwhile: its outcome stands
+                    Log.LeaseLost(logger, (int)(rows.Count - changed)); // reclaimed by another instance meanwhile: its outcome stands
                 }
                 if (released.Count > 0)
                 {
                     Log.Released(logger, released.Count);
                 }
-                break;
+                return;
             }
             catch (MySqlException e) when (attempt < 3 && e.ErrorCode is MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout)
             {
                 // chosen as a deadlock victim: nothing was changed, go again
-            }
-        }
-
-        var sent = outcomes.Values.Where(o => o is { Status: OutboxStatus.Sent, Channel: Channels.OfficialAccount, MsgId: not null }).Select(o => o.MsgId!.Value).ToList();
-        if (sent.Count > 0)
-        {
-            var reports = (await connection.QueryAsync<(long MsgId, string Status)>(new CommandDefinition(
-                "SELECT msg_id, status FROM wechat_template_results WHERE msg_id IN @sent", new { sent }, cancellationToken: CancellationToken.None))).ToList();
-            foreach (var (msgId, status) in reports)
-            {
-                await using var tx = await connection.BeginTransactionAsync(CancellationToken.None);
-                await TemplateResults.ApplyAsync(connection, tx, msgId, status, CancellationToken.None);
-                await tx.CommitAsync(CancellationToken.None);
             }
         }
     }
@@ -524,7 +572,10 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
     }
 
     private sealed record Recipients(Dictionary<long, (long Id, string? OaOpenId, bool OaFollowing)> Members,
-        Dictionary<long, List<(long Id, string OpenId)>> MemberUsers, Dictionary<long, string> Users, HashSet<(long UserId, string TemplateId)> Quotas);
+        Dictionary<long, List<(long Id, string OpenId)>> MemberUsers, Dictionary<long, string> Users, HashSet<(long UserId, string TemplateId)> Quotas)
+    {
+        public static readonly Recipients None = new([], [], [], []);
+    }
 
     private sealed record Outcome(string Status, string? Channel, string? TemplateId = null, long? MsgId = null, string? Error = null,
         TimeSpan? RetryAfter = null, int AttemptDelta = 0, int? UnknownSends = null);
@@ -542,6 +593,11 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         public DateTime CreatedAt { get; init; }
         public DateTime? InboxAt { get; init; }
         public DateTimeOffset CreatedAtUtc => new(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc));
+
+        private PayloadValues? values;
+
+        /// <summary>The payload read once, for the inbox entry and the message alike.</summary>
+        public PayloadValues ValuesFor(KindInfo kind) => values ??= new PayloadValues(kind, Payload, CreatedAtUtc);
     }
 
     private static partial class Log
