@@ -9,7 +9,8 @@
 #
 # Needs a MariaDB: unless ECOAID_BENCH_MYSQL is set (a login allowed to create and drop databases), it starts the
 # `test` instance of scripts/db.sh and stops it again at the end (only if it started it). The benchmark works in a
-# database of its own and drops it. Extra arguments go to the program: --count N (at most 10000), --timeout SECONDS.
+# database of its own and drops it. Extra arguments go to the program: --count N (at most 10000), --repeat N (runs of
+# each pairing, 3; the ratio uses the medians), --timeout SECONDS (600).
 set -euo pipefail
 
 script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)

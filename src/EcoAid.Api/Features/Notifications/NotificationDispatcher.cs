@@ -33,11 +33,13 @@ public sealed record DispatchResult(int Inboxed, int Claimed, int Sent, int Skip
 /// <item>sends them outside any transaction, on the recipient's channel: a member who follows the Official Account gets
 /// its template message (with the row id as <c>client_msg_id</c>, so a repeat after a crash is not delivered twice);
 /// otherwise a user with a subscribe acceptance left gets a subscribe message; otherwise the inbox alone;</item>
-/// <item>records each row's outcome: token trouble was already retried once by the façade; -1, 5xx and time-outs back
-/// off exponentially with jitter (a subscribe message at most once more, as it has no de-duplication key); 45009 waits;
-/// any other refusal fails the row with WeChat's reason; a row still failing after the last attempt is parked.</item>
+/// <item>records each row's outcome, the whole batch in one transaction: token trouble was already retried once by the
+/// façade; -1, 5xx and time-outs back off exponentially with jitter (a subscribe message at most once more, as it has no
+/// de-duplication key); 45009 waits; any other refusal fails the row with WeChat's reason; a row still failing after the
+/// last attempt is parked.</item>
 /// </list>
-/// Cancelling a round (shutdown) lets sends already under way finish and be recorded, and hands the rest back at once.
+/// While a full batch is being sent the next one is claimed. Cancelling (shutdown) lets sends already under way finish
+/// and be recorded, and hands the rest — and a batch claimed ahead — back at once.
 /// </summary>
 public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceProvider services, NotificationTemplates templates,
     IOptions<NotificationOptions> options, IOptions<WechatOptions> wechat, TimeProvider clock, ILogger<NotificationDispatcher> logger)
