@@ -6,6 +6,7 @@ using EcoAid.Api.Features.Health;
 using EcoAid.Api.Features.Invites;
 using EcoAid.Api.Features.Me;
 using EcoAid.Api.Features.Meetings;
+using EcoAid.Api.Features.Notifications;
 using EcoAid.Api.Features.Organisation;
 using EcoAid.Api.Features.Stats;
 using EcoAid.Api.Features.Visits;
@@ -27,6 +28,7 @@ builder.AddEcoAidDemands();
 builder.AddEcoAidVisits();
 builder.AddEcoAidPolicyLibrary();
 builder.AddEcoAidDemoData();
+builder.AddEcoAidNotifications();
 
 var app = builder.Build();
 
@@ -59,6 +61,7 @@ app.MapVisits();
 app.MapMeetings();
 app.MapStats();
 app.MapPolicyLibrary();
+app.MapNotifications();
 app.MapWechatCallback();
 
 await app.RunAsync();

@@ -21,7 +21,6 @@ public static partial class SandboxEndpoints
         group.MapGet("/cgi-bin/showqrcode", (string? ticket) =>
             ticket is not null && sandbox.QrImage(ticket) is { } png ? Results.File(png, "image/png") : Results.NotFound());
 
-        group.MapGet("/_sandbox/deliveries", () => Results.Json(sandbox.Deliveries));
         group.MapGet("/_sandbox/qrcodes", () => Results.Json(sandbox.QrCodes));
 
         group.MapPost("/_sandbox/scan", async (HttpRequest request) =>

@@ -53,6 +53,34 @@ public static partial class SandboxEndpoints
             }
         });
 
+        // What the mini-program's wx.requestSubscribeMessage would grant: one send per accepted template.
+        group.MapPost("/_sandbox/subscribe", async (HttpContext http) =>
+        {
+            var body = await ReadJsonAsync(http);
+            var openId = body is null ? null : Str(body.Value, "openid");
+            var templateIds = body is { } b && b.TryGetProperty("templateIds", out var ids) && ids.ValueKind == JsonValueKind.Array
+                ? ids.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.String).Select(i => i.GetString()!).ToList()
+                : null;
+            if (string.IsNullOrEmpty(openId) || templateIds is not { Count: > 0 })
+            {
+                return Results.BadRequest(new { error = "openid and templateIds are required" });
+            }
+            foreach (var templateId in templateIds)
+            {
+                sandbox.GrantSubscription(openId, templateId);
+            }
+            return Results.Ok(new { accepted = templateIds, left = templateIds.Distinct().ToDictionary(t => t, t => sandbox.SubscriptionsLeft(openId, t)) });
+        });
+
+        // Every message the fake WeChat accepted, newest first: what the users would have seen.
+        group.MapGet("/_sandbox/deliveries", (int? take) => Results.Ok(sandbox.Deliveries.Reverse().Take(Math.Clamp(take ?? 50, 1, 1000))
+            .Select(d => new
+            {
+                channel = d.Channel == SandboxChannel.TemplateMessage ? "template_message" : "subscribe_message",
+                toUser = d.ToUser, templateId = d.TemplateId, page = d.Page, data = d.Data, msgId = d.MsgId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                clientMsgId = d.ClientMsgId, sentAt = d.SentAt,
+            })));
+
         return routes;
     }
 

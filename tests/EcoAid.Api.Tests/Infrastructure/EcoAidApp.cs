@@ -37,7 +37,11 @@ public sealed class EcoAidApp(EcoAidFixture fixture, Action<IDictionary<string, 
             ["Wechat:OfficialAccount:AppSecret"] = EcoAidFixture.OaAppSecret,
             ["Wechat:OfficialAccount:Token"] = EcoAidFixture.OaToken,
             ["Wechat:OfficialAccount:EncodingAesKey"] = EcoAidFixture.OaEncodingAesKey,
+            // Tests run the dispatcher and the scheduler themselves, so a moved clock never races them.
+            ["Notifications:Dispatcher:Enabled"] = "false",
+            ["Notifications:Reminders:Enabled"] = "false",
         };
+        TestTemplates.AddTo(settings);
         configure?.Invoke(settings);
         builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(settings));
         return base.CreateHost(builder);

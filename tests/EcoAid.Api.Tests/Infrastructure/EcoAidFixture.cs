@@ -24,6 +24,7 @@ public sealed class EcoAidFixture : IAsyncLifetime
         Sandbox.RegisterApp(AppId, AppSecret);
         Sandbox.RegisterApp(OaAppId, OaAppSecret, boundToOpenPlatform: true, SandboxAppKind.OfficialAccount);
         Sandbox.PushTarget = new SandboxPushTarget("/wechat/callback", OaToken, OaEncodingAesKey, OaAppId);
+        TestTemplates.RegisterIn(Sandbox);
         SandboxServer = await SandboxServer.StartAsync(Sandbox);
     }
 

@@ -31,7 +31,14 @@ public static class NotificationKinds
     public const string VisitDue = "visit_due";
     /// <summary>To every member of the branch: the monthly meeting's agenda is ready.</summary>
     public const string MeetingScheduled = "meeting_scheduled";
+    /// <summary>To an enterprise's staff: a material list was sent to them.</summary>
     public const string MaterialReceived = "material_received";
+
+    // Produced by the reminder scheduler.
+    public const string DemandDueSoon = "demand_due_soon";
+    public const string DemandOverdue = "demand_overdue";
+    public const string DemandOverdueCommissioner = "demand_overdue_commissioner";
+    public const string DemandOverdueSecretary = "demand_overdue_secretary";
 }
 
 /// <summary>
@@ -45,18 +52,26 @@ public static class Outbox
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
+    public static Task EnqueueAsync(DbConnection connection, DbTransaction tx, string kind, IEnumerable<Recipient> recipients,
+        long? demandId, object payload, DateTimeOffset now, CancellationToken ct) =>
+        EnqueueAsync(connection, tx, kind, recipients, demandId, payload, now, now, ct);
+
+    /// <summary>
+    /// Queues a notification whose WeChat push waits until <paramref name="pushAfter"/> (quiet hours); the inbox entry
+    /// is written at once all the same.
+    /// </summary>
     public static async Task EnqueueAsync(DbConnection connection, DbTransaction tx, string kind, IEnumerable<Recipient> recipients,
-        long? demandId, object payload, DateTimeOffset now, CancellationToken ct)
+        long? demandId, object payload, DateTimeOffset now, DateTimeOffset pushAfter, CancellationToken ct)
     {
         var json = JsonSerializer.Serialize(payload, Json);
-        var rows = recipients.Distinct().Select(r => new { kind, r.Type, r.Id, demandId, json, now = now.UtcDateTime }).ToList();
+        var rows = recipients.Distinct().Select(r => new { kind, r.Type, r.Id, demandId, json, now = now.UtcDateTime, pushAfter = pushAfter.UtcDateTime }).ToList();
         if (rows.Count == 0)
         {
             return;
         }
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO notification_outbox (kind, recipient_type, recipient_id, demand_id, payload, next_attempt_at, created_at)
-            VALUES (@kind, @Type, @Id, @demandId, @json, @now, @now)
+            VALUES (@kind, @Type, @Id, @demandId, @json, @pushAfter, @now)
             """, rows, tx, cancellationToken: ct));
     }
 
@@ -65,6 +80,16 @@ public static class Outbox
     {
         var rows = await connection.QueryAsync<(long UserId, long? MemberId)>(new CommandDefinition("""
             SELECT u.id, u.member_id FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = 'commissioner'
+            WHERE u.branch_id = @branchId ORDER BY u.id
+            """, new { branchId }, tx, cancellationToken: ct));
+        return rows.Select(r => r.MemberId is { } m ? Recipient.Member(m) : Recipient.User(r.UserId)).Distinct().ToList();
+    }
+
+    /// <summary>The branch's secretaries, as members where their user is linked to one, otherwise as users.</summary>
+    public static async Task<IReadOnlyList<Recipient>> SecretariesAsync(DbConnection connection, DbTransaction tx, long branchId, CancellationToken ct)
+    {
+        var rows = await connection.QueryAsync<(long UserId, long? MemberId)>(new CommandDefinition("""
+            SELECT u.id, u.member_id FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = 'secretary'
             WHERE u.branch_id = @branchId ORDER BY u.id
             """, new { branchId }, tx, cancellationToken: ct));
         return rows.Select(r => r.MemberId is { } m ? Recipient.Member(m) : Recipient.User(r.UserId)).Distinct().ToList();

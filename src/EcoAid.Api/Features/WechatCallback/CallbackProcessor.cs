@@ -6,8 +6,8 @@ namespace EcoAid.Api.Features.WechatCallback;
 
 /// <summary>
 /// Applies one stored callback event: binding scans bind a member's Official Account openid, unsubscribe marks it as
-/// not following, TEMPLATESENDJOBFINISH records the delivery result. Each event is applied at most once: it is claimed
-/// with a row lock and marked processed in the same transaction as its effect.
+/// not following, TEMPLATESENDJOBFINISH records the delivery result and settles the notification that was sent. Each
+/// event is applied at most once: it is claimed with a row lock and marked processed in the same transaction as its effect.
 /// </summary>
 public sealed partial class CallbackProcessor(MySqlDataSource db, TimeProvider clock, IServiceProvider services, ILogger<CallbackProcessor> logger)
 {
@@ -118,7 +118,8 @@ public sealed partial class CallbackProcessor(MySqlDataSource db, TimeProvider c
             INSERT INTO wechat_template_results (msg_id, openid, status, reported_at) VALUES (@MsgId, @FromUserName, @Status, @now)
             ON DUPLICATE KEY UPDATE status = VALUES(status), reported_at = VALUES(reported_at)
             """, new { e.MsgId, e.FromUserName, e.Status, now }, tx, cancellationToken: ct));
-        return $"template {e.Status}";
+        var rows = await Notifications.TemplateResults.ApplyAsync(connection, tx, e.MsgId, e.Status, ct);
+        return rows == 0 ? $"template {e.Status}" : $"template {e.Status} (notification updated)";
     }
 
     private static partial class Log

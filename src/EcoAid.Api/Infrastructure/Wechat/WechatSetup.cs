@@ -61,6 +61,18 @@ public static class WechatSetup
                 fake.RegisterApp(options.OfficialAccount.AppId!, options.OfficialAccount.AppSecret!, boundToOpenPlatform: true, SandboxAppKind.OfficialAccount);
                 fake.PushTarget = new SandboxPushTarget(sandbox.CallbackUrl?.AbsoluteUri ?? "/wechat/callback",
                     options.OfficialAccount.Token!, options.OfficialAccount.EncodingAesKey!, options.OfficialAccount.AppId!);
+                // The templates the bureau would have added in the WeChat consoles: those the notification settings name.
+                if (sp.GetService<Features.Notifications.NotificationTemplates>() is { } templates)
+                {
+                    foreach (var (templateId, keys) in templates.OfficialAccountTemplates)
+                    {
+                        fake.RegisterTemplate(templateId, [.. keys]);
+                    }
+                    foreach (var (templateId, keys) in templates.SubscribeTemplates)
+                    {
+                        fake.RegisterSubscribeTemplate(templateId, [.. keys]);
+                    }
+                }
                 return fake;
             });
         }

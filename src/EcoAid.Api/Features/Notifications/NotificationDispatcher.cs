@@ -1,0 +1,655 @@
+using System.Collections.Concurrent;
+using System.Data;
+using System.Globalization;
+using System.Text;
+using Dapper;
+using EcoAid.Api.Infrastructure.Wechat;
+using EcoAid.Wechat;
+using Microsoft.Extensions.Options;
+using MySqlConnector;
+
+namespace EcoAid.Api.Features.Notifications;
+
+/// <summary>What one dispatch round did.</summary>
+/// <param name="Inboxed">Inbox entries written.</param>
+/// <param name="Claimed">Rows claimed for sending.</param>
+/// <param name="Sent">Accepted by WeChat.</param>
+/// <param name="Skipped">No WeChat channel for the recipient: inbox only.</param>
+/// <param name="Retrying">Will be tried again later.</param>
+/// <param name="Failed">Refused for good; the reason is kept on the row.</param>
+/// <param name="Parked">Given up after the last attempt.</param>
+/// <param name="Released">Handed back unsent because the round was cancelled.</param>
+public sealed record DispatchResult(int Inboxed, int Claimed, int Sent, int Skipped, int Retrying, int Failed, int Parked, int Released)
+{
+    public static readonly DispatchResult Nothing = new(0, 0, 0, 0, 0, 0, 0, 0);
+}
+
+/// <summary>
+/// Delivers the notification outbox. Runs in every instance; each round
+/// <list type="number">
+/// <item>claims due rows with <c>FOR UPDATE SKIP LOCKED</c> in a short transaction that marks them <c>sending</c> under
+/// a lease (a crashed instance's rows are reclaimed when it runs out) and writes their inbox entries (once per row,
+/// whatever WeChat then does; a row whose push waits for the morning gets its entry at once all the same);</item>
+/// <item>sends them outside any transaction, on the recipient's channel: a member who follows the Official Account gets
+/// its template message (with the row id as <c>client_msg_id</c>, so a repeat after a crash is not delivered twice);
+/// otherwise a user with a subscribe acceptance left gets a subscribe message; otherwise the inbox alone;</item>
+/// <item>records each row's outcome, the whole batch in one transaction: token trouble was already retried once by the
+/// façade; -1, 5xx and time-outs back off exponentially with jitter (a subscribe message at most once more, as it has no
+/// de-duplication key); 45009 waits; any other refusal fails the row with WeChat's reason; a row still failing after the
+/// last attempt is parked.</item>
+/// </list>
+/// While a full batch is being sent the next one is claimed. Cancelling (shutdown) lets sends already under way finish
+/// and be recorded, and hands the rest — and a batch claimed ahead — back at once.
+/// </summary>
+public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceProvider services, NotificationTemplates templates,
+    IOptions<NotificationOptions> options, IOptions<WechatOptions> wechat, TimeProvider clock, ILogger<NotificationDispatcher> logger)
+    : BackgroundService
+{
+    public const int InboxBatchSize = 500;
+
+    /// <summary>
+    /// Takes rows whose lease ran out (their instance died mid-round). SKIP LOCKED here too: a plain UPDATE over this
+    /// range would wait on rows whose outcome another instance is recording, and deadlock with it.
+    /// </summary>
+    public const string ExpiredSql = """
+        SELECT id, kind, recipient_type, recipient_id, demand_id, payload, attempts, unknown_sends, created_at, inbox_at
+        FROM notification_outbox
+        WHERE status = 'sending' AND next_attempt_at <= @now
+        ORDER BY next_attempt_at, id
+        LIMIT @limit
+        FOR UPDATE SKIP LOCKED
+        """;
+
+    /// <summary>Takes the next due rows; the index (status, next_attempt_at) gives them in order, so only they are locked.</summary>
+    public const string ClaimSql = """
+        SELECT id, kind, recipient_type, recipient_id, demand_id, payload, attempts, unknown_sends, created_at, inbox_at
+        FROM notification_outbox
+        WHERE status = 'pending' AND next_attempt_at <= @now
+        ORDER BY next_attempt_at, id
+        LIMIT @limit
+        FOR UPDATE SKIP LOCKED
+        """;
+
+    /// <summary>Marks the claimed rows as being sent by this claim until the lease runs out.</summary>
+    public const string MarkSendingSql = """
+        UPDATE notification_outbox SET status = 'sending', claim_token = @token, next_attempt_at = @leaseUntil, attempts = attempts + 1,
+            inbox_at = COALESCE(inbox_at, @now)
+        WHERE id IN @ids
+        """;
+
+    private NotificationOptions Options => options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!Options.Dispatcher.Enabled)
+        {
+            return;
+        }
+        using var timer = new PeriodicTimer(Options.Dispatcher.Interval, clock);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await DrainAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.RoundFailed(logger, e);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs rounds until one finds less than a full batch to do. While a full batch is being sent, the next one is
+    /// claimed, so the database work of one round overlaps the WeChat calls of the other. Inbox entries of waiting rows
+    /// are written by the first claim of each drain (and by the next ones while a claim finds a full set of them).
+    /// </summary>
+    public async Task DrainAsync(CancellationToken ct)
+    {
+        Task<Batch>? next = ClaimBatchAsync(writeWaitingInbox: true, ct);
+        try
+        {
+            while (next is not null)
+            {
+                var batch = await next;
+                next = null;
+                var more = batch.Rows.Count == Options.Dispatcher.BatchSize || batch.WaitingInboxed == InboxBatchSize;
+                if (more && !ct.IsCancellationRequested)
+                {
+                    next = ClaimBatchAsync(writeWaitingInbox: batch.WaitingInboxed == InboxBatchSize, ct);
+                }
+                await DeliverBatchAsync(batch, ct);
+            }
+        }
+        finally
+        {
+            // Stopped (or failed) with the next batch claimed: hand it back at once rather than at the end of its lease.
+            if (next is not null)
+            {
+                try
+                {
+                    await DeliverBatchAsync(await next, new CancellationToken(canceled: true));
+                }
+                catch (Exception e) when (e is OperationCanceledException or MySqlException)
+                {
+                    // the claim itself was cancelled or failed: it holds nothing
+                }
+            }
+        }
+    }
+
+    /// <summary>One round: inbox entries of waiting rows, then one claimed batch sent and recorded.</summary>
+    public async Task<DispatchResult> DispatchPendingAsync(CancellationToken ct) =>
+        await DeliverBatchAsync(await ClaimBatchAsync(writeWaitingInbox: true, ct), ct);
+
+    /// <summary>Claimed rows (under <paramref name="Token"/>) with their recipients' channels.</summary>
+    private sealed record Batch(List<OutboxRow> Rows, Recipients Recipients, long Token, int WaitingInboxed, int Inboxed);
+
+    private async Task<Batch> ClaimBatchAsync(bool writeWaitingInbox, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var waitingInboxed = writeWaitingInbox ? await WriteWaitingInboxAsync(connection, ct) : 0;
+        var token = Random.Shared.NextInt64(1, long.MaxValue);
+        var (rows, recipients) = await ClaimAsync(connection, token, ct);
+        return new Batch(rows, recipients, token, waitingInboxed, waitingInboxed + rows.Count(r => r.InboxAt is null));
+    }
+
+    private async Task<DispatchResult> DeliverBatchAsync(Batch batch, CancellationToken ct)
+    {
+        var rows = batch.Rows;
+        if (rows.Count == 0)
+        {
+            return DispatchResult.Nothing with { Inboxed = batch.Inboxed };
+        }
+        var outcomes = new ConcurrentDictionary<long, Outcome>();
+        try
+        {
+            var officialAccount = services.GetRequiredService<OfficialAccountApi>();
+            var miniProgram = services.GetRequiredService<MiniProgramApi>();
+            await Parallel.ForEachAsync(rows, new ParallelOptions { MaxDegreeOfParallelism = Options.Dispatcher.Concurrency }, async (row, _) =>
+            {
+                if (ct.IsCancellationRequested)
+                {
+                    return; // not started: handed back below
+                }
+                // Once started, a send is finished and recorded even when the round is cancelled: its outcome must not be lost.
+                try
+                {
+                    outcomes[row.Id] = await DeliverAsync(row, batch.Recipients, officialAccount, miniProgram);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    Log.RowFailed(logger, e, row.Id);
+                    outcomes[row.Id] = Retry(row, null, null, $"{e.GetType().Name}: {e.Message}");
+                }
+            });
+        }
+        finally
+        {
+            // Every outcome of the batch, and the rows never started handed back, in one transaction.
+            await using var connection = await db.OpenConnectionAsync(CancellationToken.None);
+            await SettleAsync(connection, rows, outcomes, batch.Token);
+        }
+
+        var settled = outcomes.Values.ToList();
+        var result = new DispatchResult(batch.Inboxed, rows.Count,
+            settled.Count(o => o.Status == OutboxStatus.Sent), settled.Count(o => o.Status == OutboxStatus.Skipped),
+            settled.Count(o => o.Status == OutboxStatus.Pending), settled.Count(o => o.Status == OutboxStatus.Failed),
+            settled.Count(o => o.Status == OutboxStatus.Parked), rows.Count - settled.Count);
+        Log.Round(logger, result.Claimed, result.Sent, result.Skipped, result.Retrying, result.Failed, result.Parked, result.Released);
+        return result;
+    }
+
+    /// <summary>
+    /// Inbox entries of rows whose push waits (quiet hours, a retry later): due rows get theirs in the claim itself, so
+    /// this pass only touches rows no claim wants now.
+    /// </summary>
+    private async Task<int> WriteWaitingInboxAsync(MySqlConnection connection, CancellationToken ct)
+    {
+        // Mostly there are none: look without a transaction or locks first.
+        if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM notification_outbox WHERE inbox_at IS NULL AND next_attempt_at > @now)",
+            new { now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct)))
+        {
+            return 0;
+        }
+        await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+        var rows = (await connection.QueryAsync<OutboxRow>(new CommandDefinition("""
+            SELECT id, kind, recipient_type, recipient_id, demand_id, payload, created_at FROM notification_outbox
+            WHERE inbox_at IS NULL AND next_attempt_at > @now LIMIT @limit FOR UPDATE SKIP LOCKED
+            """, new { now = clock.GetUtcNow().UtcDateTime, limit = InboxBatchSize }, tx, cancellationToken: ct))).ToList();
+        if (rows.Count > 0)
+        {
+            var (sql, parameters) = InboxInsert(rows);
+            sql += "\nUPDATE notification_outbox SET inbox_at = @now WHERE id IN @ids;";
+            parameters.Add("now", clock.GetUtcNow().UtcDateTime);
+            parameters.Add("ids", rows.Select(r => r.Id).ToList());
+            await connection.ExecuteAsync(new CommandDefinition(sql, parameters, tx, cancellationToken: ct));
+        }
+        await tx.CommitAsync(ct);
+        return rows.Count;
+    }
+
+    /// <summary>One multi-row insert of inbox entries; the unique outbox_id makes a second write of the same row a no-op.</summary>
+    private (string Sql, DynamicParameters Parameters) InboxInsert(List<OutboxRow> rows)
+    {
+        var sql = new StringBuilder("INSERT IGNORE INTO notification_inbox (outbox_id, recipient_type, recipient_id, kind, demand_id, title, summary, page, created_at) VALUES ");
+        var parameters = new DynamicParameters();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var row = rows[i];
+            var template = templates.For(row.Kind);
+            var values = row.ValuesFor(template.Info);
+            sql.Append(i == 0 ? "" : ",").Append(CultureInfo.InvariantCulture, $"(@o{i},@rt{i},@ri{i},@k{i},@d{i},@t{i},@s{i},@p{i},@c{i})");
+            parameters.Add($"o{i}", row.Id);
+            parameters.Add($"rt{i}", row.RecipientType);
+            parameters.Add($"ri{i}", row.RecipientId);
+            parameters.Add($"k{i}", row.Kind);
+            parameters.Add($"d{i}", row.DemandId);
+            parameters.Add($"t{i}", template.RenderTitle(values));
+            parameters.Add($"s{i}", template.RenderSummary(values));
+            parameters.Add($"p{i}", template.RenderPage(values) is { Length: <= KindTemplate.PageMax } page ? page : null);
+            parameters.Add($"c{i}", row.CreatedAt);
+        }
+        return (sql.Append(';').ToString(), parameters);
+    }
+
+    private async Task<(List<OutboxRow> Rows, Recipients Recipients)> ClaimAsync(MySqlConnection connection, long token, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        // Read committed: the claim locks the rows it returns and nothing around them.
+        await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+        // One round trip: rows whose lease ran out come first (they have waited longest), then due rows.
+        List<OutboxRow> rows;
+        using (var found = await connection.QueryMultipleAsync(new CommandDefinition(ExpiredSql + ";\n" + ClaimSql,
+            new { now = now.UtcDateTime, limit = Options.Dispatcher.BatchSize }, tx, cancellationToken: ct)))
+        {
+            var expired = (await found.ReadAsync<OutboxRow>()).ToList();
+            rows = [.. expired.Concat(await found.ReadAsync<OutboxRow>()).Take(Options.Dispatcher.BatchSize)];
+            if (expired.Count > 0)
+            {
+                Log.Reclaimed(logger, expired.Count);
+            }
+        }
+        if (rows.Count == 0)
+        {
+            await tx.CommitAsync(ct);
+            return (rows, Recipients.None);
+        }
+        // The inbox entries of the claimed rows are written in the claim: once, before WeChat is asked anything. The
+        // recipients' channels are read in the same round trip.
+        var needInbox = rows.Where(r => r.InboxAt is null).ToList();
+        var (sql, parameters) = needInbox.Count > 0 ? InboxInsert(needInbox) : ("", new DynamicParameters());
+        parameters.Add("token", token);
+        parameters.Add("leaseUntil", (now + Options.Dispatcher.Lease).UtcDateTime);
+        parameters.Add("now", now.UtcDateTime);
+        parameters.Add("ids", rows.Select(r => r.Id).ToList());
+        parameters.Add("memberIds", rows.Where(r => r.RecipientType == "member").Select(r => r.RecipientId).Distinct().ToList());
+        parameters.Add("userIds", rows.Where(r => r.RecipientType == "user").Select(r => r.RecipientId).Distinct().ToList());
+        Recipients recipients;
+        using (var results = await connection.QueryMultipleAsync(new CommandDefinition(MarkSendingSql + ";\n" + sql + RecipientsSql, parameters, tx, cancellationToken: ct)))
+        {
+            var members = (await results.ReadAsync<(long Id, string? OaOpenId, bool OaFollowing)>()).ToDictionary(m => m.Id);
+            var memberUsers = (await results.ReadAsync<(long Id, string OpenId, long MemberId)>())
+                .GroupBy(u => u.MemberId).ToDictionary(g => g.Key, g => g.Select(u => (u.Id, u.OpenId)).ToList());
+            var users = (await results.ReadAsync<(long Id, string OpenId)>()).ToDictionary(u => u.Id, u => u.OpenId);
+            var quotas = (await results.ReadAsync<(long UserId, string TemplateId)>()).ToHashSet();
+            recipients = new Recipients(members, memberUsers, users, quotas);
+        }
+        await tx.CommitAsync(ct);
+        foreach (var row in rows)
+        {
+            row.Attempts++;
+        }
+        return (rows, recipients);
+    }
+
+    // Members' Official Account binding, their users and the users' remaining subscribe acceptances.
+    private const string RecipientsSql = """
+
+        SELECT id, oa_openid, oa_following FROM members WHERE id IN @memberIds;
+        SELECT id, openid, member_id FROM users WHERE member_id IN @memberIds ORDER BY last_login_at DESC, id DESC;
+        SELECT id, openid FROM users WHERE id IN @userIds;
+        SELECT q.user_id, q.template_id FROM subscribe_quotas q
+        WHERE q.remaining > 0 AND (q.user_id IN @userIds OR q.user_id IN (SELECT u.id FROM users u WHERE u.member_id IN @memberIds));
+        """;
+
+    private async Task<Outcome> DeliverAsync(OutboxRow row, Recipients recipients, OfficialAccountApi officialAccount, MiniProgramApi miniProgram)
+    {
+        var template = templates.For(row.Kind);
+        var values = row.ValuesFor(template.Info);
+        var page = template.RenderPage(values);
+        string? notFollowing = null;
+
+        if (row.RecipientType == "member" && template.OfficialAccount is { } oa
+            && recipients.Members.GetValueOrDefault(row.RecipientId) is { OaOpenId: { } oaOpenId, OaFollowing: true })
+        {
+            var outcome = await SendTemplateMessageAsync(row, oa, oaOpenId, values, page, officialAccount);
+            if (outcome is not null)
+            {
+                return outcome;
+            }
+            // WeChat says the member no longer follows the account: the flag was stale. Try their next channel now.
+            notFollowing = $"{Channels.OfficialAccount} {WechatErrorCodes.NotFollowing}: require subscribe";
+            await MarkNotFollowingAsync(row.RecipientId, oaOpenId);
+        }
+
+        if (template.Subscribe is { } subscribe)
+        {
+            List<(long Id, string OpenId)> candidates = row.RecipientType == "user"
+                ? recipients.Users.TryGetValue(row.RecipientId, out var openId) ? [(row.RecipientId, openId)] : []
+                : recipients.MemberUsers.GetValueOrDefault(row.RecipientId) ?? [];
+            foreach (var (userId, userOpenId) in candidates.Where(c => recipients.Quotas.Contains((c.Id, subscribe.TemplateId))))
+            {
+                if (await SubscribeQuota.TakeAsync(db, userId, subscribe.TemplateId, clock.GetUtcNow()))
+                {
+                    return await SendSubscribeMessageAsync(row, subscribe, userId, userOpenId, values, page, miniProgram);
+                }
+            }
+        }
+
+        var reason = template.OfficialAccount is null && template.Subscribe is null
+            ? "inbox only: no WeChat template configured for this kind"
+            : "inbox only: not following the Official Account and no subscribe acceptance left";
+        return new Outcome(OutboxStatus.Skipped, Channels.Inbox, Error: notFollowing is null ? reason : $"{notFollowing}; {reason}");
+    }
+
+    /// <summary>The outcome, or null when WeChat answered 43004 (the member unfollowed) and the next channel should be tried.</summary>
+    private async Task<Outcome?> SendTemplateMessageAsync(OutboxRow row, ChannelTemplate oa, string openId, PayloadValues values, string? page, OfficialAccountApi api)
+    {
+        var message = new TemplateMessage(openId, oa.TemplateId, oa.Render(values),
+            MiniProgram: page is null ? null : new TemplateMiniProgram(wechat.Value.MiniProgram.AppId!, page),
+            ClientMsgId: row.Id.ToString(CultureInfo.InvariantCulture));
+        WechatResult<MessageSent> result;
+        try
+        {
+            result = await api.SendTemplateMessageAsync(message, CancellationToken.None);
+        }
+        catch (Exception e) when (e is WechatUnavailableException or HttpRequestException or TaskCanceledException)
+        {
+            // Sent or not, a repeat with the same client_msg_id is delivered once: retry with back-off.
+            return Retry(row, Channels.OfficialAccount, oa.TemplateId, $"{Channels.OfficialAccount} unavailable: {e.Message}");
+        }
+        if (result.Value is { } sent)
+        {
+            return new Outcome(OutboxStatus.Sent, Channels.OfficialAccount, oa.TemplateId, sent.Msgid);
+        }
+        var error = result.Error!;
+        if (error.ErrCode == WechatErrorCodes.NotFollowing)
+        {
+            return null;
+        }
+        return Refused(row, Channels.OfficialAccount, oa.TemplateId, error);
+    }
+
+    private async Task<Outcome> SendSubscribeMessageAsync(OutboxRow row, ChannelTemplate subscribe, long userId, string openId, PayloadValues values,
+        string? page, MiniProgramApi api)
+    {
+        var state = Options.MiniProgramState switch { "developer" => MiniProgramState.Developer, "trial" => MiniProgramState.Trial, _ => MiniProgramState.Formal };
+        var message = new SubscribeMessage(openId, subscribe.TemplateId, subscribe.Render(values), page, state);
+        WechatResult<MessageSent> result;
+        try
+        {
+            result = await api.SendSubscribeMessageAsync(message, CancellationToken.None);
+        }
+        catch (Exception e) when (e is WechatUnavailableException or HttpRequestException or TaskCanceledException)
+        {
+            // Whether it went out is unknown. Our count takes the acceptance back (WeChat answers 43101 if it was used).
+            await SubscribeQuota.GiveBackAsync(db, userId, subscribe.TemplateId, clock.GetUtcNow());
+            return UnknownSubscribeOutcome(row, subscribe.TemplateId, $"{Channels.Subscribe} unavailable: {e.Message}");
+        }
+        if (result.Value is { } sent)
+        {
+            return new Outcome(OutboxStatus.Sent, Channels.Subscribe, subscribe.TemplateId, sent.Msgid);
+        }
+        var error = result.Error!;
+        if (error.ErrCode == WechatErrorCodes.NoSubscriptionLeft)
+        {
+            // WeChat's count says none is left: ours was wrong. No retry: the user has to accept again.
+            await SubscribeQuota.ResetAsync(db, userId, subscribe.TemplateId, clock.GetUtcNow());
+        }
+        else
+        {
+            await SubscribeQuota.GiveBackAsync(db, userId, subscribe.TemplateId, clock.GetUtcNow());
+        }
+        return error.Kind == WechatErrorKind.Transient
+            ? UnknownSubscribeOutcome(row, subscribe.TemplateId, Describe(Channels.Subscribe, error))
+            : Refused(row, Channels.Subscribe, subscribe.TemplateId, error);
+    }
+
+    // A subscribe message has no de-duplication key: after an unknown outcome it is tried at most once more.
+    private Outcome UnknownSubscribeOutcome(OutboxRow row, string templateId, string error) =>
+        row.UnknownSends >= 1
+            ? Failed(row, Channels.Subscribe, templateId, $"{error}; outcome unknown twice, not retried (subscribe messages have no de-duplication key)")
+            : Retry(row, Channels.Subscribe, templateId, error) with { UnknownSends = row.UnknownSends + 1 };
+
+    private Outcome Refused(OutboxRow row, string channel, string templateId, WechatError error)
+    {
+        var text = Describe(channel, error);
+        return error.Kind switch
+        {
+            WechatErrorKind.QuotaExceeded => new Outcome(OutboxStatus.Pending, channel, templateId, Error: text,
+                RetryAfter: error.ErrCode == WechatErrorCodes.MinuteQuotaReached ? TimeSpan.FromMinutes(1) : Options.Dispatcher.QuotaRetryDelay,
+                AttemptDelta: -1), // WeChat's daily quota is not this row's fault: it does not count towards parking
+            WechatErrorKind.Transient or WechatErrorKind.TokenInvalid => Retry(row, channel, templateId, text),
+            _ => Failed(row, channel, templateId, text),
+        };
+    }
+
+    private Outcome Failed(OutboxRow row, string channel, string templateId, string error)
+    {
+        Log.Failed(logger, row.Id, row.Kind, channel, error);
+        return new Outcome(OutboxStatus.Failed, channel, templateId, Error: error);
+    }
+
+    private Outcome Retry(OutboxRow row, string? channel, string? templateId, string error)
+    {
+        if (row.Attempts >= Options.Dispatcher.MaxAttempts)
+        {
+            Log.Parked(logger, row.Id, row.Kind, row.Attempts);
+            return new Outcome(OutboxStatus.Parked, channel, templateId, Error: error);
+        }
+        return new Outcome(OutboxStatus.Pending, channel, templateId, Error: error, RetryAfter: Backoff(row.Attempts));
+    }
+
+    /// <summary>Exponential back-off with "equal jitter": half the delay fixed, half random, so retries of a burst spread out.</summary>
+    public TimeSpan Backoff(int attempts)
+    {
+        var d = Options.Dispatcher;
+        var seconds = Math.Min(d.RetryBaseDelay.TotalSeconds * Math.Pow(2, Math.Min(attempts - 1, 30)), d.RetryMaxDelay.TotalSeconds);
+        return TimeSpan.FromSeconds(seconds / 2 + Random.Shared.NextDouble() * seconds / 2);
+    }
+
+    private static string Describe(string channel, WechatError error) => $"{channel} {error.ErrCode}: {error.ErrMsg}";
+
+    /// <summary>
+    /// Records the batch: each row's outcome (only where this claim still holds the row: after a lost lease another
+    /// instance's outcome stands), and the rows not started back to pending without spending an attempt. Then applies any
+    /// TEMPLATESENDJOBFINISH that WeChat reported before this bookkeeping.
+    /// </summary>
+    private async Task SettleAsync(MySqlConnection connection, List<OutboxRow> rows, ConcurrentDictionary<long, Outcome> outcomes, long token)
+    {
+        var now = clock.GetUtcNow();
+        var sql = new StringBuilder();
+        var parameters = new DynamicParameters();
+        parameters.Add("token", token);
+        parameters.Add("now", now.UtcDateTime);
+        // One statement for the whole batch: an UPDATE joined to the outcomes as a derived table.
+        var settledRows = rows.Where(r => outcomes.ContainsKey(r.Id)).ToList();
+        if (settledRows.Count > 0)
+        {
+            sql.Append("UPDATE notification_outbox o JOIN (");
+            for (var i = 0; i < settledRows.Count; i++)
+            {
+                var row = settledRows[i];
+                var o = outcomes[row.Id];
+                sql.Append(i == 0
+                    ? $"SELECT @id{i} AS id, @s{i} AS status, @c{i} AS channel, @t{i} AS template_id, @m{i} AS msg_id, @e{i} AS error, @n{i} AS next_at, @a{i} AS attempt_delta, @u{i} AS unknown_sends"
+                    : $" UNION ALL SELECT @id{i}, @s{i}, @c{i}, @t{i}, @m{i}, @e{i}, @n{i}, @a{i}, @u{i}");
+                parameters.Add($"id{i}", row.Id);
+                parameters.Add($"s{i}", o.Status);
+                parameters.Add($"c{i}", o.Channel);
+                parameters.Add($"t{i}", o.TemplateId);
+                parameters.Add($"m{i}", o.MsgId);
+                parameters.Add($"e{i}", o.Error is { Length: > 500 } tooLong ? tooLong[..500] : o.Error);
+                // A finished row keeps its next_attempt_at: nothing reads it again, and leaving it spares an index update.
+                parameters.Add($"n{i}", o.Status == OutboxStatus.Pending ? (now + (o.RetryAfter ?? TimeSpan.Zero)).UtcDateTime : (DateTime?)null);
+                parameters.Add($"a{i}", o.AttemptDelta);
+                parameters.Add($"u{i}", o.UnknownSends ?? row.UnknownSends);
+            }
+            sql.Append("""
+                ) v ON o.id = v.id
+                SET o.status = v.status, o.channel = COALESCE(v.channel, o.channel), o.template_id = COALESCE(v.template_id, o.template_id),
+                    o.wechat_msg_id = v.msg_id, o.last_error = v.error, o.next_attempt_at = COALESCE(v.next_at, o.next_attempt_at),
+                    o.attempts = o.attempts + v.attempt_delta, o.unknown_sends = v.unknown_sends,
+                    o.sent_at = CASE WHEN v.status = 'sent' THEN @now ELSE NULL END, o.claim_token = NULL
+                WHERE o.claim_token = @token;
+                SELECT ROW_COUNT();
+
+                """);
+        }
+        var released = rows.Where(r => !outcomes.ContainsKey(r.Id)).Select(r => r.Id).ToList();
+        if (released.Count > 0)
+        {
+            sql.Append("""
+                UPDATE notification_outbox SET status = 'pending', next_attempt_at = @now, attempts = attempts - 1, claim_token = NULL
+                WHERE id IN @released AND claim_token = @token;
+                SELECT ROW_COUNT();
+
+                """);
+            parameters.Add("released", released);
+        }
+
+        // A TEMPLATESENDJOBFINISH that arrived before this bookkeeping waits in wechat_template_results: read it in the
+        // same transaction, after the update (a plain read: locking it would deadlock with the callback storing it).
+        var sent = outcomes.Values.Where(o => o is { Status: OutboxStatus.Sent, Channel: Channels.OfficialAccount, MsgId: not null })
+            .Select(o => o.MsgId!.Value).ToList();
+        sql.Append("SELECT msg_id, status FROM wechat_template_results WHERE msg_id IN @sent;");
+        parameters.Add("sent", sent);
+
+        // The outcomes of sends must not be lost to a lock conflict: the transaction is tried again (it is idempotent).
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, CancellationToken.None);
+                long changed = 0;
+                List<(long MsgId, string Status)> reports;
+                using (var results = await connection.QueryMultipleAsync(new CommandDefinition(sql.ToString(), parameters, tx, cancellationToken: CancellationToken.None)))
+                {
+                    for (var counts = (settledRows.Count > 0 ? 1 : 0) + (released.Count > 0 ? 1 : 0); counts > 0; counts--)
+                    {
+                        changed += await results.ReadSingleAsync<long>();
+                    }
+                    reports = [.. await results.ReadAsync<(long, string)>()];
+                }
+                foreach (var (msgId, status) in reports)
+                {
+                    await TemplateResults.ApplyAsync(connection, tx, msgId, status, CancellationToken.None);
+                }
+                await tx.CommitAsync(CancellationToken.None);
+                if (changed < rows.Count)
+                {
+                    Log.LeaseLost(logger, (int)(rows.Count - changed)); // reclaimed by another instance meanwhile: its outcome stands
+                }
+                if (released.Count > 0)
+                {
+                    Log.Released(logger, released.Count);
+                }
+                return;
+            }
+            catch (MySqlException e) when (attempt < 3 && e.ErrorCode is MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout)
+            {
+                // chosen as a deadlock victim: nothing was changed, go again
+            }
+        }
+    }
+
+    private async Task MarkNotFollowingAsync(long memberId, string openId)
+    {
+        await using var connection = await db.OpenConnectionAsync(CancellationToken.None);
+        await connection.ExecuteAsync(new CommandDefinition("UPDATE members SET oa_following = FALSE WHERE id = @memberId AND oa_openid = @openId",
+            new { memberId, openId }, cancellationToken: CancellationToken.None));
+        Log.NotFollowing(logger, memberId);
+    }
+
+    private sealed record Recipients(Dictionary<long, (long Id, string? OaOpenId, bool OaFollowing)> Members,
+        Dictionary<long, List<(long Id, string OpenId)>> MemberUsers, Dictionary<long, string> Users, HashSet<(long UserId, string TemplateId)> Quotas)
+    {
+        public static readonly Recipients None = new([], [], [], []);
+    }
+
+    private sealed record Outcome(string Status, string? Channel, string? TemplateId = null, long? MsgId = null, string? Error = null,
+        TimeSpan? RetryAfter = null, int AttemptDelta = 0, int? UnknownSends = null);
+
+    private sealed class OutboxRow
+    {
+        public long Id { get; init; }
+        public string Kind { get; init; } = "";
+        public string RecipientType { get; init; } = "";
+        public long RecipientId { get; init; }
+        public long? DemandId { get; init; }
+        public string Payload { get; init; } = "{}";
+        public int Attempts { get; set; }
+        public int UnknownSends { get; init; }
+        public DateTime CreatedAt { get; init; }
+        public DateTime? InboxAt { get; init; }
+        public DateTimeOffset CreatedAtUtc => new(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc));
+
+        private PayloadValues? values;
+
+        /// <summary>The payload read once, for the inbox entry and the message alike.</summary>
+        public PayloadValues ValuesFor(KindInfo kind) => values ??= new PayloadValues(kind, Payload, CreatedAtUtc);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 5000, Level = LogLevel.Debug,
+            Message = "Dispatch round: {Claimed} claimed, {Sent} sent, {Skipped} inbox only, {Retrying} retrying, {Failed} failed, {Parked} parked, {Released} released")]
+        public static partial void Round(ILogger logger, int claimed, int sent, int skipped, int retrying, int failed, int parked, int released);
+
+        [LoggerMessage(EventId = 5001, Level = LogLevel.Warning, Message = "Notification {OutboxId} ({Kind}) refused on {Channel}: {Reason}")]
+        public static partial void Failed(ILogger logger, long outboxId, string kind, string channel, string reason);
+
+        [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Notification {OutboxId} ({Kind}) parked after {Attempts} attempts")]
+        public static partial void Parked(ILogger logger, long outboxId, string kind, int attempts);
+
+        [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "Reclaimed {Count} notifications whose lease ran out")]
+        public static partial void Reclaimed(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "{Count} notifications were reclaimed by another instance before their outcome was recorded")]
+        public static partial void LeaseLost(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 5008, Level = LogLevel.Error, Message = "Notification {OutboxId} could not be delivered; it will be tried again")]
+        public static partial void RowFailed(ILogger logger, Exception exception, long outboxId);
+
+        [LoggerMessage(EventId = 5005, Level = LogLevel.Error, Message = "Notification dispatch round failed")]
+        public static partial void RoundFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(EventId = 5006, Level = LogLevel.Information, Message = "Handed {Count} unsent notifications back to the queue")]
+        public static partial void Released(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 5007, Level = LogLevel.Information, Message = "Member {MemberId} no longer follows the Official Account (43004)")]
+        public static partial void NotFollowing(ILogger logger, long memberId);
+    }
+}
+
+/// <summary>The states of an outbox row.</summary>
+public static class OutboxStatus
+{
+    public const string Pending = "pending";
+    public const string Sending = "sending";
+    public const string Sent = "sent";
+    public const string Delivered = "delivered";
+    public const string Skipped = "skipped";
+    public const string Failed = "failed";
+    public const string Parked = "parked";
+}
+
+/// <summary>Where a notification went.</summary>
+public static class Channels
+{
+    public const string OfficialAccount = "official_account";
+    public const string Subscribe = "subscribe";
+    public const string Inbox = "inbox";
+}

@@ -1,0 +1,43 @@
+using EcoAid.Api.Infrastructure.Database;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace EcoAid.Api.Features.Notifications;
+
+public static class NotificationsSetup
+{
+    /// <summary>
+    /// The dispatcher and the reminder scheduler (both run in every instance), the template settings (checked at startup),
+    /// and — in the dev run — the demo recipients and the sandbox's memory of them.
+    /// </summary>
+    public static WebApplicationBuilder AddEcoAidNotifications(this WebApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<NotificationOptions>().BindConfiguration("Notifications").ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<NotificationOptions>, NotificationOptionsValidator>();
+        builder.Services.AddSingleton<NotificationTemplates>();
+        builder.Services.AddSingleton<IReminderSource, DemandDeadlineReminders>();
+        builder.Services.AddSingleton<NotificationDispatcher>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
+        builder.Services.AddSingleton<ReminderScheduler>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ReminderScheduler>());
+
+        // After the demo programme itself (AddEcoAidDemoData runs first), and before the sandbox is told about it.
+        if (builder.Configuration.GetValue<bool>("Demo:Seed"))
+        {
+            builder.Services.AddSingleton<IStartupDataStep, EcoAid.Api.Database.Seed.NotificationDemoData>();
+        }
+        if (builder.Configuration.GetValue<bool>("Sandbox:Enabled"))
+        {
+            builder.Services.AddSingleton<IStartupDataStep, SandboxRecipients>();
+        }
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapNotifications(this IEndpointRouteBuilder routes)
+    {
+        routes.MapInbox();
+        routes.MapSubscriptions();
+        return routes;
+    }
+}
