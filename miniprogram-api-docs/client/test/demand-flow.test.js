@@ -121,3 +121,23 @@ test('problems become ApiError with the stable code and the Chinese message', as
   await assert.rejects(staff.api.post(`/api/demands/${id}/confirm`, { solved: true, satisfaction: 5 }), { code: 'demand.invalid_transition', status: 409 });
   await assert.rejects(commissioner.api.get('/api/demands/999999999'), { code: 'not_found', status: 404 });
 });
+
+test('the enterprise finds the resolution in its inbox and marks it read', async () => {
+  const { staff, commissioner, owner } = people;
+  const { id } = await staff.api.post('/api/demands', { category: 'policy_inquiry', title: `站内消息${run}`, description: '请告知申报时间' });
+  await commissioner.api.post(`/api/demands/${id}/accept`, { objective: '答复企业', measures: ['电话答复'], ownerMemberId, dueInWorkingDays: 3 });
+  await owner.api.post(`/api/demands/${id}/resolve`, { summary: '已电话答复申报时间' });
+
+  // The dispatcher runs in the background: give it a bounded while to deliver.
+  let item;
+  for (let i = 0; i < 40 && !item; i += 1) {
+    const inbox = await staff.api.get('/api/me/notifications', { pageSize: 50 });
+    item = inbox.items.find((n) => n.demandId === id && n.kind === 'demand_resolved');
+    if (!item) await new Promise((r) => setTimeout(r, 500));
+  }
+  assert.ok(item, 'the resolution reached the enterprise\'s inbox');
+  assert.equal(item.read, false);
+  await staff.api.post(`/api/me/notifications/${item.id}/read`, undefined, { idempotent: false });
+  const after = await staff.api.get('/api/me/notifications', { pageSize: 50 });
+  assert.equal(after.items.find((n) => n.id === item.id).read, true);
+});
