@@ -42,6 +42,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseIdempotencyBuffering();
 
 app.MapHealth();
 app.MapEcoAidDocs();

@@ -14,7 +14,7 @@ public static class AttachmentsApi
     public static IEndpointRouteBuilder MapAttachments(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/attachments").WithTags("Attachments");
-        group.MapPost("/", Upload).RequireAuthorization(DemandPolicies.Reader).DisableAntiforgery().WithName("UploadAttachment")
+        group.MapPost("/", Upload).WithIdempotency().RequireAuthorization(DemandPolicies.Reader).DisableAntiforgery().WithName("UploadAttachment")
             .WithSummary("上传附件").WithDescription("multipart/form-data，字段名 file；JPEG、PNG、WebP 或 PDF（按文件内容识别），不超过 10 MB。返回 {id}。");
         group.MapGet("/{id:long}", Download).RequireAuthorization(DemandPolicies.Reader).WithName("DownloadAttachment")
             .WithSummary("下载附件").WithDescription("上传者本人，或能看到引用它的诉求事件的用户。");
@@ -52,9 +52,13 @@ public static class AttachmentsApi
             var form = await request.ReadFormAsync(new Microsoft.AspNetCore.Http.Features.FormOptions { MultipartBodyLengthLimit = max + 64 * 1024 }, ct);
             file = form.Files.GetFile("file");
         }
-        catch (InvalidDataException)
+        catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
         {
             return TooLarge(max);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            return Problems.BadRequest("request.invalid", "上传的内容不完整或格式不正确，请重新上传。");
         }
         if (file is null || file.Length == 0)
         {

@@ -15,7 +15,7 @@ public static class BranchesApi
         var group = routes.MapGroup("/api/branches").WithTags("Organisation").AddEndpointFilter<ValidationFilter>();
         group.MapGet("/", ListBranches).RequireAuthorization(Policies.CityReader).WithName(nameof(ListBranches)).WithSummary("支部列表（市局）");
         group.MapGet("/{id:long}", GetBranch).RequireAuthorization(Policies.BranchReader).WithName(nameof(GetBranch)).WithSummary("支部详情");
-        group.MapPost("/", CreateBranch).RequireAuthorization(Policies.CityAdmin).WithName(nameof(CreateBranch)).WithSummary("新增支部");
+        group.MapPost("/", CreateBranch).WithIdempotency().RequireAuthorization(Policies.CityAdmin).WithName(nameof(CreateBranch)).WithSummary("新增支部");
         group.MapPut("/{id:long}", UpdateBranch).RequireAuthorization(Policies.CityAdmin).WithName(nameof(UpdateBranch)).WithSummary("修改支部");
         return routes;
     }

@@ -15,7 +15,7 @@ public static class DepartmentsApi
         var group = routes.MapGroup("/api/departments").WithTags("Organisation").AddEndpointFilter<ValidationFilter>();
         group.MapGet("/", ListDepartments).RequireAuthorization(Policies.BranchReader).WithName(nameof(ListDepartments)).WithSummary("科室列表");
         group.MapGet("/{id:long}", GetDepartment).RequireAuthorization(Policies.BranchReader).WithName(nameof(GetDepartment)).WithSummary("科室详情");
-        group.MapPost("/", CreateDepartment).RequireAuthorization(Policies.OrgAdmin).WithName(nameof(CreateDepartment)).WithSummary("新增科室");
+        group.MapPost("/", CreateDepartment).WithIdempotency().RequireAuthorization(Policies.OrgAdmin).WithName(nameof(CreateDepartment)).WithSummary("新增科室");
         group.MapPut("/{id:long}", UpdateDepartment).RequireAuthorization(Policies.OrgAdmin).WithName(nameof(UpdateDepartment)).WithSummary("修改科室");
         return routes;
     }

@@ -16,7 +16,7 @@ public static class EnterprisesApi
         group.MapGet("/", ListEnterprises).RequireAuthorization(Policies.EnterpriseReader).WithName(nameof(ListEnterprises))
             .WithSummary("企业列表").WithDescription("支部用户看本支部的企业，市局用户看全市，企业联系人只看到自己的企业。q 按名称或信用代码筛选。");
         group.MapGet("/{id:long}", GetEnterprise).RequireAuthorization(Policies.EnterpriseReader).WithName(nameof(GetEnterprise)).WithSummary("企业详情");
-        group.MapPost("/", CreateEnterprise).RequireAuthorization(Policies.OrgAdmin).WithName(nameof(CreateEnterprise)).WithSummary("新增企业");
+        group.MapPost("/", CreateEnterprise).WithIdempotency().RequireAuthorization(Policies.OrgAdmin).WithName(nameof(CreateEnterprise)).WithSummary("新增企业");
         group.MapPut("/{id:long}", UpdateEnterprise).RequireAuthorization(Policies.OrgAdmin).WithName(nameof(UpdateEnterprise)).WithSummary("修改企业");
         return routes;
     }

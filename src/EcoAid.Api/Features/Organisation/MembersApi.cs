@@ -15,7 +15,7 @@ public static class MembersApi
         var group = routes.MapGroup("/api/members").WithTags("Organisation").AddEndpointFilter<ValidationFilter>();
         group.MapGet("/", ListMembers).RequireAuthorization(Policies.BranchReader).WithName(nameof(ListMembers)).WithSummary("专班成员列表");
         group.MapGet("/{id:long}", GetMember).RequireAuthorization(Policies.BranchReader).WithName(nameof(GetMember)).WithSummary("成员详情");
-        group.MapPost("/", CreateMember).RequireAuthorization(Policies.OrgAdmin).WithName(nameof(CreateMember)).WithSummary("新增成员");
+        group.MapPost("/", CreateMember).WithIdempotency().RequireAuthorization(Policies.OrgAdmin).WithName(nameof(CreateMember)).WithSummary("新增成员");
         group.MapPut("/{id:long}", UpdateMember).RequireAuthorization(Policies.OrgAdmin).WithName(nameof(UpdateMember)).WithSummary("修改成员");
         group.MapPost("/{id:long}/official-account-qrcode", OfficialAccountBinding.CreateQrCode).RequireAuthorization(Policies.BranchReader)
             .WithName("CreateOfficialAccountBindingQrCode").WithSummary("生成绑定公众号的二维码")
