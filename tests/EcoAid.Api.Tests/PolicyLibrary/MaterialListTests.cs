@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Dapper;
 using EcoAid.Api.Tests.Infrastructure;
+using EcoAid.Api.Tests.Notifications;
 using static EcoAid.Api.Tests.PolicyLibrary.PolicyWorld;
 
 namespace EcoAid.Api.Tests.PolicyLibrary;
@@ -63,10 +64,17 @@ public class MaterialListTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
         await using var db = await app.OpenDatabaseAsync();
         var rows = (await db.QueryAsync<(string Kind, string Type, long Id, string Payload)>(
             "SELECT kind, recipient_type, recipient_id, payload FROM notification_outbox WHERE kind = 'material_received' AND payload LIKE @like",
-            new { like = $"%\"materialListId\":{listId},%" })).ToList();
+            new { like = $"%\"materialId\":{listId},%" })).ToList();
         var row = Assert.Single(rows);
         Assert.Equal(("user", await UserIdAsync(w.Staff)), (row.Type, row.Id));
         Assert.Contains("《排污许可管理条例》", row.Payload, StringComparison.Ordinal);
+
+        // Delivered, every placeholder of the kind's wording is filled from the payload.
+        await app.Dispatcher().DispatchPendingAsync(Ct);
+        var inbox = await Expect(HttpStatusCode.OK, await w.Staff.GetAsync("/api/me/notifications?pageSize=100", Ct));
+        var entry = Assert.Single(inbox.GetProperty("items").EnumerateArray(), n => n.GetProperty("kind").GetString() == "material_received");
+        Assert.Contains("发来1份资料：《排污许可管理条例》", entry.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.Equal($"pages/material/detail?id={listId}", entry.GetProperty("page").GetString());
     }
 
     [Fact]

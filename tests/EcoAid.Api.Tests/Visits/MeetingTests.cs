@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -127,8 +128,15 @@ public class MeetingTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         var cityViewer = await world.UserAsync("city_viewer", cityId, branchId);
         var otherSecretary = await world.UserAsync("secretary", cityId, otherBranch);
 
-        var meeting = await DemandWorld.Expect(HttpStatusCode.Created, await secretary.PostAsJsonAsync("/api/meetings", new { month = "2026-03" }, Ct));
+        var meeting = await DemandWorld.Expect(HttpStatusCode.Created, await secretary.PostAsJsonAsync("/api/meetings",
+            new { month = "2026-03", heldOn = "2026-03-16", location = "支部会议室" }, Ct));
         var id = meeting.GetProperty("id").GetInt64();
+
+        // Delivered, the announcement's wording is filled from the payload: title, time and place.
+        await app.Services.GetRequiredService<EcoAid.Api.Features.Notifications.NotificationDispatcher>().DispatchPendingAsync(Ct);
+        var inbox = await DemandWorld.Expect(HttpStatusCode.OK, await commissioner.GetAsync("/api/me/notifications?pageSize=100", Ct));
+        var announcement = Assert.Single(inbox.GetProperty("items").EnumerateArray(), n => n.GetProperty("kind").GetString() == "meeting_scheduled");
+        Assert.Equal("2026年3月会商：2026年3月16日 09:00，支部会议室", announcement.GetProperty("summary").GetString());
 
         await using (var db = await app.OpenDatabaseAsync())
         {

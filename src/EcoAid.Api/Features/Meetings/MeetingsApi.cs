@@ -111,7 +111,13 @@ public static partial class MeetingsApi
             "SELECT id FROM members WHERE branch_id = @branchId ORDER BY id", new { branchId }, tx, cancellationToken: ct))).Select(Recipient.Member);
         await Outbox.EnqueueAsync(connection, tx, NotificationKinds.MeetingScheduled, members, null, new
         {
-            meetingId, month = Periods.MonthText(month), heldOn = request.HeldOn, location = request.Location?.Trim(), agendaItems = lines.Count,
+            // Keys as NotificationCatalog names them for meeting_scheduled; a meeting without a date yet is announced for now.
+            meetingId, month = Periods.MonthText(month), title = $"{Periods.ChineseMonth(month)}会商",
+            heldAt = request.HeldOn is { } day
+                ? new DateTimeOffset(day.ToDateTime(new TimeOnly(9, 0)), TimeSpan.FromHours(8))
+                : now,
+            place = request.Location?.Trim() is { Length: > 0 } place ? place : "地点待定",
+            heldOn = request.HeldOn, location = request.Location?.Trim(), agendaItems = lines.Count,
             text = $"{Periods.ChineseMonth(month)}会商议题已生成，共 {lines.Count} 项" + (request.HeldOn is { } h ? $"，{h:yyyy-MM-dd} 召开" : "") + "。", at = now,
         }, now, ct);
 

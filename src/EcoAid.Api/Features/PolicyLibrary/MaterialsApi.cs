@@ -138,8 +138,9 @@ public static class MaterialsApi
         await Outbox.EnqueueAsync(connection, tx, NotificationKinds.MaterialReceived, await Outbox.EnterpriseStaffAsync(connection, tx, enterprise.Id, ct), null,
             new
             {
-                materialListId = listId, enterpriseId = enterprise.Id, enterpriseName = enterprise.Name, senderName, count = request.PolicyIds.Count,
-                firstTitle = published.First(p => p.Id == request.PolicyIds[0]).Title, note, sentAt = now,
+                // Keys as NotificationCatalog names them for material_received (templates lay them out).
+                materialId = listId, enterpriseId = enterprise.Id, enterpriseName = enterprise.Name, senderName, count = request.PolicyIds.Count,
+                title = published.First(p => p.Id == request.PolicyIds[0]).Title, note, sentAt = now,
             }, now, ct);
         var sent = (await SentListsAsync(connection, tx, enterprise, listId, ct)).Single();
         var location = $"/api/enterprises/{enterprise.Id}/materials";
