@@ -77,7 +77,7 @@ public class IdempotentCreateTests(EcoAidFixture fixture) : IClassFixture<EcoAid
     }
 
     [Fact]
-    public async Task InvitesAndUploadsReplayToo()
+    public async Task UploadsReplayButInvitesNeverStoreTheirCode()
     {
         await using var app = new EcoAidApp(fixture, s => s["Attachments:Directory"] = Path.Combine(Path.GetTempPath(), "ecoaid-idem-" + Guid.NewGuid().ToString("N")));
         var world = new World(app);
@@ -87,9 +87,15 @@ public class IdempotentCreateTests(EcoAidFixture fixture) : IClassFixture<EcoAid
         var staff = await world.UserAsync("staff", cityId, branchId, enterpriseId: enterpriseId);
         var key = Guid.NewGuid().ToString();
 
+        // Invites never replay: the answer carries the one-time code, which is stored only as a hash. A retry gets a
+        // new code; an unused one simply expires.
         var invite1 = await (await PostAsync(admin, "/api/invites", new { role = "staff", enterpriseId }, key)).Content.ReadFromJsonAsync<JsonElement>(Ct);
         var invite2 = await (await PostAsync(admin, "/api/invites", new { role = "staff", enterpriseId }, key)).Content.ReadFromJsonAsync<JsonElement>(Ct);
-        Assert.Equal(invite1.GetProperty("code").GetString(), invite2.GetProperty("code").GetString());
+        Assert.NotEqual(invite1.GetProperty("code").GetString(), invite2.GetProperty("code").GetString());
+        await using (var db = await app.OpenDatabaseAsync())
+        {
+            Assert.Equal(0, await db.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM idempotency_keys WHERE idem_key = @key", new { key }));
+        }
 
         async Task<JsonElement> Upload()
         {

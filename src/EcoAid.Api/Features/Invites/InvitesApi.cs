@@ -19,7 +19,7 @@ public static class InvitesApi
     public static IEndpointRouteBuilder MapInvites(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/invites").WithTags("Invites").RequireAuthorization(Policies.OrgAdmin).AddEndpointFilter<ValidationFilter>();
-        group.MapPost("/", CreateInvite).WithIdempotency().WithName(nameof(CreateInvite)).WithSummary("生成一次性邀请码")
+        group.MapPost("/", CreateInvite).WithName(nameof(CreateInvite)).WithSummary("生成一次性邀请码")
             .WithDescription("管理员为企业联系人、专班成员、服务专员、支部书记、科室联络人或管理员生成邀请码；市级管理员还可邀请市局用户。邀请码只显示这一次。");
         return routes;
     }

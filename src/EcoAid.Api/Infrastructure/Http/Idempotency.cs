@@ -14,6 +14,12 @@ public static class Idempotency
 {
     public const string Header = "Idempotency-Key";
 
+    /// <summary>A claim with no answer after this long belongs to a request that died; a retry may take it over.</summary>
+    public static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long answers are kept for replay; older keys are purged.</summary>
+    public static readonly TimeSpan KeptFor = TimeSpan.FromDays(7);
+
     /// <summary>The outcome of claiming a key: go ahead (Proceed), or answer with <see cref="Answer"/> now.</summary>
     public sealed record Claim(bool Proceed, IResult? Answer)
     {
@@ -44,17 +50,29 @@ public static class Idempotency
         try
         {
             var existing = await connection.QuerySingleOrDefaultAsync<StoredResponse>(new CommandDefinition("""
-                SELECT request_hash, response_status, response_body, location FROM idempotency_keys
+                SELECT request_hash, response_status, response_body, location, created_at FROM idempotency_keys
                 WHERE user_id = @userId AND idem_key = @key FOR UPDATE NOWAIT
                 """, new { userId, key }, tx, cancellationToken: ct));
+            if (existing is { ResponseStatus: null } && existing.CreatedAt < (now - AbandonedAfter).UtcDateTime)
+            {
+                // A claim whose request died before answering (a crash, a lost connection): the retry takes it over.
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "DELETE FROM idempotency_keys WHERE user_id = @userId AND idem_key = @key AND response_status IS NULL",
+                    new { userId, key }, tx, cancellationToken: ct));
+                existing = null;
+            }
             if (existing is not null)
             {
+                if (existing.ResponseStatus is null)
+                {
+                    return new Claim(false, Problems.Conflict("idempotency.in_progress", "相同的请求正在处理中，请稍后查看结果。"));
+                }
                 if (!existing.RequestHash.AsSpan().SequenceEqual(hash))
                 {
                     return new Claim(false, Problems.Create(StatusCodes.Status422UnprocessableEntity, "idempotency.key_reused",
                         "幂等键已被使用", "同一个 Idempotency-Key 已用于内容不同的请求，请为新请求生成新的键。"));
                 }
-                return new Claim(false, new StoredResult(existing.ResponseStatus ?? 200, existing.ResponseBody ?? "", existing.Location));
+                return new Claim(false, new StoredResult(existing.ResponseStatus.Value, existing.ResponseBody ?? "", existing.Location));
             }
             await connection.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO idempotency_keys (user_id, idem_key, request_hash, created_at) VALUES (@userId, @key, @hash, @now)",
@@ -86,6 +104,7 @@ public static class Idempotency
         public int? ResponseStatus { get; init; }
         public string? ResponseBody { get; init; }
         public string? Location { get; init; }
+        public DateTime CreatedAt { get; init; }
     }
 
     private sealed class StoredResult(int status, string body, string? location) : IResult

@@ -37,6 +37,7 @@ public static class ProblemDetailsSetup
             }
         });
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        builder.Services.AddHostedService<IdempotencyKeyPurge>();
         return builder;
     }
 
