@@ -89,6 +89,7 @@ public class MigrationTests
     [InlineData("NO_ENGINE_SUBSTITUTION", "utf8mb4", "严格 SQL 模式")]
     [InlineData("", "utf8mb4", "严格 SQL 模式")]
     [InlineData("STRICT_TRANS_TABLES", "utf8", "utf8mb4")]
+    [InlineData("STRICT_TRANS_TABLES,NO_BACKSLASH_ESCAPES", "utf8mb4", "NO_BACKSLASH_ESCAPES")]
     [InlineData("STRICT_ALL_TABLES,NO_ZERO_DATE", "latin1", "utf8mb4")]
     public void GuardRefusesLooseOrNarrowDatabases(string sqlMode, string charset, string expected) =>
         Assert.Contains(expected, DatabaseGuard.Refusal(sqlMode, charset, "ecoaid"));

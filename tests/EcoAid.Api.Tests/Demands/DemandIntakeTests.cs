@@ -186,7 +186,7 @@ public class DemandIntakeTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
         var w = await DemandWorld.CreateAsync(app);
         var world = new World(app);
         var (cityId, branchId) = await world.BranchAsync();
-        var admin = await world.UserAsync("admin", cityId, branchId);
+        var admin = await world.UserAsync("city_admin", cityId, branchId); // the national calendar is city-level data
         // The fake clock starts on Monday 2 March 2026 (Shanghai). Make Tue–Thu holidays and Saturday 7 March a workday.
         foreach (var day in new[] { "2026-03-03", "2026-03-04", "2026-03-05" })
         {

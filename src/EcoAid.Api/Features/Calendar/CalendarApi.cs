@@ -8,7 +8,10 @@ using MySqlConnector;
 
 namespace EcoAid.Api.Features.Calendar;
 
-/// <summary>The holiday and make-up-workday table deadlines are counted against (national; administrators maintain it).</summary>
+/// <summary>
+/// The holiday and make-up-workday table deadlines are counted against. It is national, shared by every branch, so only
+/// city administrators change it.
+/// </summary>
 public static class CalendarApi
 {
     public static IEndpointRouteBuilder MapCalendar(this IEndpointRouteBuilder routes)
@@ -16,8 +19,8 @@ public static class CalendarApi
         var group = routes.MapGroup("/api/calendar").WithTags("Calendar").AddEndpointFilter<ValidationFilter>();
         group.MapGet("/", ListCalendarDays).RequireAuthorization(Policies.User).WithName(nameof(ListCalendarDays))
             .WithSummary("节假日与调休表").WithDescription("列出某年的法定节假日（工作日放假）和调休上班日（周末上班）。其余日子周一至周五为工作日。");
-        group.MapPut("/{day}", SetCalendarDay).RequireAuthorization(Policies.OrgAdmin).WithName(nameof(SetCalendarDay)).WithSummary("设置某天为节假日或调休上班日");
-        group.MapDelete("/{day}", DeleteCalendarDay).RequireAuthorization(Policies.OrgAdmin).WithName(nameof(DeleteCalendarDay)).WithSummary("恢复某天的默认安排");
+        group.MapPut("/{day}", SetCalendarDay).RequireAuthorization(Policies.CityAdmin).WithName(nameof(SetCalendarDay)).WithSummary("设置某天为节假日或调休上班日");
+        group.MapDelete("/{day}", DeleteCalendarDay).RequireAuthorization(Policies.CityAdmin).WithName(nameof(DeleteCalendarDay)).WithSummary("恢复某天的默认安排");
         return routes;
     }
 

@@ -74,7 +74,7 @@ public static partial class WechatCallbackApi
         var eventId = await StoreOnceAsync(db, message, xml, clock, request.HttpContext.RequestAborted);
         if (eventId is null)
         {
-            Log.Duplicate(logger, message.DedupeKey);
+            Log.Duplicate(logger, WechatCallbackApi.KindOf(message));
             return Success();
         }
 
@@ -124,8 +124,8 @@ public static partial class WechatCallbackApi
         [LoggerMessage(EventId = 3000, Level = LogLevel.Warning, Message = "WeChat callback rejected: {Reason}")]
         public static partial void Rejected(ILogger logger, string reason);
 
-        [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "WeChat callback {DedupeKey} already received; answered success again")]
-        public static partial void Duplicate(ILogger logger, string dedupeKey);
+        [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "WeChat callback {Kind} already received; answered success again")]
+        public static partial void Duplicate(ILogger logger, string kind);
 
         [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "WeChat callback event {EventId} still processing after the budget; answered success")]
         public static partial void Deferred(ILogger logger, long eventId);

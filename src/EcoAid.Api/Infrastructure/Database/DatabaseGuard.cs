@@ -33,6 +33,10 @@ public static class DatabaseGuard
         {
             return $"数据库未启用严格 SQL 模式（sql_mode = '{sqlMode}'）。请在服务器配置中加入 STRICT_TRANS_TABLES 后再启动。";
         }
+        if (modes.Contains("NO_BACKSLASH_ESCAPES"))
+        {
+            return $"数据库 sql_mode 含 NO_BACKSLASH_ESCAPES（sql_mode = '{sqlMode}'），搜索条件的转义依赖反斜杠。请去掉该模式后再启动。";
+        }
         if (charset != "utf8mb4")
         {
             return $"数据库 {database} 的字符集是 {charset}，需要 utf8mb4：ALTER DATABASE `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci。";
