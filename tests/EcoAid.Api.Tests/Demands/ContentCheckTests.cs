@@ -71,4 +71,42 @@ public class ContentCheckTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
             app.Sandbox.ClearFaults();
         }
     }
+
+    [Fact]
+    public async Task ADemandWechatCannotCheckWaitsItsTurnWhileTheOthersGoAheadAndEndsWithAPerson()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+        var worker = app.Services.GetRequiredService<ContentRecheckWorker>();
+        await worker.RecheckPendingAsync(Ct); // nothing of other tests left pending
+        app.Sandbox.InjectFault("wxa/msg_sec_check", new SandboxFault(HttpStatus: 503, Times: 2));
+        var stuck = await w.SubmitAsync(new { category = "other", title = "第一条", description = "先提交" });
+        var next = await w.SubmitAsync(new { category = "other", title = "第二条", description = "后提交" });
+        try
+        {
+            // The first recheck of "stuck" fails too; "next" is checked in the same round all the same.
+            app.Sandbox.InjectFault("wxa/msg_sec_check", new SandboxFault(HttpStatus: 503, Times: 1));
+            Assert.Equal(1, await worker.RecheckPendingAsync(Ct));
+            Assert.Equal("pending", (await w.DetailAsync(w.Commissioner, stuck)).GetProperty("contentCheck").GetString());
+            Assert.Equal("passed", (await w.DetailAsync(w.Commissioner, next)).GetProperty("contentCheck").GetString());
+
+            // Not due again before its back-off has passed.
+            Assert.Equal(0, await worker.RecheckPendingAsync(Ct));
+
+            // WeChat never manages it: after the last attempt a person is asked to look.
+            app.Sandbox.InjectFault("wxa/msg_sec_check", new SandboxFault(HttpStatus: 503, Times: ContentRecheckWorker.MaxAttempts));
+            for (var i = 0; i < ContentRecheckWorker.MaxAttempts; i++)
+            {
+                app.Clock.Advance(TimeSpan.FromHours(7));
+                await worker.RecheckPendingAsync(Ct);
+            }
+            var detail = await w.DetailAsync(w.Commissioner, stuck);
+            Assert.Equal("review", detail.GetProperty("contentCheck").GetString());
+            Assert.Contains(detail.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("kind").GetString() == "content_flagged");
+        }
+        finally
+        {
+            app.Sandbox.ClearFaults();
+        }
+    }
 }

@@ -29,7 +29,15 @@ public sealed partial class ContentRecheckWorker(MySqlDataSource db, IServicePro
         }
     }
 
-    /// <summary>Rechecks up to 50 pending demands; returns how many got a verdict.</summary>
+    /// <summary>After this many attempts without an answer from WeChat, a person looks at the text instead.</summary>
+    public const int MaxAttempts = 10;
+
+    /// <summary>
+    /// Rechecks up to 50 pending demands that are due; returns how many got a verdict. Each demand is claimed in a short
+    /// transaction that also schedules its next attempt (back-off doubling from a minute up to six hours), and WeChat
+    /// is asked outside any transaction, so no row stays locked while WeChat answers and a demand WeChat cannot check
+    /// just waits for its next turn while the others go ahead.
+    /// </summary>
     public async Task<int> RecheckPendingAsync(CancellationToken ct)
     {
         // The check wraps a typed HttpClient, which is meant to be short-lived: take a fresh one per round.
@@ -37,33 +45,66 @@ public sealed partial class ContentRecheckWorker(MySqlDataSource db, IServicePro
         var done = 0;
         for (var i = 0; i < 50; i++)
         {
-            await using var connection = await db.OpenConnectionAsync(ct);
-            await using var tx = await connection.BeginTransactionAsync(ct);
-            var row = await connection.QuerySingleOrDefaultAsync<(long Id, string Title, string Description, string OpenId)?>(new CommandDefinition("""
-                SELECT d.id, d.title, d.description, u.openid FROM demands d JOIN users u ON u.id = d.submitted_by
-                WHERE d.content_check = 'pending' ORDER BY d.id LIMIT 1 FOR UPDATE SKIP LOCKED
-                """, transaction: tx, cancellationToken: ct));
-            if (row is not { } d)
+            var now = clock.GetUtcNow();
+            Claimed? claimed;
+            await using (var connection = await db.OpenConnectionAsync(ct))
             {
-                break;
+                await using var tx = await connection.BeginTransactionAsync(ct);
+                claimed = await connection.QuerySingleOrDefaultAsync<Claimed>(new CommandDefinition("""
+                    SELECT d.id, d.title, d.description, u.openid, d.content_check_attempts AS attempts
+                    FROM demands d JOIN users u ON u.id = d.submitted_by
+                    WHERE d.content_check = 'pending' AND (d.content_check_next_at IS NULL OR d.content_check_next_at <= @now)
+                    ORDER BY d.content_check_next_at, d.id LIMIT 1 FOR UPDATE SKIP LOCKED
+                    """, new { now = now.UtcDateTime }, tx, cancellationToken: ct));
+                if (claimed is null)
+                {
+                    break;
+                }
+                var wait = TimeSpan.FromMinutes(Math.Min(360, Math.Pow(2, claimed.Attempts)));
+                await connection.ExecuteAsync(new CommandDefinition("""
+                    UPDATE demands SET content_check_attempts = content_check_attempts + 1, content_check_next_at = @next WHERE id = @Id
+                    """, new { next = (now + wait).UtcDateTime, claimed.Id }, tx, cancellationToken: ct));
+                await tx.CommitAsync(ct);
             }
-            var verdict = await check.CheckAsync(d.OpenId, $"{d.Title}\n{d.Description}", ct);
-            if (verdict == ContentVerdict.Unavailable)
+
+            var verdict = await check.CheckAsync(claimed.Openid, $"{claimed.Title}\n{claimed.Description}", ct);
+            if (verdict == ContentVerdict.Unavailable && claimed.Attempts + 1 < MaxAttempts)
             {
-                break; // still no answer from WeChat: try again next round
+                continue; // its next turn is scheduled; the others go ahead
             }
-            var state = verdict switch { ContentVerdict.Risky => "risky", ContentVerdict.Review => "review", _ => "passed" };
-            await connection.ExecuteAsync(new CommandDefinition(
-                "UPDATE demands SET content_check = @state WHERE id = @Id", new { state, d.Id }, tx, cancellationToken: ct));
-            if (verdict == ContentVerdict.Risky)
+
+            var state = verdict switch
             {
-                await DemandStore.AppendEventAsync(connection, tx, d.Id, null, "content_flagged", "internal",
-                    "内容安全复检未通过，请核实后退回或联系企业修改。", null, clock.GetUtcNow(), ct);
+                ContentVerdict.Risky => "risky",
+                ContentVerdict.Pass => "passed",
+                _ => "review", // WeChat said "review", or could not check it in MaxAttempts tries: a person decides
+            };
+            await using (var connection = await db.OpenConnectionAsync(ct))
+            {
+                await using var tx = await connection.BeginTransactionAsync(ct);
+                var changed = await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE demands SET content_check = @state WHERE id = @Id AND content_check = 'pending'", new { state, claimed.Id }, tx, cancellationToken: ct));
+                if (changed == 1 && state != "passed")
+                {
+                    await DemandStore.AppendEventAsync(connection, tx, claimed.Id, null, "content_flagged", "internal",
+                        verdict == ContentVerdict.Risky ? "内容安全复检未通过，请核实后退回或联系企业修改。"
+                        : verdict == ContentVerdict.Review ? "内容安全复检建议人工审核，请核实内容。"
+                        : "多次未能完成内容安全复检，请人工核实内容。", null, clock.GetUtcNow(), ct);
+                }
+                await tx.CommitAsync(ct);
             }
-            await tx.CommitAsync(ct);
             done++;
         }
         return done;
+    }
+
+    private sealed class Claimed
+    {
+        public long Id { get; init; }
+        public string Title { get; init; } = "";
+        public string Description { get; init; } = "";
+        public string Openid { get; init; } = "";
+        public int Attempts { get; init; }
     }
 
     private static partial class Log
