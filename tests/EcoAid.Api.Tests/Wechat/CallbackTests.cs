@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Text;
 using Dapper;
@@ -215,5 +216,36 @@ public class CallbackTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
             await Task.Delay(100, Ct);
         }
         Assert.Equal((openId, true), await BindingOfAsync(app, member));
+    }
+
+    [Fact]
+    public async Task AnEventThatKeepsFailingIsRetriedALimitedNumberOfTimes()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var openId = World.Unique("oa_");
+        // A plain follow of an unbound openid asks WeChat for the UnionID; WeChat keeps failing.
+        app.Sandbox.InjectFault("cgi-bin/user/info", new SandboxFault(HttpStatus: 500, Times: 100));
+        try
+        {
+            var pushed = await app.Sandbox.PushAsync(app.CreateClient(), app.Sandbox.EventXml(openId, "subscribe"), PushMode.Safe, Ct);
+            Assert.Equal("success", pushed.Body); // answered all the same
+
+            var sweeper = app.Services.GetRequiredService<EcoAid.Api.Features.WechatCallback.CallbackEventsWorker>();
+            for (var round = 0; round < 8; round++)
+            {
+                app.Clock.Advance(TimeSpan.FromSeconds(5));
+                await sweeper.ProcessPendingAsync(Ct);
+            }
+
+            await using var db = await app.OpenDatabaseAsync();
+            var (attempts, processed) = await db.QuerySingleAsync<(int, DateTime?)>(
+                "SELECT attempts, processed_at FROM wechat_callback_events WHERE from_openid = @openId", new { openId });
+            Assert.Null(processed);
+            Assert.Equal(5, attempts); // the request's own try and four sweeps, then it is left alone
+        }
+        finally
+        {
+            app.Sandbox.ClearFaults();
+        }
     }
 }

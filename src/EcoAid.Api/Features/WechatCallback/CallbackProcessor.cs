@@ -24,24 +24,34 @@ public sealed partial class CallbackProcessor(MySqlDataSource db, TimeProvider c
         {
             return; // done already, or another instance holds it
         }
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE wechat_callback_events SET attempts = attempts + 1 WHERE id = @eventId", new { eventId }, tx, cancellationToken: ct));
 
-        var now = clock.GetUtcNow().UtcDateTime;
-        var outcome = CallbackXml.ParseMessage(payload) switch
+        string outcome;
+        try
         {
-            SubscribeEvent { Scene: { } scene } e => await BindAsync(connection, tx, scene, e.FromUserName, now, ct),
-            SubscribeEvent e => await FollowAsync(connection, tx, e.FromUserName, now, ct),
-            ScanEvent e => await BindAsync(connection, tx, e.Scene, e.FromUserName, now, ct),
-            UnsubscribeEvent e => await SetFollowingAsync(connection, tx, e.FromUserName, following: false, ct),
-            TemplateSendJobFinishEvent e => await RecordTemplateResultAsync(connection, tx, e, now, ct),
-            _ => "ignored",
-        };
+            var now = clock.GetUtcNow().UtcDateTime;
+            outcome = CallbackXml.ParseMessage(payload) switch
+            {
+                SubscribeEvent { Scene: { } scene } e => await BindAsync(connection, tx, scene, e.FromUserName, now, ct),
+                SubscribeEvent e => await FollowAsync(connection, tx, e.FromUserName, now, ct),
+                ScanEvent e => await BindAsync(connection, tx, e.Scene, e.FromUserName, now, ct),
+                UnsubscribeEvent e => await SetFollowingAsync(connection, tx, e.FromUserName, following: false, ct),
+                TemplateSendJobFinishEvent e => await RecordTemplateResultAsync(connection, tx, e, now, ct),
+                _ => "ignored",
+            };
 
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE wechat_callback_events SET processed_at = @now, outcome = @outcome WHERE id = @eventId",
-            new { now, outcome, eventId }, tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE wechat_callback_events SET processed_at = @now, outcome = @outcome WHERE id = @eventId",
+                new { now, outcome, eventId }, tx, cancellationToken: ct));
+            await tx.CommitAsync(ct);
+        }
+        catch (Exception) when (!ct.IsCancellationRequested)
+        {
+            // The attempt rolled back with the work; count it on its own so a poisoned event stops being retried.
+            await tx.RollbackAsync(CancellationToken.None);
+            await connection.ExecuteAsync(new CommandDefinition(
+                "UPDATE wechat_callback_events SET attempts = attempts + 1 WHERE id = @eventId", new { eventId }, cancellationToken: CancellationToken.None));
+            throw;
+        }
         Log.Processed(logger, eventId, outcome);
     }
 

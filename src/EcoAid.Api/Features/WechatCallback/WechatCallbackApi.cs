@@ -80,6 +80,9 @@ public static partial class WechatCallbackApi
 
         // Processing must not be cut short by WeChat hanging up, only by the service stopping.
         var processing = processor.ProcessAsync(eventId.Value, lifetime.ApplicationStopping);
+        // If it fails after the answer went out, say so; the sweeper tries again.
+        _ = processing.ContinueWith(t => Log.ProcessingFailed(logger, t.Exception!.GetBaseException(), eventId.Value),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         var finished = await Task.WhenAny(processing, Task.Delay(ProcessingBudget, clock, lifetime.ApplicationStopping));
         if (finished != processing)
         {
@@ -126,6 +129,9 @@ public static partial class WechatCallbackApi
 
         [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "WeChat callback {Kind} already received; answered success again")]
         public static partial void Duplicate(ILogger logger, string kind);
+
+        [LoggerMessage(EventId = 3003, Level = LogLevel.Error, Message = "WeChat callback event {EventId} failed; the sweeper will retry it")]
+        public static partial void ProcessingFailed(ILogger logger, Exception exception, long eventId);
 
         [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "WeChat callback event {EventId} still processing after the budget; answered success")]
         public static partial void Deferred(ILogger logger, long eventId);
