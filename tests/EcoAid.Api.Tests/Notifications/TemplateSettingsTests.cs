@@ -17,7 +17,18 @@ public class TemplateSettingsTests(EcoAidFixture fixture) : IClassFixture<EcoAid
     }
 
     private static IReadOnlyList<string> Failures(NotificationOptions options) =>
-        new NotificationOptionsValidator().Validate(null, options) is { Failed: true } result ? [.. result.Failures] : [];
+        new NotificationOptionsValidator(Microsoft.Extensions.Options.Options.Create(new EcoAid.Api.Infrastructure.Wechat.WechatOptions()))
+            .Validate(null, options) is { Failed: true } result ? [.. result.Failures] : [];
+
+    [Fact]
+    public void ALeaseShorterThanTwoTimedOutBatchesIsRefused()
+    {
+        // 100 rows, 8 at a time: 13 waves; two batches of two 5-second time-outs each are 260 s.
+        Assert.Contains(Failures(Options(("Dispatcher:Lease", "00:04:00"))), f => f.Contains("Notifications:Dispatcher:Lease", StringComparison.Ordinal));
+        Assert.DoesNotContain(Failures(Options(("Dispatcher:Lease", "00:04:20"))), f => f.Contains("Notifications:Dispatcher:Lease", StringComparison.Ordinal));
+        Assert.DoesNotContain(Failures(Options(("Dispatcher:Lease", "00:01:00"), ("Dispatcher:BatchSize", "16"), ("Dispatcher:Concurrency", "8"))),
+            f => f.Contains("Notifications:Dispatcher:Lease", StringComparison.Ordinal));
+    }
 
     [Fact]
     public async Task UnknownPlaceholderStopsStartupNamingKindAndKey()

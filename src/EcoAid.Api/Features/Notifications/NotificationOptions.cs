@@ -32,7 +32,7 @@ public sealed class DispatcherOptions
     public int Concurrency { get; set; } = 8;
 
     /// <summary>How long a claim holds its rows; rows of an instance that died are reclaimed after it.</summary>
-    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>After this many attempts a row that still fails transiently is parked.</summary>
     public int MaxAttempts { get; set; } = 8;

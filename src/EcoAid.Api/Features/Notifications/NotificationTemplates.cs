@@ -192,7 +192,7 @@ public sealed class NotificationTemplates
 }
 
 /// <summary>Checks the notification settings at startup: a wrong template stops the service with a message naming it.</summary>
-public sealed class NotificationOptionsValidator : IValidateOptions<NotificationOptions>
+public sealed class NotificationOptionsValidator(IOptions<Infrastructure.Wechat.WechatOptions> wechat) : IValidateOptions<NotificationOptions>
 {
     public ValidateOptionsResult Validate(string? name, NotificationOptions options)
     {
@@ -213,6 +213,19 @@ public sealed class NotificationOptionsValidator : IValidateOptions<Notification
         if (d.Lease < TimeSpan.FromSeconds(30))
         {
             errors.Add("Notifications:Dispatcher:Lease 至少 30 秒（须长于一批消息的发送时间）。");
+        }
+        else if (d.BatchSize >= 1 && d.Concurrency >= 1)
+        {
+            // A batch is claimed while the one before it is still sending, so its lease must outlast both, even when every
+            // send waits out the WeChat time-out twice (a token refresh, then the send). Otherwise another instance could
+            // take over rows that are about to be sent, and subscribe messages have no de-duplication key.
+            var waves = (d.BatchSize + d.Concurrency - 1) / d.Concurrency;
+            var worstCase = 2 * waves * 2 * wechat.Value.Timeout;
+            if (d.Lease < worstCase)
+            {
+                errors.Add($"Notifications:Dispatcher:Lease（{d.Lease}）须不短于 {worstCase}：两批消息在每次发送都超时（Wechat:Timeout = {wechat.Value.Timeout}）时的发送时间。" +
+                    "请加长 Lease，或减小 BatchSize、增大 Concurrency。");
+            }
         }
         if (d.MaxAttempts is < 1 or > 100)
         {
