@@ -83,6 +83,25 @@ public class DispatcherConcurrencyTests(EcoAidFixture fixture) : IClassFixture<E
         AssertEachRowDeliveredOnce(first, ids, openIdOfRow);
     }
 
+    /// <summary>
+    /// A shutdown that comes once the sandbox has seen <paramref name="sends"/> template sends in all: mid-batch by
+    /// construction, whatever the machine's speed (a timer would sometimes fire before the claim, sometimes after the end).
+    /// </summary>
+    private static CancellationTokenSource CancelAfterSends(EcoAidApp app, int sends)
+    {
+        var shutdown = new CancellationTokenSource();
+        _ = Task.Run(async () =>
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (app.Sandbox.CallCount(NotificationKit.TemplateSend) < sends && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(5);
+            }
+            await shutdown.CancelAsync();
+        });
+        return shutdown;
+    }
+
     [Fact]
     public async Task DispatcherCancelledMidBatchAndRestartedLosesNothingAndSendsNothingTwice()
     {
@@ -96,7 +115,7 @@ public class DispatcherConcurrencyTests(EcoAidFixture fixture) : IClassFixture<E
             (ids, openIdOfRow) = await QueueForFollowersAsync(stopping, members: 10, count: 30);
             calls = stopping.Sandbox.CallCount(NotificationKit.TemplateSend);
             using var slow = stopping.Faults(NotificationKit.TemplateSend, new SandboxFault(Delay: TimeSpan.FromMilliseconds(100), Times: 30));
-            using var shutdown = new CancellationTokenSource(TimeSpan.FromMilliseconds(350));
+            using var shutdown = CancelAfterSends(stopping, calls + 4);
             cut = await stopping.Dispatcher().DispatchPendingAsync(shutdown.Token);
 
             var statuses = await StatusesAsync(stopping, ids);
@@ -129,7 +148,7 @@ public class DispatcherConcurrencyTests(EcoAidFixture fixture) : IClassFixture<E
             (ids, openIdOfRow) = await QueueForFollowersAsync(stopping, members: 10, count: 40);
             calls = stopping.Sandbox.CallCount(NotificationKit.TemplateSend);
             using var slow = stopping.Faults(NotificationKit.TemplateSend, new SandboxFault(Delay: TimeSpan.FromMilliseconds(100), Times: 40));
-            using var shutdown = new CancellationTokenSource(TimeSpan.FromMilliseconds(700));
+            using var shutdown = CancelAfterSends(stopping, calls + 8);
             await stopping.Dispatcher().DrainAsync(shutdown.Token); // what the background loop runs on each tick
 
             var statuses = await StatusesAsync(stopping, ids);

@@ -209,7 +209,7 @@ public class CallbackTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
 
         Assert.Equal("success", result.Body);
         Assert.Equal(1, result.Attempts);
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(5), $"answered after {stopwatch.Elapsed}");
+        // One attempt: the answer beat the sandbox's 5-second wait (WeChat's), or it would have delivered again.
         // Once the lock is gone the processing that was started completes (or the sweeper does it).
         for (var i = 0; i < 50 && (await BindingOfAsync(app, member)).OpenId is null; i++)
         {
