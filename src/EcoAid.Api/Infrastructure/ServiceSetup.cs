@@ -19,6 +19,13 @@ public sealed class DocsOptions
 
 public static class ServiceSetup
 {
+    /// <summary>
+    /// <c>Workers:Enabled</c> (default true): run the sweepers in this instance — the callback-event sweeper, content
+    /// rechecks, visit reminders, the idempotency-key purge. Tests switch them off and call their rounds themselves, so a
+    /// moved fake clock never races an assertion. (The dispatcher and the reminder scheduler have switches of their own.)
+    /// </summary>
+    public static bool RunsWorkers(this WebApplicationBuilder builder) => builder.Configuration.GetValue("Workers:Enabled", true);
+
     public static WebApplicationBuilder AddEcoAidAuth(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton(TimeProvider.System);
@@ -68,7 +75,10 @@ public static class ServiceSetup
         builder.Services.AddDemandPolicies();
         builder.Services.AddTransient<IContentCheck, WechatContentCheck>();
         builder.Services.AddSingleton<ContentRecheckWorker>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ContentRecheckWorker>());
+        if (builder.RunsWorkers())
+        {
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<ContentRecheckWorker>());
+        }
         builder.Services.AddOptions<DemandOptions>().BindConfiguration("Demands")
             .Validate(o => o.DailyLimitPerUser > 0, "Demands:DailyLimitPerUser 必须为正。").ValidateOnStart();
         builder.Services.AddOptions<AttachmentOptions>().BindConfiguration("Attachments")
@@ -96,7 +106,10 @@ public static class ServiceSetup
         builder.Services.AddOptions<StatsOptions>().BindConfiguration("Stats")
             .Validate(o => o.ResponseLimitHours is >= 1 and <= 720, "Stats:ResponseLimitHours 必须在 1 到 720 之间。").ValidateOnStart();
         builder.Services.AddSingleton<VisitReminderWorker>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<VisitReminderWorker>());
+        if (builder.RunsWorkers())
+        {
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<VisitReminderWorker>());
+        }
         return builder;
     }
 

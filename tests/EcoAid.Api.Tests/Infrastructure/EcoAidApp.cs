@@ -40,6 +40,7 @@ public sealed class EcoAidApp(EcoAidFixture fixture, Action<IDictionary<string, 
             // Tests run the dispatcher and the scheduler themselves, so a moved clock never races them.
             ["Notifications:Dispatcher:Enabled"] = "false",
             ["Notifications:Reminders:Enabled"] = "false",
+            ["Workers:Enabled"] = "false",
         };
         TestTemplates.AddTo(settings);
         configure?.Invoke(settings);

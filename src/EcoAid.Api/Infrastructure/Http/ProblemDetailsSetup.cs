@@ -37,7 +37,10 @@ public static class ProblemDetailsSetup
             }
         });
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
-        builder.Services.AddHostedService<IdempotencyKeyPurge>();
+        if (builder.RunsWorkers())
+        {
+            builder.Services.AddHostedService<IdempotencyKeyPurge>();
+        }
         return builder;
     }
 

@@ -44,7 +44,10 @@ public static class WechatSetup
             sp.GetRequiredService<WechatApiClient>(), sp.GetRequiredService<AccessTokenProvider>()));
         builder.Services.AddSingleton<Features.WechatCallback.CallbackProcessor>();
         builder.Services.AddSingleton<Features.WechatCallback.CallbackEventsWorker>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<Features.WechatCallback.CallbackEventsWorker>());
+        if (builder.RunsWorkers())
+        {
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<Features.WechatCallback.CallbackEventsWorker>());
+        }
 
         var sandbox = builder.Configuration.GetSection("Sandbox").Get<SandboxOptions>() ?? new SandboxOptions();
         if (sandbox.Enabled)
