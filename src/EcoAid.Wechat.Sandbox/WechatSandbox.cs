@@ -97,10 +97,6 @@ public sealed partial class WechatSandbox
         return issued.ExpiresAt <= Time.GetUtcNow() ? 42001 : 0;
     }
 
-    /// <summary>The app an access token was issued to, when the token is valid.</summary>
-    public string? AppOfToken(string accessToken) =>
-        CheckAccessToken(accessToken) == 0 ? tokens[accessToken].AppId : null;
-
     internal void CountCall(string endpoint) => calls.AddOrUpdate(endpoint, 1, (_, n) => n + 1);
 
     internal SandboxFault? TakeFault(string endpoint)

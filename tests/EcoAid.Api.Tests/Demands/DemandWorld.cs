@@ -76,12 +76,7 @@ public sealed class DemandWorld
         return id;
     }
 
-    public static async Task<JsonElement> Expect(HttpStatusCode status, HttpResponseMessage response)
-    {
-        var body = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(status == response.StatusCode, $"Expected {(int)status}, got {(int)response.StatusCode}: {body}");
-        return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement;
-    }
+    public static Task<JsonElement> Expect(HttpStatusCode status, HttpResponseMessage response) => HttpExpect.JsonAsync(status, response);
 
     public async Task<JsonElement> DetailAsync(HttpClient client, long id) =>
         await Expect(HttpStatusCode.OK, await client.GetAsync($"/api/demands/{id}", Ct));

@@ -19,3 +19,15 @@ public static class ProblemAssert
         return json;
     }
 }
+
+/// <summary>Status checks for answers that are not problems.</summary>
+public static class HttpExpect
+{
+    /// <summary>Checks the status (showing the body when it differs) and returns the JSON body, or default when empty.</summary>
+    public static async Task<JsonElement> JsonAsync(HttpStatusCode status, HttpResponseMessage response)
+    {
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(status == response.StatusCode, $"Expected {(int)status}, got {(int)response.StatusCode}: {body}");
+        return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement;
+    }
+}

@@ -64,10 +64,5 @@ public sealed class PolicyWorld
 
     public Task FlushCountersAsync() => App.Services.GetRequiredService<PolicyCounters>().FlushAsync(Ct);
 
-    public static async Task<JsonElement> Expect(HttpStatusCode status, HttpResponseMessage response)
-    {
-        var body = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(status == response.StatusCode, $"Expected {(int)status}, got {(int)response.StatusCode}: {body}");
-        return body.Length == 0 ? default : JsonDocument.Parse(body).RootElement;
-    }
+    public static Task<JsonElement> Expect(HttpStatusCode status, HttpResponseMessage response) => HttpExpect.JsonAsync(status, response);
 }

@@ -29,7 +29,7 @@ public class OfficialAccountBindingTests(EcoAidFixture fixture) : IClassFixture<
             app.Sandbox.Follow(openId);
         }
 
-        var qr = await DemandsJson(HttpStatusCode.Created, await member.PostAsync($"/api/members/{memberId}/official-account-qrcode", null, Ct));
+        var qr = await HttpExpect.JsonAsync(HttpStatusCode.Created, await member.PostAsync($"/api/members/{memberId}/official-account-qrcode", null, Ct));
         var ticket = qr.GetProperty("ticket").GetString()!;
         Assert.Contains(Uri.EscapeDataString(ticket), qr.GetProperty("imageUrl").GetString());
         Assert.Equal(app.Clock.GetUtcNow().AddMinutes(10), qr.GetProperty("expiresAt").GetDateTimeOffset());
@@ -61,7 +61,7 @@ public class OfficialAccountBindingTests(EcoAidFixture fixture) : IClassFixture<
         var (cityId, branchId) = await world.BranchAsync();
         var memberId = await world.MemberAsync(branchId);
         var admin = await world.UserAsync("admin", cityId, branchId);
-        var qr = await DemandsJson(HttpStatusCode.Created, await admin.PostAsync($"/api/members/{memberId}/official-account-qrcode", null, Ct));
+        var qr = await HttpExpect.JsonAsync(HttpStatusCode.Created, await admin.PostAsync($"/api/members/{memberId}/official-account-qrcode", null, Ct));
 
         app.Clock.Advance(TimeSpan.FromMinutes(11));
         var scan = await app.Sandbox.ScanAsync(app.CreateClient(), qr.GetProperty("ticket").GetString()!, World.Unique("oa_"), PushMode.Safe, Ct);
@@ -145,7 +145,7 @@ public class OfficialAccountBindingTests(EcoAidFixture fixture) : IClassFixture<
         var client = await app.LoginAsAsync(openId);
         var code = app.Sandbox.IssuePhoneCode(EcoAidFixture.AppId, openId, "13912345678");
 
-        var me = await DemandsJson(HttpStatusCode.OK, await client.PostAsJsonAsync("/api/me/phone", new { code }, Ct));
+        var me = await HttpExpect.JsonAsync(HttpStatusCode.OK, await client.PostAsJsonAsync("/api/me/phone", new { code }, Ct));
         var reused = await client.PostAsJsonAsync("/api/me/phone", new { code }, Ct);
 
         Assert.Equal("139****5678", me.GetProperty("phoneMasked").GetString());
@@ -154,10 +154,4 @@ public class OfficialAccountBindingTests(EcoAidFixture fixture) : IClassFixture<
         Assert.Equal("13912345678", await db.ExecuteScalarAsync<string>("SELECT phone FROM users WHERE openid = @openId", new { openId }));
     }
 
-    private static async Task<JsonElement> DemandsJson(HttpStatusCode status, HttpResponseMessage response)
-    {
-        var body = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(status == response.StatusCode, $"Expected {(int)status}, got {(int)response.StatusCode}: {body}");
-        return JsonDocument.Parse(body).RootElement;
-    }
 }

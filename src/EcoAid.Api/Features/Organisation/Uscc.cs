@@ -43,7 +43,7 @@ public static class Uscc
         {
             return "统一社会信用代码含有无效字符（不使用 I、O、S、V、Z）。";
         }
-        if (!normalized.AsSpan(2, 6).ContainsOnlyAsciiDigits())
+        if (normalized.AsSpan(2, 6).ContainsAnyExceptInRange('0', '9'))
         {
             return "统一社会信用代码第 3–8 位应为行政区划数字。";
         }
@@ -59,20 +59,5 @@ public static class Uscc
             sum += Alphabet.IndexOf(first17[i]) * Weights[i];
         }
         return Alphabet[(31 - sum % 31) % 31];
-    }
-}
-
-internal static class SpanExtensions
-{
-    public static bool ContainsOnlyAsciiDigits(this ReadOnlySpan<char> span)
-    {
-        foreach (var c in span)
-        {
-            if (!char.IsAsciiDigit(c))
-            {
-                return false;
-            }
-        }
-        return true;
     }
 }
