@@ -81,7 +81,7 @@ dotnet build src/EcoAid.Api -c Release -v quiet -nologo >"$work_dir/build.log" 2
 bin_dir=$repo_root/src/EcoAid.Api/bin/Release/net10.0
 (
   cd "$bin_dir"
-  export ASPNETCORE_ENVIRONMENT=Benchmark
+  export ASPNETCORE_ENVIRONMENT=Development   # Bench:Enabled is refused anywhere else
   export ConnectionStrings__EcoAid=$connection_string
   export Database__MigrateOnStartup=true
   export Bench__Enabled=true

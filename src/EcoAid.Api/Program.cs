@@ -21,6 +21,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddJsonFile("appsettings.Local.json", optional: true);
 builder.AddEcoAidDatabase();
 builder.AddEcoAidHttp();
+builder.AddEcoAidHardening();
 builder.AddEcoAidAuth();
 builder.AddEcoAidWechat();
 builder.AddEcoAidDocs();
@@ -40,8 +41,10 @@ if (args.Contains("migrate"))
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseEcoAidHardening();
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseEcoAidRateLimits();
 app.UseIdempotencyBuffering();
 
 app.MapHealth();

@@ -13,8 +13,8 @@ namespace EcoAid.Api.Infrastructure;
 
 public sealed class DocsOptions
 {
-    /// <summary>Serve /openapi/v1.json and the /docs reference page.</summary>
-    public bool Enabled { get; set; } = true;
+    /// <summary>Serve /openapi/v1.json and the /docs reference page. Off unless switched on (the development settings do).</summary>
+    public bool Enabled { get; set; }
 }
 
 public static class ServiceSetup
@@ -61,7 +61,7 @@ public static class ServiceSetup
 
     public static WebApplication MapEcoAidDocs(this WebApplication app)
     {
-        if (app.Configuration.GetSection("Docs").Get<DocsOptions>() is { Enabled: false })
+        if (app.Configuration.GetSection("Docs").Get<DocsOptions>() is not { Enabled: true })
         {
             return app;
         }

@@ -41,6 +41,11 @@ public sealed class EcoAidApp(EcoAidFixture fixture, Action<IDictionary<string, 
             ["Notifications:Dispatcher:Enabled"] = "false",
             ["Notifications:Reminders:Enabled"] = "false",
             ["Workers:Enabled"] = "false",
+            ["Docs:Enabled"] = "true",
+            // Every test logs in from the same (absent) address: the limits are tested on their own, with small numbers.
+            ["RateLimits:LoginsPerMinutePerAddress"] = "1000000",
+            ["RateLimits:UploadsPerMinutePerUser"] = "1000000",
+            ["RateLimits:SubmissionsPerMinutePerUser"] = "1000000",
         };
         TestTemplates.AddTo(settings);
         configure?.Invoke(settings);

@@ -21,7 +21,7 @@ public static partial class AuthApi
     public static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/auth").WithTags("Auth").AddEndpointFilter<ValidationFilter>();
-        group.MapPost("/login", Login).AllowAnonymous().WithName(nameof(Login))
+        group.MapPost("/login", Login).AllowAnonymous().RequireRateLimiting(Hardening.LoginPolicy).WithName(nameof(Login))
             .WithSummary("用 wx.login 的 code 登录").WithDescription("通过 code2Session 换取 openid，返回本服务的会话令牌。code 只能使用一次。");
         group.MapPost("/logout", Logout).RequireAuthorization(Policies.User).WithName(nameof(Logout)).WithSummary("退出登录（吊销当前令牌）");
         return routes;

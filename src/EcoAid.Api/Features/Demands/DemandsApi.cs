@@ -25,7 +25,7 @@ public static partial class DemandsApi
     public static IEndpointRouteBuilder MapDemands(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/demands").WithTags("Demands").AddEndpointFilter<ValidationFilter>();
-        group.MapPost("/", SubmitDemand).RequireAuthorization(DemandPolicies.Submitter).WithName(nameof(SubmitDemand))
+        group.MapPost("/", SubmitDemand).RequireAuthorization(DemandPolicies.Submitter).RequireRateLimiting(Hardening.SubmissionPolicy).WithName(nameof(SubmitDemand))
             .WithSummary("提交诉求").WithDescription("企业联系人为本企业提交；服务专员、支部书记可代企业提交（须给出 enterpriseId 与 source）。支持 Idempotency-Key。");
         group.MapGet("/", ListDemands).RequireAuthorization(DemandPolicies.Reader).WithName(nameof(ListDemands))
             .WithSummary("诉求列表").WithDescription("按角色限定范围。筛选：status、category、enterpriseId、owner=me、overdue=true、q（标题与描述）。");
@@ -103,8 +103,10 @@ public static partial class DemandsApi
         if (count > options.Value.DailyLimitPerUser)
         {
             await tx.RollbackAsync(ct);
-            return Problems.Create(StatusCodes.Status429TooManyRequests, "demand.daily_limit", "提交过于频繁",
-                $"每人每天最多提交 {options.Value.DailyLimitPerUser} 条诉求，请明天再试。");
+            // Retry-After: until midnight, Asia/Shanghai (UTC+8, no daylight saving).
+            var tomorrow = new DateTimeOffset(today.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8));
+            return Hardening.WithRetryAfter(Problems.Create(StatusCodes.Status429TooManyRequests, "demand.daily_limit", "提交过于频繁",
+                $"每人每天最多提交 {options.Value.DailyLimitPerUser} 条诉求，请明天再试。"), tomorrow - now);
         }
         if (!await DemandStore.OwnsAttachmentsAsync(connection, tx, user.Id, request.AttachmentIds, ct))
         {

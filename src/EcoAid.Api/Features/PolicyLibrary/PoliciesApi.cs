@@ -128,7 +128,8 @@ public static class PoliciesApi
         {
             return Problems.NotFound();
         }
-        return Results.Stream(stream, f.ContentType, f.FileName, entityTag: new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(f.Sha256)}\""));
+        // The stored name is shown in the document's list; the download carries a server-made one.
+        return Results.Stream(stream, f.ContentType, Attachments.AttachmentsApi.DownloadName(attachmentId, f.ContentType).FileName, entityTag: new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(f.Sha256)}\""));
     }
 
     /// <summary>Sends a cached answer: 304 when the client has it already, else the bytes; either way with ETag and Cache-Control.</summary>
