@@ -121,7 +121,7 @@ internal static class DemandStore
         var internalToo = SeesInternal(user);
         var events = (await connection.QueryAsync<EventRow>(new CommandDefinition("""
             SELECT ev.id, ev.kind, ev.visibility, u.display_name AS actor_name, ev.text, ev.created_at,
-                   (SELECT GROUP_CONCAT(a.attachment_id ORDER BY a.attachment_id) FROM demand_event_attachments a WHERE a.event_id = ev.id) AS attachment_ids
+                   (SELECT JSON_ARRAYAGG(a.attachment_id) FROM demand_event_attachments a WHERE a.event_id = ev.id) AS attachment_ids
             FROM demand_events ev LEFT JOIN users u ON u.id = ev.actor_user_id
             WHERE ev.demand_id = @Id AND (@internalToo OR ev.visibility = 'public')
             ORDER BY ev.id
@@ -185,6 +185,6 @@ internal static class DemandStore
         public string? AttachmentIds { get; init; }
 
         public TimelineEvent ToEvent() => new(Id, Kind, Visibility, ActorName, Text,
-            AttachmentIds is null ? [] : AttachmentIds.Split(',').Select(long.Parse).ToList(), CreatedAt);
+            Infrastructure.Database.IdLists.Parse(AttachmentIds), CreatedAt);
     }
 }

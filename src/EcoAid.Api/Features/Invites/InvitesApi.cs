@@ -119,6 +119,8 @@ public static class InvitesApi
             hash = Secrets.Hash(code), request.Role, CityId = cityId, branchId, enterpriseId, memberId, departmentId,
             createdBy = user.Id, now = now.UtcDateTime, expiresAt = expiresAt.UtcDateTime,
         }, cancellationToken: ct));
+        await Audit.AuditTrail.RecordAsync(connection, null, Audit.AuditEvent.By(user, Audit.AuditKinds.InviteCreated, "invite", id,
+            new { role = request.Role, branchId, enterpriseId, memberId, departmentId }) with { BranchId = branchId, CityId = cityId }, now, ct);
         return TypedResults.Created($"/api/invites/{id}", new InviteResponse(id, code, request.Role, branchId, enterpriseId, memberId, departmentId, expiresAt));
     }
 }

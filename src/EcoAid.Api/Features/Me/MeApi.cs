@@ -135,6 +135,8 @@ public static class MeApi
             invite.CityId, invite.BranchId, invite.EnterpriseId, invite.MemberId, invite.DepartmentId, invite.Role,
             UserId = user.Id, InviteId = invite.Id, now,
         }, tx, cancellationToken: ct));
+        await Audit.AuditTrail.RecordAsync(connection, tx, new Audit.AuditEvent(Audit.AuditKinds.RoleGranted, user.Id, invite.BranchId, invite.CityId,
+            "user", user.Id, new { role = invite.Role, inviteId = invite.Id }), clock.GetUtcNow(), ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok((await LoadAsync(connection, user.Id, ct))!);
     }

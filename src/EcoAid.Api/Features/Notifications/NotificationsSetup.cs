@@ -18,6 +18,7 @@ public static class NotificationsSetup
         builder.Services.AddSingleton<NotificationTemplates>();
         builder.Services.AddSingleton<IReminderSource, DemandDeadlineReminders>();
         builder.Services.AddSingleton<NotificationDispatcher>();
+        builder.Services.AddSingleton<Infrastructure.Database.DatabaseIdentity>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
         builder.Services.AddSingleton<ReminderScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReminderScheduler>());

@@ -177,7 +177,15 @@ public static class StatsApi
         return key => new StatsFacts { Submitted = [.. s[key]], Resolutions = [.. r[key]], Confirmations = [.. c[key]], Visits = [.. v[key]] };
     }
 
-    static Task<IResult> ExportMonthlyReport(CurrentUser user, MySqlDataSource db, TimeProvider clock, IOptions<StatsOptions> options, string? month,
-        string? format, long? branchId, CancellationToken ct) =>
-        MonthlyReport.ExportAsync(user, db, clock, options.Value, month, format, branchId, ct);
+    static async Task<IResult> ExportMonthlyReport(CurrentUser user, MySqlDataSource db, TimeProvider clock, IOptions<StatsOptions> options, string? month,
+        string? format, long? branchId, CancellationToken ct)
+    {
+        var result = await MonthlyReport.ExportAsync(user, db, clock, options.Value, month, format, branchId, ct);
+        if (result is Microsoft.AspNetCore.Http.HttpResults.FileContentHttpResult or Microsoft.AspNetCore.Http.HttpResults.FileStreamHttpResult)
+        {
+            await Audit.AuditTrail.RecordAsync(db, Audit.AuditEvent.By(user, Audit.AuditKinds.ReportDownloaded, "monthly_report", branchId,
+                new { month, format, branchId }), clock.GetUtcNow(), ct);
+        }
+        return result;
+    }
 }
