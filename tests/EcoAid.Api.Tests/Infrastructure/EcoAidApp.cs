@@ -23,6 +23,9 @@ public sealed class EcoAidApp(EcoAidFixture fixture, Action<IDictionary<string, 
 
     public WechatSandbox Sandbox => fixture.Sandbox;
 
+    /// <summary>The hosting environment the service starts in (tests of the production refusals change it).</summary>
+    public string EnvironmentName { get; init; } = "Testing";
+
     protected override IHost CreateHost(IHostBuilder builder)
     {
         var settings = new Dictionary<string, string?>
@@ -55,7 +58,7 @@ public sealed class EcoAidApp(EcoAidFixture fixture, Action<IDictionary<string, 
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(EnvironmentName);
         builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
     }
 
@@ -72,6 +75,11 @@ public sealed class EcoAidApp(EcoAidFixture fixture, Action<IDictionary<string, 
     }
 
     private sealed record LoginBody(string Token);
+
+    /// <summary>The client_msg_id the dispatcher sends for an outbox row: the database's id, a dash, the row id.</summary>
+    public async Task<string> ClientMsgIdAsync(long rowId) =>
+        Api.Infrastructure.Database.DatabaseIdentity.ClientMsgId(
+            await Services.GetRequiredService<Api.Infrastructure.Database.DatabaseIdentity>().TokenAsync(TestContext.Current.CancellationToken), rowId);
 
     public async Task<MySqlConnection> OpenDatabaseAsync()
     {

@@ -192,8 +192,8 @@ public class CallbackTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
     }
 
     [Theory]
-    [InlineData(-301)]
-    [InlineData(301)]
+    [InlineData(-420)]
+    [InlineData(420)]
     public async Task PushesOutsideTheTimeWindowAreRefusedAndInsideAccepted(int offsetSeconds)
     {
         await using var app = new EcoAidApp(fixture);
@@ -213,7 +213,7 @@ public class CallbackTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         await ProblemAssert.IsProblemAsync(stale, HttpStatusCode.Unauthorized, "wechat.stale_push");
         Assert.Equal((null, false), await BindingOfAsync(app, member));
 
-        var fresh = await client.PostAsync(Url(Now(offsetSeconds > 0 ? 240 : -240)), new StringContent(body, Encoding.UTF8, "text/xml"), Ct);
+        var fresh = await client.PostAsync(Url(Now(offsetSeconds > 0 ? 180 : -180)), new StringContent(body, Encoding.UTF8, "text/xml"), Ct);
         Assert.Equal("success", await fresh.Content.ReadAsStringAsync(Ct));
         Assert.Equal((openId, true), await BindingOfAsync(app, member));
     }
