@@ -45,6 +45,9 @@ public sealed class EcoAidApp(EcoAidFixture fixture, Action<IDictionary<string, 
             ["Notifications:Reminders:Enabled"] = "false",
             ["Workers:Enabled"] = "false",
             ["Docs:Enabled"] = "true",
+            // Production answers 503 after 2 s without a database; a test machine shared by many runs gets more slack.
+            ["Database:ConnectTimeout"] = "00:00:15",
+            ["Database:CommandTimeout"] = "00:01:00",
             // Every test logs in from the same (absent) address: the limits are tested on their own, with small numbers.
             ["RateLimits:LoginsPerMinutePerAddress"] = "1000000",
             ["RateLimits:UploadsPerMinutePerUser"] = "1000000",

@@ -9,7 +9,7 @@ public sealed class DatabaseOptions
     public bool MigrateOnStartup { get; set; }
 
     /// <summary>How long opening a connection may take before the request answers 503 (whole seconds, at least 1).</summary>
-    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long one statement may run before it is cancelled and the request answers 503 (whole seconds, at least 1).</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(10);
