@@ -11,7 +11,7 @@ namespace EcoAid.Api.Features.Attachments;
 /// <summary>Uploads (images and PDFs, recognised by their first bytes) and reads within reach.</summary>
 public static class AttachmentsApi
 {
-    public static IEndpointRouteBuilder MapAttachments(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapAttachmentEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/attachments").WithTags("Attachments");
         group.MapPost("/", Upload).WithIdempotency().RequireAuthorization(DemandPolicies.Reader).DisableAntiforgery().WithName("UploadAttachment")

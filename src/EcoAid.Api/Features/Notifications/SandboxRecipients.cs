@@ -10,15 +10,25 @@ namespace EcoAid.Api.Features.Notifications;
 /// <summary>
 /// The dev run's sandbox starts empty at every start, while WeChat would remember who follows the Official Account and
 /// what each user accepted. This step tells it what the database knows: the members who follow, and the users' remaining
-/// subscribe acceptances (with the users known to the mini-program). Registered only when the sandbox is enabled.
+/// subscribe acceptances (with the users known to the mini-program), and the templates the settings name. Registered only
+/// when the sandbox is enabled.
 /// </summary>
-public sealed class SandboxRecipients(MySqlDataSource db, IServiceProvider services, IOptions<WechatOptions> wechat) : IStartupDataStep
+public sealed class SandboxRecipients(MySqlDataSource db, IServiceProvider services, IOptions<WechatOptions> wechat, NotificationTemplates templates) : IStartupDataStep
 {
     public async Task RunAsync(CancellationToken ct)
     {
         if (services.GetService<WechatSandbox>() is not { } sandbox)
         {
             return;
+        }
+        // The templates the bureau would have added in the WeChat consoles: those the notification settings name.
+        foreach (var (templateId, keys) in templates.OfficialAccountTemplates)
+        {
+            sandbox.RegisterTemplate(templateId, [.. keys]);
+        }
+        foreach (var (templateId, keys) in templates.SubscribeTemplates)
+        {
+            sandbox.RegisterSubscribeTemplate(templateId, [.. keys]);
         }
         await using var connection = await db.OpenConnectionAsync(ct);
         foreach (var openId in await connection.QueryAsync<string>(new CommandDefinition(

@@ -42,12 +42,6 @@ public static class WechatSetup
             sp.GetRequiredService<WechatApiClient>(), sp.GetRequiredService<AccessTokenProvider>()));
         builder.Services.AddTransient(sp => new OfficialAccountApi(sp.GetRequiredService<IOptions<WechatOptions>>().Value.OfficialAccountApp,
             sp.GetRequiredService<WechatApiClient>(), sp.GetRequiredService<AccessTokenProvider>()));
-        builder.Services.AddSingleton<Features.WechatCallback.CallbackProcessor>();
-        builder.Services.AddSingleton<Features.WechatCallback.CallbackEventsWorker>();
-        if (builder.RunsWorkers())
-        {
-            builder.Services.AddHostedService(sp => sp.GetRequiredService<Features.WechatCallback.CallbackEventsWorker>());
-        }
 
         var sandbox = builder.Configuration.GetSection("Sandbox").Get<SandboxOptions>() ?? new SandboxOptions();
         if (sandbox.Enabled)
@@ -64,18 +58,6 @@ public static class WechatSetup
                 fake.RegisterApp(options.OfficialAccount.AppId!, options.OfficialAccount.AppSecret!, boundToOpenPlatform: true, SandboxAppKind.OfficialAccount);
                 fake.PushTarget = new SandboxPushTarget(sandbox.CallbackUrl?.AbsoluteUri ?? "/wechat/callback",
                     options.OfficialAccount.Token!, options.OfficialAccount.EncodingAesKey!, options.OfficialAccount.AppId!);
-                // The templates the bureau would have added in the WeChat consoles: those the notification settings name.
-                if (sp.GetService<Features.Notifications.NotificationTemplates>() is { } templates)
-                {
-                    foreach (var (templateId, keys) in templates.OfficialAccountTemplates)
-                    {
-                        fake.RegisterTemplate(templateId, [.. keys]);
-                    }
-                    foreach (var (templateId, keys) in templates.SubscribeTemplates)
-                    {
-                        fake.RegisterSubscribeTemplate(templateId, [.. keys]);
-                    }
-                }
                 return fake;
             });
         }
