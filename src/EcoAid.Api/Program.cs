@@ -66,7 +66,6 @@ app.UseIdempotencyBuffering();
 
 app.MapHealth();
 app.MapEcoAidDocs();
-app.MapWechatSandboxIfEnabled();
 
 app.MapAuth();
 app.MapMe();
