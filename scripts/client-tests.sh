@@ -27,13 +27,7 @@ on_exit 'sql "DROP DATABASE IF EXISTS \`$database\`"'
 sql "CREATE DATABASE \`$database\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
 
 # The WeChat sandbox, its own program, pushing to this service's callback.
-ASPNETCORE_ENVIRONMENT=Development \
-Sandbox__CallbackUrl=$base_url/wechat/callback \
-  dotnet src/EcoAid.Wechat.Sandbox/bin/Debug/net10.0/EcoAid.Wechat.Sandbox.dll --urls "http://127.0.0.1:$sandbox_port" \
-  --contentRoot "$repo_root/src/EcoAid.Wechat.Sandbox" >"$sandbox_log" 2>&1 &
-sandbox_pid=$!
-on_exit "stop_pid $sandbox_pid"
-wait_ready "$sandbox_url/" "$sandbox_pid" "$sandbox_log" "client-tests.sh: the WeChat sandbox"
+start_sandbox "$sandbox_port" "$base_url/wechat/callback" "$sandbox_log"
 
 city_admin=client-test-city-admin
 ASPNETCORE_ENVIRONMENT=Development \

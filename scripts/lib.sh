@@ -7,6 +7,8 @@
 #   mysql_cli CS SQL       run SQL with the mariadb client against the server of CS
 #   free_port              a free loopback TCP port
 #   wait_ready URL PID LOG what  wait (bounded, 60 s) until URL answers; fail with LOG's tail if PID exits first
+#   start_sandbox PORT CALLBACK LOG  start the built WeChat sandbox on 127.0.0.1:PORT pushing to CALLBACK, stopped on
+#                          exit; returns once its page answers
 # shellcheck shell=bash
 
 lib_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
@@ -81,4 +83,14 @@ wait_ready() {
   echo "$what did not become ready at $url; its log:" >&2
   tail -n 40 "$log" >&2
   return 1
+}
+
+start_sandbox() {
+  local port=$1 callback=$2 log=$3 pid
+  ASPNETCORE_ENVIRONMENT=Development Sandbox__CallbackUrl=$callback \
+    dotnet "$lib_dir/../src/EcoAid.Wechat.Sandbox/bin/Debug/net10.0/EcoAid.Wechat.Sandbox.dll" --urls "http://127.0.0.1:$port" \
+    --contentRoot "$lib_dir/../src/EcoAid.Wechat.Sandbox" >"$log" 2>&1 &
+  pid=$!
+  on_exit "stop_pid $pid"
+  wait_ready "http://127.0.0.1:$port/wechat-sandbox/" "$pid" "$log" "The WeChat sandbox"
 }

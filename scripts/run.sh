@@ -35,13 +35,7 @@ dotnet build src/EcoAid.Wechat.Sandbox --nologo -v quiet -clp:NoSummary
 # this API's callback as WeChat would.
 mkdir -p .data
 sandbox_log=.data/wechat-sandbox.log
-ASPNETCORE_ENVIRONMENT=Development \
-Sandbox__CallbackUrl=$base_url/wechat/callback \
-  dotnet src/EcoAid.Wechat.Sandbox/bin/Debug/net10.0/EcoAid.Wechat.Sandbox.dll --urls "http://127.0.0.1:$sandbox_port" \
-  --contentRoot "$repo_root/src/EcoAid.Wechat.Sandbox" >"$sandbox_log" 2>&1 &
-sandbox_pid=$!
-on_exit "stop_pid $sandbox_pid"
-wait_ready "$sandbox_url/" "$sandbox_pid" "$sandbox_log" "The WeChat sandbox"
+start_sandbox "$sandbox_port" "$base_url/wechat/callback" "$sandbox_log"
 
 export ASPNETCORE_ENVIRONMENT=Development
 export Sandbox__Enabled=true
