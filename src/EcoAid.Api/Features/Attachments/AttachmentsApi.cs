@@ -10,7 +10,7 @@ namespace EcoAid.Api.Features.Attachments;
 /// <summary>Uploads (images and PDFs, recognised by their first bytes) and reads within reach.</summary>
 public static class AttachmentsApi
 {
-    public static IEndpointRouteBuilder MapAttachments(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapAttachmentEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/attachments").WithTags("Attachments");
         var maxBytes = routes.ServiceProvider.GetRequiredService<IOptions<AttachmentOptions>>().Value.MaxBytes;

@@ -17,7 +17,7 @@ public sealed class AuditOptions
 /// <summary>The audit trail read by administrators: a branch administrator sees their branch, a city administrator their city.</summary>
 public static class AuditApi
 {
-    public static WebApplicationBuilder AddEcoAidAudit(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddAudit(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<AuditOptions>().BindConfiguration("Audit")
             .Validate(o => o.RetentionDays >= 180, "Audit:RetentionDays 至少 180 天。").ValidateOnStart();

@@ -18,7 +18,7 @@ public sealed class AuthOptions
 
 public static partial class AuthApi
 {
-    public static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/auth").WithTags("Auth").AddEndpointFilter<ValidationFilter>();
         group.MapPost("/login", Login).AllowAnonymous().RequireRateLimiting(Hardening.LoginPolicy).WithName(nameof(Login))

@@ -14,7 +14,7 @@ namespace EcoAid.Api.Features.Calendar;
 /// </summary>
 public static class CalendarApi
 {
-    public static IEndpointRouteBuilder MapCalendar(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapCalendarEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/calendar").WithTags("Calendar").AddEndpointFilter<ValidationFilter>();
         group.MapGet("/", ListCalendarDays).RequireAuthorization(Policies.User).WithName(nameof(ListCalendarDays))

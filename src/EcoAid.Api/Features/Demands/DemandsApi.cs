@@ -22,7 +22,7 @@ public sealed class DemandOptions
 /// <summary>Demands (诉求): intake, queries and export. The workflow actions are in <see cref="DemandWorkflowApi"/>.</summary>
 public static partial class DemandsApi
 {
-    public static IEndpointRouteBuilder MapDemands(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapDemandEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/demands").WithTags("Demands").AddEndpointFilter<ValidationFilter>();
         group.MapPost("/", SubmitDemand).RequireAuthorization(DemandPolicies.Submitter).RequireRateLimiting(Hardening.SubmissionPolicy).WithName(nameof(SubmitDemand))

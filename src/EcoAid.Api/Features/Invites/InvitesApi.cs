@@ -16,7 +16,7 @@ public sealed class InviteOptions
 
 public static class InvitesApi
 {
-    public static IEndpointRouteBuilder MapInvites(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapInviteEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/invites").WithTags("Invites").RequireAuthorization(Policies.OrgAdmin).AddEndpointFilter<ValidationFilter>();
         group.MapPost("/", CreateInvite).WithName(nameof(CreateInvite)).WithSummary("生成一次性邀请码")

@@ -11,7 +11,7 @@ namespace EcoAid.Api.Features.Me;
 
 public static class MeApi
 {
-    public static IEndpointRouteBuilder MapMe(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapMeEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/me").WithTags("Me").RequireAuthorization(Policies.User).AddEndpointFilter<ValidationFilter>();
         group.MapGet("/", GetMe).WithName(nameof(GetMe)).WithSummary("当前用户");

@@ -20,7 +20,7 @@ namespace EcoAid.Api.Features.Meetings;
 /// </summary>
 public static partial class MeetingsApi
 {
-    public static IEndpointRouteBuilder MapMeetings(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapMeetingEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/meetings").WithTags("Meetings").AddEndpointFilter<ValidationFilter>();
         group.MapPost("/", CreateMeeting).RequireAuthorization(MeetingPolicies.Chair).WithName(nameof(CreateMeeting))

@@ -57,7 +57,7 @@ public static class StatsApi
 {
     public const int MaxDays = 732;
 
-    public static IEndpointRouteBuilder MapStats(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapStatsEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/stats").WithTags("Statistics").AddEndpointFilter<ValidationFilter>();
         group.MapGet("/overview", GetOverview).RequireAuthorization(StatsPolicies.Reader).WithName(nameof(GetOverview))

@@ -19,7 +19,7 @@ namespace EcoAid.Api.Features.Visits;
 /// </summary>
 public static partial class VisitsApi
 {
-    public static IEndpointRouteBuilder MapVisits(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapVisitEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/visits").WithTags("Visits").AddEndpointFilter<ValidationFilter>();
         group.MapPost("/", RecordVisit).RequireAuthorization(VisitPolicies.Recorder).WithName(nameof(RecordVisit))

@@ -18,7 +18,7 @@ public static partial class WechatCallbackApi
     /// <summary>How long a request waits for processing before it answers anyway.</summary>
     public static readonly TimeSpan ProcessingBudget = TimeSpan.FromSeconds(2);
 
-    public static IEndpointRouteBuilder MapWechatCallback(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapWechatCallbackEndpoints(this IEndpointRouteBuilder routes)
     {
         // WeChat authenticates by signature, not by our sessions.
         var group = routes.MapGroup("/wechat/callback").WithTags("WeChat").AllowAnonymous().ExcludeFromDescription();

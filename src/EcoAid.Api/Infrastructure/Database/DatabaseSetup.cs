@@ -72,6 +72,13 @@ internal sealed class DatabaseStartup(IServiceProvider services, Microsoft.Exten
         {
             await services.GetRequiredService<MigrationRunner>().ApplyAsync(Migration.Embedded(), ct);
         }
+        if (services.GetService<DemoSeed>() is { } demo)
+        {
+            foreach (var type in demo.Steps)
+            {
+                await ((IStartupDataStep)services.GetRequiredService(type)).RunAsync(ct);
+            }
+        }
         foreach (var step in services.GetServices<IStartupDataStep>())
         {
             await step.RunAsync(ct);
