@@ -1,6 +1,7 @@
 using EcoAid.Api.Features.Attachments;
 using EcoAid.Api.Features.Auth;
 using EcoAid.Api.Features.Calendar;
+using EcoAid.Api.Features.Console;
 using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Features.Health;
 using EcoAid.Api.Features.Invites;
@@ -29,6 +30,7 @@ builder.AddEcoAidVisits();
 builder.AddEcoAidPolicyLibrary();
 builder.AddEcoAidDemoData();
 builder.AddEcoAidNotifications();
+builder.AddEcoAidConsole();
 
 var app = builder.Build();
 
@@ -40,7 +42,9 @@ if (args.Contains("migrate"))
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseEcoAidConsoleFiles();
 app.UseAuthentication();
+app.UseEcoAidConsoleCsrf();
 app.UseAuthorization();
 app.UseIdempotencyBuffering();
 
@@ -64,6 +68,7 @@ app.MapStats();
 app.MapPolicyLibrary();
 app.MapNotifications();
 app.MapWechatCallback();
+app.MapEcoAidConsole();
 
 await app.RunAsync();
 return 0;
