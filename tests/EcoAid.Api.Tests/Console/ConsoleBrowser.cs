@@ -80,9 +80,12 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     }
 
     /// <summary>Opens the login page and returns the ticket its code shows.</summary>
-    public string ShowLoginCode()
+    public string ShowLoginCode(bool open = true)
     {
-        Open();
+        if (open)
+        {
+            Open();
+        }
         Wait(By.CssSelector("#login-code[src]"));
         return (string)Driver.ExecuteScript("return document.getElementById('main').dataset.ticket;")!;
     }

@@ -19,6 +19,13 @@ public class ConsoleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         Assert.True(problems.Count == 0, page + ": " + string.Join("; ", problems));
     }
 
+    private static HttpRequestMessage CookieRequest(HttpMethod method, string url, string session)
+    {
+        var request = new HttpRequestMessage(method, url);
+        request.Headers.Add("Cookie", "ecoaid_console=" + session);
+        return request;
+    }
+
     [Fact]
     public async Task Login_by_scan_refuses_staff_expired_and_reused_tickets_and_needs_the_browser_that_asked()
     {
@@ -50,9 +57,9 @@ public class ConsoleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         var cookie = browser.Driver.Manage().Cookies.GetCookieNamed("ecoaid_console")!;
         Assert.True(cookie.IsHttpOnly);
         Assert.Equal("Strict", cookie.SameSite);
-        var forged = new HttpRequestMessage(HttpMethod.Post, "/api/console/logout");
-        forged.Headers.Add("Cookie", "ecoaid_console=" + cookie.Value);
-        await ProblemAssert.IsProblemAsync(await stranger.SendAsync(forged, Ct), HttpStatusCode.Forbidden, "console.csrf");
+        await ProblemAssert.IsProblemAsync(await stranger.SendAsync(CookieRequest(HttpMethod.Post, "/api/console/logout", cookie.Value), Ct),
+            HttpStatusCode.Forbidden, "console.csrf");
+        Assert.Equal(HttpStatusCode.OK, (await stranger.SendAsync(CookieRequest(HttpMethod.Get, "/api/console/session", cookie.Value), Ct)).StatusCode);
         // The cookie is not a bearer token.
         var asBearer = new HttpRequestMessage(HttpMethod.Get, "/api/me");
         asBearer.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", cookie.Value);
@@ -60,7 +67,9 @@ public class ConsoleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
 
         // Logout ends the session; a new code that nobody scans in time expires.
         browser.Driver.FindElement(By.Id("logout")).Click();
-        var late = browser.ShowLoginCode();
+        browser.WaitUntil(d => d.FindElements(By.Id("login-code")).Count == 1 && !d.FindElement(By.Id("nav")).Displayed);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await stranger.SendAsync(CookieRequest(HttpMethod.Get, "/api/console/session", cookie.Value), Ct)).StatusCode);
+        var late = browser.ShowLoginCode(open: false);
         browser.App.Clock.Advance(TimeSpan.FromMinutes(3));
         await ProblemAssert.IsProblemAsync(await world.Secretary.PostAsync($"/api/console-login/{late}/confirm", null, Ct),
             HttpStatusCode.Gone, "console_login.expired");
