@@ -21,6 +21,11 @@ db_use test ECOAID_TEST_MYSQL
 
 problems=()      # reasons to fail, printed just before the summary line
 
+# The console's browser tests: Chromium, chromedriver and CJK fonts (apt-get when missing), axe-core (npm ci).
+if ! bash "$script_dir/browser-deps.sh"; then
+  problems+=("the browser tests' dependencies could not be installed (scripts/browser-deps.sh)")
+fi
+
 if ! dotnet build EcoAid.Wechat.sln; then
   echo "test.sh: dotnet build failed" >&2
   exit 1

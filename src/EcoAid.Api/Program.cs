@@ -3,6 +3,7 @@ using EcoAid.Api.Features.Attachments;
 using EcoAid.Api.Features.Audit;
 using EcoAid.Api.Features.Auth;
 using EcoAid.Api.Features.Calendar;
+using EcoAid.Api.Features.Console;
 using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Features.Health;
 using EcoAid.Api.Features.Invites;
@@ -44,6 +45,7 @@ builder.AddPolicyLibrary();
 builder.AddNotifications();
 builder.AddWechatCallback();
 builder.AddAudit();
+builder.AddConsole();
 
 // The dev run's demo data, in this order: the programme first, then what refers to it.
 builder.AddDemoSeed(seed => seed
@@ -64,7 +66,9 @@ if (args.Contains("migrate"))
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseEcoAidHardening();
+app.UseConsoleFiles();
 app.UseAuthentication();
+app.UseConsoleCsrf();
 app.UseRefusalAudit();
 app.UseAuthorization();
 app.UseEcoAidRateLimits();
@@ -88,6 +92,7 @@ app.MapNotifications();
 app.MapWechatCallback();
 app.MapAudit();
 app.MapPersonalData();
+app.MapConsole();
 
 await app.RunAsync();
 return 0;

@@ -115,6 +115,13 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         ["GET /api/materials"] = ["staff"],
         ["GET /api/materials/{id}"] = ["staff"],
         ["POST /api/materials/{id}/read"] = ["staff"],
+        ["POST /api/console-login"] = [Anonymous],
+        ["GET /api/console-login/{ticket}"] = [Anonymous],
+        ["GET /api/console-login/{ticket}/qrcode"] = [Anonymous],
+        ["POST /api/console-login/{ticket}/session"] = [Anonymous],
+        ["POST /api/console-login/{ticket}/confirm"] = BranchReaders, // desk roles; staff get console_login.role_not_allowed
+        ["GET /api/console/session"] = [AnyUser],
+        ["POST /api/console/logout"] = [AnyUser],
     };
 
     private static List<(string Key, string Method, string Path, bool Anonymous)> ApiEndpoints(EcoAidApp app) =>
