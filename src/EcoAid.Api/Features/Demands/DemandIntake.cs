@@ -10,7 +10,11 @@ internal static class DemandIntake
 {
     /// <summary>The <c>content_check</c> a demand is stored with: WeChat unreachable → pending (checked again later).</summary>
     internal static string ContentState(ContentVerdict verdict) =>
-        verdict switch { ContentVerdict.Unavailable => "pending", ContentVerdict.Review => "review", _ => "passed" };
+        verdict switch { ContentVerdict.Unavailable => "pending", ContentVerdict.Review => "review", ContentVerdict.Risky => "risky", _ => "passed" };
+
+    /// <summary>The state a new demand starts in: held for a person's review when WeChat called it risky or asked for review.</summary>
+    internal static string StatusFor(string contentState) =>
+        contentState is "risky" or "review" ? DemandStatus.PendingReview : DemandStatus.Submitted;
 
     /// <summary>A demand to open: what intake and a visit's rectification items have in common.</summary>
     internal sealed record NewDemand(long BranchId, long EnterpriseId, string EnterpriseName, long? LiaisonMemberId, string Category, string Source,
@@ -34,17 +38,25 @@ internal static class DemandIntake
         var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
             INSERT INTO demands (branch_id, enterprise_id, number, category, source, title, description, urgent, expected_by, status,
                                  content_check, submitted_by, submitted_at, updated_at)
-            VALUES (@BranchId, @EnterpriseId, @number, @Category, @Source, @title, @Description, @Urgent, @expectedBy, 'submitted',
+            VALUES (@BranchId, @EnterpriseId, @number, @Category, @Source, @title, @Description, @Urgent, @expectedBy, @status,
                     @ContentCheck, @SubmittedBy, @now, @now);
             SELECT LAST_INSERT_ID();
             """, new
         {
             demand.BranchId, demand.EnterpriseId, number, demand.Category, demand.Source, title, demand.Description, demand.Urgent,
-            expectedBy = demand.ExpectedBy?.ToDateTime(TimeOnly.MinValue), demand.ContentCheck, demand.SubmittedBy, now = now.UtcDateTime,
+            expectedBy = demand.ExpectedBy?.ToDateTime(TimeOnly.MinValue), demand.ContentCheck, status = StatusFor(demand.ContentCheck), demand.SubmittedBy, now = now.UtcDateTime,
         }, tx, cancellationToken: ct));
         await DemandStore.AppendEventAsync(connection, tx, id, demand.SubmittedBy, "submitted", "public", demand.EventText, demand.AttachmentIds, now, ct);
 
         var recipients = (await Outbox.CommissionersAsync(connection, tx, demand.BranchId, ct)).ToList();
+        if (StatusFor(demand.ContentCheck) == DemandStatus.PendingReview)
+        {
+            // Only the commissioners see it until one of them (or the secretary) has looked at it.
+            await Outbox.EnqueueAsync(connection, tx, NotificationKinds.DemandReviewNeeded, recipients, id,
+                new { demandId = id, number, title, enterpriseName = demand.EnterpriseName, category = DemandCategories.Names[demand.Category],
+                      verdict = demand.ContentCheck == "risky" ? "内容安全检测认为有风险" : "内容安全检测建议人工审核" }, now, ct);
+            return (id, number);
+        }
         if (demand.LiaisonMemberId is { } liaison)
         {
             recipients.Add(Recipient.Member(liaison));

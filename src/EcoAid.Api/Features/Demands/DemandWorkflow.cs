@@ -73,6 +73,7 @@ internal static class DemandWorkflow
 
     internal static string StatusName(string status) => status switch
     {
+        DemandStatus.PendingReview => "待审核",
         DemandStatus.Submitted => "待受理",
         DemandStatus.Accepted => "办理中",
         DemandStatus.Resolved => "待企业确认",
@@ -82,11 +83,9 @@ internal static class DemandWorkflow
         _ => status,
     };
 
-    internal static bool IsOwner(CurrentUser user, DemandRow d) =>
-        (d.OwnerMemberId is { } owner && user.MemberId == owner)
-        || (d.DepartmentId is { } department && user.IsInRole(Roles.DepartmentLiaison) && user.DepartmentId == department);
+    internal static bool IsOwner(CurrentUser user, DemandRow d) => DemandStore.ActorOf(user, d).Owner;
 
-    internal static bool IsStaffOf(CurrentUser user, DemandRow d) => user.IsInRole(Roles.Staff) && user.EnterpriseId == d.EnterpriseId;
+    internal static bool IsStaffOf(CurrentUser user, DemandRow d) => DemandStore.ActorOf(user, d).StaffOfEnterprise;
 
     internal static IResult NotOwner() =>
         Problems.Create(StatusCodes.Status403Forbidden, "demand.not_owner", "无权操作", "只有该诉求的责任人可以执行此操作。");
@@ -113,24 +112,113 @@ internal static class DemandWorkflow
     internal static DemandChange UrgeChange(DemandRow d, string text, CancellationToken ct) =>
         new DemandChange("urged", "internal", text).Notifying(NotificationKinds.DemandUrged, OwnerOf(d, ct));
 
+    /// <summary>A new due date (after a reopen, or a meeting's decision): the owner and the enterprise are both told, each in their own words.</summary>
     internal static DemandChange DueDateChange(DemandRow d, DateOnly due, string suffix, CancellationToken ct) =>
         new DemandChange("due_date_set", "public", $"完成时限调整为 {due:yyyy-MM-dd}{suffix}",
             "due_date = @Due, ", new { Due = due.ToDateTime(TimeOnly.MinValue) }, DueDate: due)
-            .Notifying(NotificationKinds.DemandAssigned, OwnerOf(d, ct));
+            .Notifying(NotificationKinds.DemandDueDateSet, OwnerOf(d, ct))
+            .Notifying(NotificationKinds.DemandDueChanged, StaffOf(d, ct));
 
     // The changes only the monthly meeting (会商) decides. The meeting feature checks the request, then applies them
     // through ApplyAsync in its own transaction, together with the decision it records.
 
-    /// <summary>Hands an accepted demand to another member (claim) or to a department (transfer); notifies the new owner.</summary>
-    internal static DemandChange ReassignChange(long? ownerMemberId, long? departmentId, string ownerName, string text, CancellationToken ct)
+    /// <summary>
+    /// 责任单位 and 责任人 as one assignment sets them. Claim: the unit is the branch (or the member's own unit, or the
+    /// unit the caller names), the person the member. Transfer: the unit is the department, the person its named liaison.
+    /// </summary>
+    internal sealed record Responsibility(long? OwnerMemberId, long? DepartmentId, string UnitKind, string UnitName, string PersonKind,
+        string PersonName, long? UserId)
     {
-        var transfer = departmentId is not null;
-        var assigned = new DemandRow { OwnerMemberId = ownerMemberId, DepartmentId = departmentId };
-        return new DemandChange("reassigned", "public", text,
-            "owner_member_id = @ownerMemberId, department_id = @departmentId, responsible_unit = @ownerName, ",
-            new { ownerMemberId, departmentId, ownerName })
-            .Notifying(transfer ? NotificationKinds.DemandTransferred : NotificationKinds.DemandAssigned, OwnerOf(assigned, ct));
+        /// <summary>How the assignee is named in a timeline text: "法制宣传科（责任人 王芳）" or "刘洋".</summary>
+        public string Label => DepartmentId is not null ? $"{UnitName}（责任人 {PersonName}）" : PersonName;
+
+        public const string SetSql = "owner_member_id = @OwnerMemberId, department_id = @DepartmentId, responsible_unit = @UnitName, " +
+            "responsible_unit_kind = @UnitKind, responsible_person_kind = @PersonKind, responsible_person_name = @PersonName, " +
+            "responsible_person_phone = NULL, responsible_user_id = @UserId, ";
     }
+
+    /// <summary>Looks up the member or the department (and its liaison) in the branch; a clear validation problem when it does not fit.</summary>
+    internal static async Task<(Responsibility? Responsibility, IResult? Problem)> ResponsibilityAsync(DbConnection c, DbTransaction tx, long branchId,
+        long? memberId, long? departmentId, long? liaisonUserId, string? unitName, CancellationToken ct)
+    {
+        if (memberId is { } m)
+        {
+            var member = await c.QuerySingleOrDefaultAsync<(string Name, string? Unit, string BranchName)?>(new CommandDefinition("""
+                SELECT m.name, m.unit, b.name FROM members m JOIN party_branches b ON b.id = m.branch_id WHERE m.id = @m AND m.branch_id = @branchId
+                """, new { m, branchId }, tx, cancellationToken: ct));
+            if (member is not { } found)
+            {
+                return (null, Problems.Validation("ownerMemberId", "成员不存在或不属于本支部。"));
+            }
+            var unit = string.IsNullOrWhiteSpace(unitName) ? found.Unit ?? found.BranchName : unitName.Trim();
+            return (new Responsibility(m, null, string.IsNullOrWhiteSpace(unitName) ? "branch" : "other", unit, "member", found.Name, null), null);
+        }
+        var department = await c.ExecuteScalarAsync<string?>(new CommandDefinition(
+            "SELECT name FROM departments WHERE id = @departmentId AND branch_id = @branchId", new { departmentId, branchId }, tx, cancellationToken: ct));
+        if (department is null)
+        {
+            return (null, Problems.Validation("departmentId", "科室不存在或不属于本支部。"));
+        }
+        var liaisons = (await c.QueryAsync<(long Id, string Name)>(new CommandDefinition("""
+            SELECT u.id, u.display_name FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = @role
+            WHERE u.department_id = @departmentId ORDER BY u.id
+            """, new { departmentId, role = Roles.DepartmentLiaison }, tx, cancellationToken: ct))).ToList();
+        if (liaisons.Count == 0)
+        {
+            return (null, Problems.Validation("departmentId", $"{department}还没有科室联络人，请先邀请联络人后再移交。"));
+        }
+        (long Id, string Name) liaison;
+        if (liaisonUserId is { } chosen)
+        {
+            if (liaisons.FindIndex(l => l.Id == chosen) is var i and >= 0)
+            {
+                liaison = liaisons[i];
+            }
+            else
+            {
+                return (null, Problems.Validation("liaisonUserId", $"该用户不是{department}的联络人。"));
+            }
+        }
+        else if (liaisons.Count == 1)
+        {
+            liaison = liaisons[0]; // the department's only liaison is the one named
+        }
+        else
+        {
+            return (null, Problems.Validation("liaisonUserId", $"{department}有多名联络人，请指定责任人（liaisonUserId）。"));
+        }
+        return (new Responsibility(null, departmentId, "department", department, "department_contact", liaison.Name, liaison.Id), null);
+    }
+
+    /// <summary>Hands an accepted demand to another member (claim) or to a department (transfer); notifies the new owner.</summary>
+    internal static DemandChange ReassignChange(Responsibility to, string text, CancellationToken ct)
+    {
+        var assigned = new DemandRow { OwnerMemberId = to.OwnerMemberId, DepartmentId = to.DepartmentId };
+        return new DemandChange("reassigned", "public", text, Responsibility.SetSql, to)
+            .Notifying(to.DepartmentId is not null ? NotificationKinds.DemandTransferred : NotificationKinds.DemandAssigned, OwnerOf(assigned, ct));
+    }
+
+    /// <summary>After a person's look at a demand held for review: into the normal flow (the task force is told) or returned.</summary>
+    internal static DemandChange ReviewAcceptChange(DemandRow d, string? comment, CancellationToken ct) =>
+        new DemandChange("review_accepted", "public", "诉求已通过审核，进入受理流程" + (comment is { Length: > 0 } c ? $"：{c}" : ""),
+            "content_check = 'passed', ")
+            .Notifying(NotificationKinds.DemandReviewed, SubmitterOf(d))
+            .Notifying(NotificationKinds.DemandSubmitted, async (c, tx) =>
+            {
+                var recipients = (await Outbox.CommissionersAsync(c, tx, d.BranchId, ct)).ToList();
+                if (d.LiaisonMemberId is { } liaison)
+                {
+                    recipients.Add(Recipient.Member(liaison));
+                }
+                return recipients;
+            });
+
+    internal static DemandChange ReviewReturnChange(DemandRow d, string reason) =>
+        new DemandChange("review_returned", "public", $"诉求未通过审核，已退回：{reason}", "closing_reason = @Reason, closed_at = @now, ", new { Reason = reason })
+            .Notifying(NotificationKinds.DemandReviewed, SubmitterOf(d));
+
+    private static Func<DbConnection, DbTransaction, Task<IReadOnlyList<Recipient>>> SubmitterOf(DemandRow d) =>
+        (_, _) => Task.FromResult<IReadOnlyList<Recipient>>([Recipient.User(d.SubmittedBy)]);
 
     /// <summary>Raises the demand to key supervision (重点督办): marked urgent, the owner and the commissioners are told.</summary>
     internal static DemandChange EscalateChange(DemandRow d, string text, CancellationToken ct) =>

@@ -35,11 +35,15 @@ public static class DemandWorkflowApi
         group.MapPost("/{id:long}/confirm", Confirm).RequireAuthorization(DemandPolicies.Enterprise).WithName("ConfirmDemand")
             .WithSummary("企业确认与评价").WithDescription("solved=true 关闭诉求；solved=false 重办（回到已受理，由服务专员设定新的时限）。");
         group.MapPost("/{id:long}/return", Return).RequireAuthorization(DemandPolicies.Manager).WithName("ReturnDemand").WithSummary("退回（不属于受理范围）");
+        group.MapPost("/{id:long}/review/accept", AcceptReview).RequireAuthorization(DemandPolicies.Manager).WithName("AcceptDemandReview")
+            .WithSummary("审核通过").WithDescription("内容安全检测认为有风险或建议人工审核的诉求（pending_review），经服务专员或支部书记查看后进入待受理。");
+        group.MapPost("/{id:long}/review/return", ReturnReview).RequireAuthorization(DemandPolicies.Manager).WithName("ReturnDemandReview")
+            .WithSummary("审核退回").WithDescription("待审核的诉求退回提交人，须说明理由。");
         group.MapPost("/{id:long}/withdraw", Withdraw).RequireAuthorization(DemandPolicies.Enterprise).WithName("WithdrawDemand").WithSummary("企业撤回");
         return group;
     }
 
-    private static async Task<IResult> ActAsync(long id, CurrentUser user, MySqlDataSource db, TimeProvider clock, DemandAction action,
+    private static async Task<IResult> ActAsync(long id, HttpRequest http, CurrentUser user, MySqlDataSource db, TimeProvider clock, DemandAction action,
         Func<DemandRow, DbConnection, DbTransaction, DateTimeOffset, Task<IResult?>>? guard, Func<DemandRow, DemandChange> decide, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
@@ -48,6 +52,15 @@ public static class DemandWorkflowApi
         if (demand is null)
         {
             return Problems.NotFound();
+        }
+        var basedOn = IfMatch(http);
+        if (basedOn?.Problem is { } badHeader)
+        {
+            return badHeader;
+        }
+        if (basedOn?.Version is { } seen && seen != demand.Version)
+        {
+            return Stale(demand);
         }
         if (DemandStateMachine.Next(demand.Status, action) is null)
         {
@@ -73,54 +86,42 @@ public static class DemandWorkflowApi
         return TypedResults.Ok(await DemandStore.DetailAsync(connection, fresh!, user, now, ct));
     }
 
-    static Task<IResult> Accept(long id, AcceptDemandRequest request, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
+    static Task<IResult> Accept(long id, AcceptDemandRequest request, HttpRequest http, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
     {
         DateOnly? due = null;
-        string? ownerName = null;
-        return ActAsync(id, user, db, clock, DemandAction.Accept, async (d, c, tx, now) =>
+        Responsibility? to = null;
+        return ActAsync(id, http, user, db, clock, DemandAction.Accept, async (d, c, tx, now) =>
         {
-            if (request.OwnerMemberId is { } memberId)
+            (to, var problem) = await ResponsibilityAsync(c, tx, d.BranchId, request.OwnerMemberId, request.DepartmentId, request.LiaisonUserId,
+                request.ResponsibleUnit, ct);
+            if (problem is not null)
             {
-                ownerName = await c.ExecuteScalarAsync<string?>(new CommandDefinition(
-                    "SELECT name FROM members WHERE id = @memberId AND branch_id = @BranchId", new { memberId, d.BranchId }, tx, cancellationToken: ct));
-                if (ownerName is null)
-                {
-                    return Problems.Validation("ownerMemberId", "成员不存在或不属于本支部。");
-                }
+                return problem;
             }
-            else
-            {
-                ownerName = await c.ExecuteScalarAsync<string?>(new CommandDefinition(
-                    "SELECT name FROM departments WHERE id = @DepartmentId AND branch_id = @BranchId", new { request.DepartmentId, d.BranchId }, tx, cancellationToken: ct));
-                if (ownerName is null)
-                {
-                    return Problems.Validation("departmentId", "科室不存在或不属于本支部。");
-                }
-            }
-            (due, var problem) = await ResolveDueAsync(c, tx, request, now, ct);
+            (due, problem) = await ResolveDueAsync(c, tx, request, now, ct);
             return problem;
         }, d =>
         {
-            var transfer = request.DepartmentId is not null;
+            var transfer = to!.DepartmentId is not null;
+            var parameters = new DynamicParameters(to);
+            parameters.AddDynamicParams(new
+            {
+                Objective = request.Objective.Trim(), Measures = JsonSerializer.Serialize(request.Measures.Select(m => m.Trim())),
+                Due = due!.Value.ToDateTime(TimeOnly.MinValue),
+            });
             var change = new DemandChange(transfer ? "transferred" : "claimed", "public",
-                transfer ? $"移交{ownerName}办理，完成时限 {due:yyyy-MM-dd}" : $"由{ownerName}认领办理，完成时限 {due:yyyy-MM-dd}",
-                "objective = @Objective, measures = @Measures, owner_member_id = @OwnerMemberId, department_id = @DepartmentId, " +
-                "responsible_unit = @ResponsibleUnit, due_date = @Due, accepted_at = @now, ",
-                new
-                {
-                    Objective = request.Objective.Trim(), Measures = JsonSerializer.Serialize(request.Measures.Select(m => m.Trim())),
-                    request.OwnerMemberId, request.DepartmentId, ResponsibleUnit = request.ResponsibleUnit ?? ownerName,
-                    Due = due!.Value.ToDateTime(TimeOnly.MinValue),
-                }, DueDate: due);
-            var assigned = new DemandRow { OwnerMemberId = request.OwnerMemberId, DepartmentId = request.DepartmentId };
+                transfer ? $"移交{to.Label}办理，完成时限 {due:yyyy-MM-dd}" : $"由{to.Label}认领办理，完成时限 {due:yyyy-MM-dd}",
+                "objective = @Objective, measures = @Measures, " + Responsibility.SetSql + "due_date = @Due, accepted_at = @now, ",
+                parameters, DueDate: due);
+            var assigned = new DemandRow { OwnerMemberId = to.OwnerMemberId, DepartmentId = to.DepartmentId };
             return change
                 .Notifying(transfer ? NotificationKinds.DemandTransferred : NotificationKinds.DemandAssigned, OwnerOf(assigned, ct))
                 .Notifying(NotificationKinds.DemandAccepted, StaffOf(d, ct));
         }, ct);
     }
 
-    static Task<IResult> Progress(long id, ProgressRequest request, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-        ActAsync(id, user, db, clock, DemandAction.Progress, async (d, c, tx, _) =>
+    static Task<IResult> Progress(long id, ProgressRequest request, HttpRequest http, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+        ActAsync(id, http, user, db, clock, DemandAction.Progress, async (d, c, tx, _) =>
             !IsOwner(user, d) && !user.IsAnyOf(Roles.Commissioner, Roles.Secretary) ? NotOwner()
             : !await DemandStore.OwnsAttachmentsAsync(c, tx, user.Id, request.AttachmentIds, ct) ? Problems.Validation("attachmentIds", "附件不存在，或不是您上传的。")
             : null,
@@ -130,11 +131,11 @@ public static class DemandWorkflowApi
                 return request.Visibility == "public" ? change.Notifying(NotificationKinds.DemandProgress, StaffOf(d, ct)) : change;
             }, ct);
 
-    static Task<IResult> Urge(long id, UrgeRequest request, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-        ActAsync(id, user, db, clock, DemandAction.Urge, null, d => UrgeChange(d, request.Text, ct), ct);
+    static Task<IResult> Urge(long id, UrgeRequest request, HttpRequest http, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+        ActAsync(id, http, user, db, clock, DemandAction.Urge, null, d => UrgeChange(d, request.Text, ct), ct);
 
-    static Task<IResult> RequestExtension(long id, ExtensionRequest request, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-        ActAsync(id, user, db, clock, DemandAction.RequestExtension, (d, _, _, now) => Task.FromResult<IResult?>(
+    static Task<IResult> RequestExtension(long id, ExtensionRequest request, HttpRequest http, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+        ActAsync(id, http, user, db, clock, DemandAction.RequestExtension, (d, _, _, now) => Task.FromResult<IResult?>(
             !IsOwner(user, d) ? NotOwner()
             : d.ExtensionDueDate is not null ? Problems.Conflict("demand.extension_pending", "已有待审批的延期申请。")
             : d.Due is { } due && request.DueDate <= due ? Problems.Validation("dueDate", "延期后的时限须晚于当前时限。")
@@ -144,34 +145,35 @@ public static class DemandWorkflowApi
                 new { Requested = request.DueDate!.Value.ToDateTime(TimeOnly.MinValue), Reason = request.Reason.Trim() })
                 .Notifying(NotificationKinds.ExtensionRequested, CommissionersOf(d, ct)), ct);
 
-    static Task<IResult> ApproveExtension(long id, ExtensionDecisionRequest? request, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-        ActAsync(id, user, db, clock, DemandAction.DecideExtension, (d, _, _, _) => Task.FromResult<IResult?>(
+    static Task<IResult> ApproveExtension(long id, ExtensionDecisionRequest? request, HttpRequest http, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+        ActAsync(id, http, user, db, clock, DemandAction.DecideExtension, (d, _, _, _) => Task.FromResult<IResult?>(
             d.ExtensionDueDate is null ? Problems.Conflict("demand.no_extension_pending", "没有待审批的延期申请。") : null),
             d => new DemandChange("extension_approved", "public",
                 $"完成时限延至 {DateOnly.FromDateTime(d.ExtensionDueDate!.Value):yyyy-MM-dd}" + (request?.Comment is { Length: > 0 } c ? $"（{c}）" : ""),
                 "due_date = extension_due_date, extension_due_date = NULL, extension_reason = NULL, ",
                 DueDate: DateOnly.FromDateTime(d.ExtensionDueDate!.Value))
-                .Notifying(NotificationKinds.ExtensionDecided, OwnerOf(d, ct)), ct);
+                .Notifying(NotificationKinds.ExtensionDecided, OwnerOf(d, ct))
+                .Notifying(NotificationKinds.DemandDueChanged, StaffOf(d, ct)), ct);
 
-    static Task<IResult> RejectExtension(long id, ExtensionDecisionRequest? request, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-        ActAsync(id, user, db, clock, DemandAction.DecideExtension, (d, _, _, _) => Task.FromResult<IResult?>(
+    static Task<IResult> RejectExtension(long id, ExtensionDecisionRequest? request, HttpRequest http, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+        ActAsync(id, http, user, db, clock, DemandAction.DecideExtension, (d, _, _, _) => Task.FromResult<IResult?>(
             d.ExtensionDueDate is null ? Problems.Conflict("demand.no_extension_pending", "没有待审批的延期申请。") : null),
             d => new DemandChange("extension_rejected", "internal", "延期申请未获批准" + (request?.Comment is { Length: > 0 } c ? $"：{c}" : ""),
                 "extension_due_date = NULL, extension_reason = NULL, ")
                 .Notifying(NotificationKinds.ExtensionDecided, OwnerOf(d, ct)), ct);
 
-    static Task<IResult> SetDueDate(long id, SetDueDateRequest request, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
+    static Task<IResult> SetDueDate(long id, SetDueDateRequest request, HttpRequest http, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
     {
         DateOnly? due = null;
-        return ActAsync(id, user, db, clock, DemandAction.SetDueDate, async (d, c, tx, now) =>
+        return ActAsync(id, http, user, db, clock, DemandAction.SetDueDate, async (d, c, tx, now) =>
         {
             (due, var problem) = await ResolveDueAsync(c, tx, request, now, ct);
             return problem;
         }, d => DueDateChange(d, due!.Value, request.Reason is { Length: > 0 } r ? $"：{r}" : "", ct), ct);
     }
 
-    static Task<IResult> Resolve(long id, ResolveRequest request, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-        ActAsync(id, user, db, clock, DemandAction.Resolve, async (d, c, tx, _) =>
+    static Task<IResult> Resolve(long id, ResolveRequest request, HttpRequest http, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+        ActAsync(id, http, user, db, clock, DemandAction.Resolve, async (d, c, tx, _) =>
             !IsOwner(user, d) ? NotOwner()
             : !await DemandStore.OwnsAttachmentsAsync(c, tx, user.Id, request.AttachmentIds, ct) ? Problems.Validation("attachmentIds", "附件不存在，或不是您上传的。")
             : null,
@@ -179,8 +181,8 @@ public static class DemandWorkflowApi
                 new { Summary = request.Summary.Trim() }, request.AttachmentIds, Details: EventDetails.Resolution(d.Due))
                 .Notifying(NotificationKinds.DemandResolved, StaffOf(d, ct)), ct);
 
-    static Task<IResult> Confirm(long id, ConfirmRequest request, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-        ActAsync(id, user, db, clock, request.Solved == true ? DemandAction.ConfirmSolved : DemandAction.ConfirmUnsolved,
+    static Task<IResult> Confirm(long id, ConfirmRequest request, HttpRequest http, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+        ActAsync(id, http, user, db, clock, request.Solved == true ? DemandAction.ConfirmSolved : DemandAction.ConfirmUnsolved,
             (d, _, _, _) => Task.FromResult<IResult?>(IsStaffOf(user, d) ? null : NotOwner()),
             d => request.Solved == true
                 ? new DemandChange("confirmed", "public", $"企业确认已解决，满意度 {request.Satisfaction} 分" + (request.Comment is { Length: > 0 } c ? $"：{c}" : ""),
@@ -192,14 +194,45 @@ public static class DemandWorkflowApi
                     .Notifying(NotificationKinds.DemandReopened, CommissionersOf(d, ct))
                     .Notifying(NotificationKinds.DemandReopened, OwnerOf(d, ct)), ct);
 
-    static Task<IResult> Return(long id, ReasonRequest request, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-        ActAsync(id, user, db, clock, DemandAction.Return, null,
+    static Task<IResult> Return(long id, ReasonRequest request, HttpRequest http, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+        ActAsync(id, http, user, db, clock, DemandAction.Return, null,
             d => new DemandChange("returned", "public", request.Reason, "closing_reason = @Reason, closed_at = @now, ", new { Reason = request.Reason.Trim() })
                 .Notifying(NotificationKinds.DemandReturned, StaffOf(d, ct)), ct);
 
-    static Task<IResult> Withdraw(long id, WithdrawRequest? request, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
-        ActAsync(id, user, db, clock, DemandAction.Withdraw, (d, _, _, _) => Task.FromResult<IResult?>(IsStaffOf(user, d) ? null : NotOwner()),
+    static Task<IResult> Withdraw(long id, WithdrawRequest? request, HttpRequest http, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+        ActAsync(id, http, user, db, clock, DemandAction.Withdraw, (d, _, _, _) => Task.FromResult<IResult?>(IsStaffOf(user, d) ? null : NotOwner()),
             d => new DemandChange("withdrawn", "public", request?.Reason, "closing_reason = @Reason, closed_at = @now, ", new { Reason = request?.Reason })
                 .Notifying(NotificationKinds.DemandWithdrawn, OwnerOf(d, ct)), ct);
 
+
+    static Task<IResult> AcceptReview(long id, ExtensionDecisionRequest? request, HttpRequest http, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+        ActAsync(id, http, user, db, clock, DemandAction.ReviewAccept, null, d => ReviewAcceptChange(d, request?.Comment?.Trim(), ct), ct);
+
+    static Task<IResult> ReturnReview(long id, ReasonRequest request, HttpRequest http, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+        ActAsync(id, http, user, db, clock, DemandAction.ReviewReturn, null, d => ReviewReturnChange(d, request.Reason.Trim()), ct);
+
+    /// <summary>
+    /// The version the caller's form was based on, from <c>If-Match</c> (<c>"7"</c>, <c>W/"7"</c> or <c>7</c>); none when the
+    /// header is absent. Every workflow action checks it before anything else, so a stale form is told so (409 demand.stale).
+    /// </summary>
+    private static (int? Version, IResult? Problem)? IfMatch(HttpRequest http)
+    {
+        var header = http.Headers.IfMatch.ToString();
+        if (string.IsNullOrWhiteSpace(header))
+        {
+            return null;
+        }
+        var text = header.Trim();
+        if (text.StartsWith("W/", StringComparison.Ordinal))
+        {
+            text = text[2..];
+        }
+        text = text.Trim('"');
+        return int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version)
+            ? (version, null)
+            : (null, Problems.Validation("If-Match", "If-Match 须为诉求的版本号（详情中的 version），例如 \"7\"。"));
+    }
+
+    private static IResult Stale(DemandRow demand) =>
+        Problems.Conflict("demand.stale", $"诉求已被更新（当前版本 {demand.Version}），请刷新后再操作。");
 }

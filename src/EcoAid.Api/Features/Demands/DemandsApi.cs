@@ -82,12 +82,8 @@ public static partial class DemandsApi
 
         // Checked before the transaction: WeChat is slow compared to the database and must not hold locks.
         var openId = await connection.ExecuteScalarAsync<string>(new CommandDefinition("SELECT openid FROM users WHERE id = @Id", new { user.Id }, cancellationToken: ct));
+        // "risky" or "review" does not refuse: the demand waits for a commissioner or the secretary to look at it.
         var verdict = await contentCheck.CheckAsync(openId!, $"{request.Title}\n{request.Description}", ct);
-        if (verdict == ContentVerdict.Risky)
-        {
-            return Problems.Create(StatusCodes.Status422UnprocessableEntity, "demand.content_risky", "内容未通过安全检测",
-                "标题或描述含有不适宜发布的内容，请修改后再提交。");
-        }
 
         await using var tx = await connection.BeginTransactionAsync(ct);
         var claim = await Idempotency.ClaimAsync(connection, tx, user.Id, key, Idempotency.HashOf(request), now, ct);
@@ -118,7 +114,8 @@ public static partial class DemandsApi
             source, request.Title, request.Description, request.Urgent ?? false, request.ExpectedBy, contentState, user.Id,
             onBehalf && enterpriseId != user.EnterpriseId ? $"代企业提交（来源：{DemandSources.Names[source]}）" : null, request.AttachmentIds), now, ct);
 
-        var created = new CreatedDemand(id, number, DemandStatus.Submitted);
+        var status = DemandIntake.StatusFor(contentState);
+        var created = new CreatedDemand(id, number, status, DemandWorkflow.StatusName(status));
         var location = $"/api/demands/{id}";
         await Idempotency.CompleteAsync(connection, tx, user.Id, key, StatusCodes.Status201Created, created, location, json.Value.SerializerOptions, ct);
         await tx.CommitAsync(ct);
@@ -135,7 +132,7 @@ public static partial class DemandsApi
         }
         if (status is not null && !DemandStatus.All.Contains(status))
         {
-            return Problems.Validation("status", $"取值必须是以下之一：{string.Join("、", DemandStatus.All)}。");
+            return Problems.Validation("status", $"状态须为以下之一：{string.Join("、", DemandStatus.All.Select(s => $"{DemandWorkflow.StatusName(s)}（{s}）"))}。");
         }
         if (owner is not null && owner != "me")
         {
@@ -174,7 +171,8 @@ public static partial class DemandsApi
             SELECT COUNT(*) FROM demands d JOIN enterprises e ON e.id = d.enterprise_id WHERE {where};
             """, p, cancellationToken: ct));
         var items = (await results.ReadAsync<DemandRow>()).Select(d => new DemandListItem(d.Id, d.Number, d.EnterpriseId, d.EnterpriseName, d.Category,
-            d.Source, d.Title, d.Status, d.Urgent, d.Due, d.IsOverdue(now), d.OwnerName, d.DepartmentName, d.SubmittedAt)).ToList();
+            d.Source, d.Title, d.Status, d.Urgent, d.Due, d.IsOverdue(now), d.OwnerName, d.DepartmentName, d.SubmittedAt,
+            DemandWorkflow.StatusName(d.Status), d.Responsible, d.Version, DemandStore.AllowedActions(user, d))).ToList();
         return TypedResults.Ok(new PagedList<DemandListItem>(items, await results.ReadSingleAsync<long>(), paging.Page, paging.PageSize));
     }
 

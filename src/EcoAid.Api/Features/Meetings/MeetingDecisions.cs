@@ -55,23 +55,19 @@ internal static class MeetingDecisions
         switch (request.Kind)
         {
             case DecisionKinds.Reassign:
-                var (name, unchanged) = request.OwnerMemberId is { } memberId
-                    ? (await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT name FROM members WHERE id = @memberId AND branch_id = @branchId",
-                        new { memberId, branchId }, tx, cancellationToken: ct)), demand.OwnerMemberId == memberId)
-                    : (await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT name FROM departments WHERE id = @DepartmentId AND branch_id = @branchId",
-                        new { request.DepartmentId, branchId }, tx, cancellationToken: ct)), demand.DepartmentId == request.DepartmentId);
-                if (name is null)
+                var (to, refusedTo) = await DemandWorkflow.ResponsibilityAsync(connection, tx, branchId, request.OwnerMemberId, request.DepartmentId,
+                    request.LiaisonUserId, null, ct);
+                if (refusedTo is not null)
                 {
-                    return (0, request.OwnerMemberId is not null
-                        ? Problems.Validation("ownerMemberId", "成员不存在或不属于本支部。")
-                        : Problems.Validation("departmentId", "科室不存在或不属于本支部。"));
+                    return (0, refusedTo);
                 }
-                if (unchanged)
+                if (to!.OwnerMemberId is { } m ? demand.OwnerMemberId == m
+                    : demand.DepartmentId == to.DepartmentId && demand.ResponsibleUserId == to.UserId)
                 {
-                    return (0, Problems.Validation(request.OwnerMemberId is not null ? "ownerMemberId" : "departmentId", $"该诉求已由{name}办理。"));
+                    return (0, Problems.Validation(request.OwnerMemberId is not null ? "ownerMemberId" : "departmentId", $"该诉求已由{to.Label}办理。"));
                 }
-                change = DemandWorkflow.ReassignChange(request.OwnerMemberId, request.DepartmentId, name,
-                    $"{label}：" + (request.DepartmentId is not null ? $"改为移交{name}办理" : $"改由{name}办理") + $"。{text}", ct);
+                change = DemandWorkflow.ReassignChange(to,
+                    $"{label}：" + (to.DepartmentId is not null ? $"改为移交{to.Label}办理" : $"改由{to.Label}办理") + $"。{text}", ct);
                 break;
             case DecisionKinds.DueDate:
                 (due, var problem) = await DemandWorkflow.ResolveDueAsync(connection, tx, request, now, ct);

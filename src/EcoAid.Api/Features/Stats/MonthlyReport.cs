@@ -90,7 +90,7 @@ internal static class MonthlyReport
         [
             Number(i + 1), branchNames.GetValueOrDefault(d.BranchId), d.Number, d.EnterpriseName, DemandCategories.Names.GetValueOrDefault(d.Category, d.Category),
             DemandSources.Names.GetValueOrDefault(d.Source, d.Source), $"{d.Title}：{d.Description}", d.ResponsibleUnit ?? d.DepartmentName,
-            d.OwnerName ?? d.DepartmentName, d.Due?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            d.ResponsiblePersonLabel, d.Due?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
             DemandWorkflow.StatusName(d.Status) + (d.IsOverdue(now) ? "（已逾期）" : ""),
             d.Status is DemandStatus.Closed or DemandStatus.Resolved ? d.Resolution : d.ClosingReason,
             d.Satisfaction is { } s ? Number(s) : null,
