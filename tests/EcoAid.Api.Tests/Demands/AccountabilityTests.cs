@@ -238,5 +238,50 @@ public class AccountabilityTests(EcoAidFixture fixture) : IClassFixture<EcoAidFi
         Assert.Equal(3, await db.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM calendar_notices WHERE year BETWEEN 2024 AND 2026"));
     }
 
+    [Fact]
+    public async Task ACityAdminPreviewsAYearBeforeImportingIt()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+        long cityId;
+        await using (var db = await app.OpenDatabaseAsync())
+        {
+            cityId = await db.ExecuteScalarAsync<long>("SELECT city_id FROM party_branches WHERE id = @BranchId", new { w.BranchId });
+        }
+        var admin = await new World(app).UserAsync("city_admin", cityId, w.BranchId);
+        // A far year no other test counts working days in.
+        object Body(bool apply, string name) => new
+        {
+            year = 2099, noticeTitle = "国务院办公厅关于2099年部分节假日安排的通知（测试）", publishedOn = "2098-11-01", apply,
+            days = new object[]
+            {
+                new { day = "2099-01-01", kind = "holiday", name = "元旦" },
+                new { day = "2099-01-02", kind = "holiday", name },
+                new { day = "2099-01-03", kind = "workday", name = "元旦调休上班" },
+            },
+        };
+
+        var preview = await DemandWorld.Expect(HttpStatusCode.OK, await admin.PostAsJsonAsync("/api/calendar/import", Body(false, "元旦"), Ct));
+        Assert.False(preview.GetProperty("applied").GetBoolean());
+        Assert.Equal(3, preview.GetProperty("added").GetArrayLength());
+        Assert.Empty((await DemandWorld.Expect(HttpStatusCode.OK, await admin.GetAsync("/api/calendar?year=2099", Ct))).EnumerateArray());
+
+        var applied = await DemandWorld.Expect(HttpStatusCode.OK, await admin.PostAsJsonAsync("/api/calendar/import", Body(true, "元旦"), Ct));
+        Assert.True(applied.GetProperty("applied").GetBoolean());
+        Assert.Equal(3, (await DemandWorld.Expect(HttpStatusCode.OK, await admin.GetAsync("/api/calendar?year=2099", Ct))).GetArrayLength());
+
+        var again = await DemandWorld.Expect(HttpStatusCode.OK, await admin.PostAsJsonAsync("/api/calendar/import", Body(false, "元旦假期"), Ct));
+        Assert.Equal(0, again.GetProperty("added").GetArrayLength());
+        Assert.Equal("2099-01-02", again.GetProperty("changed")[0].GetProperty("day").GetString());
+        Assert.Equal(2, again.GetProperty("unchanged").GetInt32());
+
+        // 2099-01-05 is a Monday: not a weekend, so not a make-up workday.
+        await ProblemAssert.IsProblemAsync(await admin.PostAsJsonAsync("/api/calendar/import", new
+        {
+            year = 2099, noticeTitle = "测试", publishedOn = "2098-11-01", days = new[] { new { day = "2099-01-05", kind = "workday", name = "调休" } },
+        }, Ct), HttpStatusCode.BadRequest, "validation.failed");
+        await ProblemAssert.IsProblemAsync(await w.Commissioner.PostAsJsonAsync("/api/calendar/import", Body(true, "元旦"), Ct), HttpStatusCode.Forbidden, "auth.forbidden");
+    }
+
     private static string[] ExportLines(string csv) => csv.Split('\n');
 }
