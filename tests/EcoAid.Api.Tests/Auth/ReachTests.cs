@@ -38,6 +38,7 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         ["GET /api/me"] = [AnyUser],
         ["POST /api/me/bind"] = [AnyUser],
         ["POST /api/me/phone"] = [AnyUser],
+        ["PATCH /api/me"] = [AnyUser],
         ["GET /api/me/notifications"] = [AnyUser],
         ["POST /api/me/notifications/{id}/read"] = [AnyUser],
         ["POST /api/me/notifications/read-all"] = [AnyUser],
@@ -64,6 +65,7 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         ["GET /api/calendar"] = [AnyUser],
         ["PUT /api/calendar/{day}"] = ["city_admin"],
         ["DELETE /api/calendar/{day}"] = ["city_admin"],
+        ["POST /api/calendar/import"] = ["city_admin"],
         ["POST /api/demands"] = DemandSubmitters,
         ["GET /api/demands"] = DemandReaders,
         ["GET /api/demands/{id}"] = DemandReaders,
@@ -79,6 +81,8 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         ["POST /api/demands/{id}/confirm"] = ["staff"],
         ["POST /api/demands/{id}/return"] = DemandManagers,
         ["POST /api/demands/{id}/withdraw"] = ["staff"],
+        ["POST /api/demands/{id}/review/accept"] = DemandManagers,
+        ["POST /api/demands/{id}/review/return"] = DemandManagers,
         ["POST /api/attachments"] = DemandReaders,
         ["GET /api/attachments/{id}"] = DemandReaders,
         ["GET /api/experts"] = BranchReaders,
@@ -208,7 +212,7 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
     private static async Task<HttpStatusCode> SendAsync(HttpClient client, string method, string url)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), url);
-        if (method is "POST" or "PUT")
+        if (method is "POST" or "PUT" or "PATCH")
         {
             request.Content = JsonContent.Create(new { });
         }

@@ -39,7 +39,7 @@ public static class DemandExportApi
             (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), d.Number, d.EnterpriseName,
             DemandCategories.Names.GetValueOrDefault(d.Category, d.Category), $"{d.Title}：{d.Description}", d.Objective,
             string.Join("\n", d.MeasureList.Select((m, n) => $"{n + 1}. {m}")), d.ResponsibleUnit ?? d.DepartmentName,
-            d.OwnerName ?? d.DepartmentName, d.Due?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            d.ResponsiblePersonLabel, d.Due?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             StatusText(d, clock.GetUtcNow()), ResultText(d),
         ]).ToList();
         await Audit.AuditTrail.RecordAsync(connection, null, Audit.AuditEvent.By(user, Audit.AuditKinds.Export, "demand_list", null,

@@ -183,7 +183,7 @@ public static class PoliciesApi
         else
         {
             // LIKE works the same on MySQL 8 and MariaDB and needs no full-text parser; title hits rank first, then summary, then body.
-            var like = "%" + DemandsApi.EscapeLike(query) + "%";
+            var like = "%" + Infrastructure.Database.Sql.EscapeLike(query) + "%";
             var rows = (await connection.QueryAsync<PolicyListRow>(new CommandDefinition($"""
                 SELECT {ListColumns}, COUNT(*) OVER () AS total
                 FROM (SELECT {ListColumns}, CASE WHEN p.title LIKE @like THEN 0 WHEN p.summary LIKE @like THEN 1 ELSE 2 END AS hit

@@ -158,7 +158,7 @@ public static class PolicyAdminApi
             + " AND (@q IS NULL OR p.title LIKE @q)";
         var args = new
         {
-            user.BranchIds, status, category, q = string.IsNullOrWhiteSpace(q) ? null : "%" + DemandsApi.EscapeLike(q.Trim()) + "%",
+            user.BranchIds, status, category, q = string.IsNullOrWhiteSpace(q) ? null : "%" + Infrastructure.Database.Sql.EscapeLike(q.Trim()) + "%",
             paging.PageSize, paging.Offset,
         };
         await using var connection = await db.OpenConnectionAsync(ct);

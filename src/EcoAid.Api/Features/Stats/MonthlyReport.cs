@@ -90,15 +90,15 @@ internal static class MonthlyReport
         [
             Number(i + 1), branchNames.GetValueOrDefault(d.BranchId), d.Number, d.EnterpriseName, DemandCategories.Names.GetValueOrDefault(d.Category, d.Category),
             DemandSources.Names.GetValueOrDefault(d.Source, d.Source), $"{d.Title}：{d.Description}", d.ResponsibleUnit ?? d.DepartmentName,
-            d.OwnerName ?? d.DepartmentName, d.Due?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-            DemandWorkflowApi.StatusName(d.Status) + (d.IsOverdue(now) ? "（已逾期）" : ""),
+            d.ResponsiblePersonLabel, d.Due?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+            DemandWorkflow.StatusName(d.Status) + (d.IsOverdue(now) ? "（已逾期）" : ""),
             d.Status is DemandStatus.Closed or DemandStatus.Resolved ? d.Resolution : d.ClosingReason,
             d.Satisfaction is { } s ? Number(s) : null,
         ]);
         var bytes = XlsxWriter.Write(
         [
             new XlsxSheet("月报", ["项目", "内容"], report),
-            new XlsxSheet("分类统计", ["问题类别", "合计", .. StatusOrder.Select(DemandWorkflowApi.StatusName)], byCategory),
+            new XlsxSheet("分类统计", ["问题类别", "合计", .. StatusOrder.Select(DemandWorkflow.StatusName)], byCategory),
             new XlsxSheet("诉求清单", ["序号", "支部", "编号", "企业名称", "问题类别", "收集方式", "问题描述", "责任单位", "责任人", "完成时限", "办理状态", "办理结果", "满意度"], rows),
         ]);
         return Results.File(bytes, XlsxWriter.ContentType, $"monthly-report-{Periods.MonthText(month)}.xlsx");
@@ -114,7 +114,7 @@ internal static class MonthlyReport
         }
         return $"截至{Periods.ChineseDate(lastDay)}，共收集 {categories.Count} 类 {total} 个问题，其中" +
             string.Join("、", categories.Select(c => $"{DemandCategories.Names.GetValueOrDefault(c.Category, c.Category)} {c.Count} 个")) + "；" +
-            string.Join("、", statuses.Where(s => s.Count > 0).Select(s => $"{DemandWorkflowApi.StatusName(s.Status)} {s.Count} 个")) + "。";
+            string.Join("、", statuses.Where(s => s.Count > 0).Select(s => $"{DemandWorkflow.StatusName(s.Status)} {s.Count} 个")) + "。";
     }
 
     internal static string ThisMonth(DateOnly month, StatsSummary s)

@@ -70,7 +70,7 @@ public static class StatsApi
     }
 
     internal static readonly IReadOnlyDictionary<string, string> StatusNames =
-        DemandStatus.All.ToDictionary(s => s, DemandWorkflowApi.StatusName);
+        DemandStatus.All.ToDictionary(s => s, DemandWorkflow.StatusName);
 
     /// <summary>The branches a request covers: every branch the user reaches, or the one asked for (404 if not reached).</summary>
     internal static async Task<(List<(long Id, string Name)> Branches, IResult? Problem)> ScopeAsync(MySqlConnection connection, CurrentUser user, long? branchId,
