@@ -167,10 +167,16 @@ public static partial class DemandsApi
         p.Add("PageSize", paging.PageSize);
         p.Add("Offset", paging.Offset);
         var where = string.Join(" AND ", filters);
+        // The enterprise is joined only when a filter needs it (a member's reach goes through the enterprise's liaison).
+        var from = System.Text.RegularExpressions.Regex.IsMatch(where, @"\be\.") ? "demands d JOIN enterprises e ON e.id = d.enterprise_id" : "demands d";
         await using var connection = await db.OpenConnectionAsync(ct);
+        // The page's ids first, through an index on the list's order (ix_demands_branch_recent), then the joins for those
+        // rows only: the server no longer joins and sorts every demand of the branch to hand back twenty.
         using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
-            {DemandStore.Select} WHERE {where} ORDER BY d.submitted_at DESC, d.id DESC LIMIT @PageSize OFFSET @Offset;
-            SELECT COUNT(*) FROM demands d JOIN enterprises e ON e.id = d.enterprise_id WHERE {where};
+            {DemandStore.Select}
+            JOIN (SELECT d.id FROM {from} WHERE {where} ORDER BY d.submitted_at DESC, d.id DESC LIMIT @PageSize OFFSET @Offset) page ON page.id = d.id
+            ORDER BY d.submitted_at DESC, d.id DESC;
+            SELECT COUNT(*) FROM {from} WHERE {where};
             """, p, cancellationToken: ct));
         var items = (await results.ReadAsync<DemandRow>()).Select(d => new DemandListItem(d.Id, d.Number, d.EnterpriseId, d.EnterpriseName, d.Category,
             d.Source, d.Title, d.Status, d.Urgent, d.Due, d.IsOverdue(now), d.OwnerName, d.DepartmentName, d.SubmittedAt)).ToList();
@@ -187,28 +193,30 @@ public static partial class DemandsApi
         IReadOnlyCollection<long>? AttachmentIds);
 
     /// <summary>
-    /// Opens a demand inside the caller's transaction: the next number of the branch's year (<c>SQ{year}-{seq}</c>), the
-    /// row, its first timeline event, and the outbox rows telling the commissioners and the enterprise's liaison.
+    /// Opens a demand inside the caller's transaction: the row, its first timeline event, the next number of the branch's
+    /// year (<c>SQ{year}-{seq}</c>) and the outbox rows telling the commissioners and the enterprise's liaison.
+    /// <para>
+    /// The number is taken last: <c>demand_numbers</c> holds one row per branch and year, and its row lock lasts until the
+    /// commit, so everything else (the demand under a provisional number, the event, the recipients) is written first and
+    /// only the number, its UPDATE, the outbox row and the caller's idempotency answer run under it. Numbers stay gap-free
+    /// per branch and year: a transaction that rolls back rolls its increment back too.
+    /// </para>
     /// </summary>
     internal static async Task<(long Id, string Number)> InsertAsync(DbConnection connection, DbTransaction tx, NewDemand demand, DateTimeOffset now, CancellationToken ct)
     {
         var year = WorkingCalendar.Today(now).Year;
-        var sequence = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-            INSERT INTO demand_numbers (branch_id, year, last) VALUES (@BranchId, @year, LAST_INSERT_ID(1))
-            ON DUPLICATE KEY UPDATE last = LAST_INSERT_ID(last + 1);
-            SELECT LAST_INSERT_ID();
-            """, new { demand.BranchId, year }, tx, cancellationToken: ct));
-        var number = $"SQ{year}-{sequence:0000}";
         var title = demand.Title.Trim();
+        // Unique until the real number replaces it a few statements later, in the same transaction (nobody else sees it).
+        var provisional = "#" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(9));
         var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
             INSERT INTO demands (branch_id, enterprise_id, number, category, source, title, description, urgent, expected_by, status,
                                  content_check, submitted_by, submitted_at, updated_at)
-            VALUES (@BranchId, @EnterpriseId, @number, @Category, @Source, @title, @Description, @Urgent, @expectedBy, 'submitted',
+            VALUES (@BranchId, @EnterpriseId, @provisional, @Category, @Source, @title, @Description, @Urgent, @expectedBy, 'submitted',
                     @ContentCheck, @SubmittedBy, @now, @now);
             SELECT LAST_INSERT_ID();
             """, new
         {
-            demand.BranchId, demand.EnterpriseId, number, demand.Category, demand.Source, title, demand.Description, demand.Urgent,
+            demand.BranchId, demand.EnterpriseId, provisional, demand.Category, demand.Source, title, demand.Description, demand.Urgent,
             expectedBy = demand.ExpectedBy?.ToDateTime(TimeOnly.MinValue), demand.ContentCheck, demand.SubmittedBy, now = now.UtcDateTime,
         }, tx, cancellationToken: ct));
         await DemandStore.AppendEventAsync(connection, tx, id, demand.SubmittedBy, "submitted", "public", demand.EventText, demand.AttachmentIds, now, ct);
@@ -218,6 +226,15 @@ public static partial class DemandsApi
         {
             recipients.Add(Recipient.Member(liaison));
         }
+
+        // From here to the commit the branch's number row is locked: one round trip takes and writes the number.
+        var sequence = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+            INSERT INTO demand_numbers (branch_id, year, last) VALUES (@BranchId, @year, LAST_INSERT_ID(1))
+            ON DUPLICATE KEY UPDATE last = LAST_INSERT_ID(last + 1);
+            UPDATE demands SET number = CONCAT('SQ', @year, '-', IF(LAST_INSERT_ID() < 10000, LPAD(LAST_INSERT_ID(), 4, '0'), LAST_INSERT_ID())) WHERE id = @id;
+            SELECT LAST_INSERT_ID();
+            """, new { demand.BranchId, year, id }, tx, cancellationToken: ct));
+        var number = $"SQ{year}-{sequence:0000}";
         await Outbox.EnqueueAsync(connection, tx, NotificationKinds.DemandSubmitted, recipients, id,
             new { demandId = id, number, title, enterpriseName = demand.EnterpriseName, category = DemandCategories.Names[demand.Category], submittedAt = now }, now, ct);
         return (id, number);
