@@ -352,11 +352,15 @@ public static class PolicyAdminApi
         return TypedResults.Ok(view!);
     }
 
-    internal static async Task SnapshotAsync(MySqlConnection connection, MySqlTransaction tx, long id, string action, long userId, DateTimeOffset now, CancellationToken ct) =>
+    /// <summary>Every change leaves a snapshot, and the search index is cut again from the same revision in the same transaction.</summary>
+    internal static async Task SnapshotAsync(MySqlConnection connection, MySqlTransaction tx, long id, string action, long userId, DateTimeOffset now, CancellationToken ct)
+    {
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO policy_revisions (policy_id, revision, action, category, title, summary, body, tags, source, effective_date, status, edited_by, edited_at)
             SELECT id, revision, @action, category, title, summary, body, tags, source, effective_date, status, @userId, @now FROM policies WHERE id = @id
             """, new { id, action, userId, now = now.UtcDateTime }, tx, cancellationToken: ct));
+        await PolicySearchIndex.IndexAsync(connection, tx, [id], ct);
+    }
 
     private static async Task<PolicyAdminView?> AdminViewAsync(MySqlConnection connection, MySqlTransaction? tx, long id, CurrentUser user, CancellationToken ct)
     {

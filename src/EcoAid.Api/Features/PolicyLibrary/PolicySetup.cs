@@ -21,6 +21,7 @@ public static class PolicySetup
         builder.Services.AddSingleton<PolicyLibraryVersion>();
         builder.Services.AddSingleton<PolicyCache>();
         builder.Services.AddSingleton<SearchGate>();
+        builder.Services.AddSingleton<EcoAid.Api.Infrastructure.Database.IStartupDataStep, PolicySearchCatchUp>();
         builder.Services.AddSingleton<PolicyCounters>();
         builder.Services.AddHostedService<PolicyCounterFlusher>();
         builder.Services.AddMaterialPolicies();
