@@ -9,6 +9,10 @@ using EcoAid.Api.Features.Meetings;
 using EcoAid.Api.Features.Notifications;
 using EcoAid.Api.Features.Organisation;
 using EcoAid.Api.Features.Stats;
+using EcoAid.Api.Features.Supervision;
+using EcoAid.Api.Features.Whistle;
+using EcoAid.Api.Features.CreditRepair;
+using EcoAid.Api.Features.Leniency;
 using EcoAid.Api.Features.Visits;
 using EcoAid.Api.Features.PolicyLibrary;
 using EcoAid.Api.Features.WechatCallback;
@@ -29,6 +33,10 @@ builder.AddEcoAidVisits();
 builder.AddEcoAidPolicyLibrary();
 builder.AddEcoAidDemoData();
 builder.AddEcoAidNotifications();
+builder.AddEcoAidSupervision();
+builder.AddEcoAidWhistle();
+builder.AddEcoAidCreditRepair();
+builder.AddEcoAidLeniency();
 
 var app = builder.Build();
 
@@ -62,6 +70,10 @@ app.MapVisits();
 app.MapMeetings();
 app.MapStats();
 app.MapPolicyLibrary();
+app.MapSupervision();
+app.MapWhistle();
+app.MapCreditRepair();
+app.MapLeniency();
 app.MapNotifications();
 app.MapWechatCallback();
 
