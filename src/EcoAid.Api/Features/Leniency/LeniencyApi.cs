@@ -62,7 +62,7 @@ public static class LeniencyApi
         var group = routes.MapGroup("/api/leniency").WithTags("Leniency").AddEndpointFilter<ValidationFilter>().RequireAuthorization(DemandPolicies.Worker);
         group.MapGet("/items", ListItems).WithName("ListMinorViolationItems")
             .WithSummary("轻微违法行为事项清单").WithDescription("每项含适用条件与出处；isExample=true 的为本项目编写的示例，不是官方清单。");
-        group.MapPost("/checks", Run).WithName("RunLeniencyCheck")
+        group.MapPost("/checks", Run).WithIdempotency().WithName("RunLeniencyCheck")
             .WithSummary("首违不罚核查").WithDescription("对诉求或回访发现的问题核查：事项、近 12 个月记录、条件勾选，给出结论与理由；免罚的须给出整改期限（免罚不免责），到期提醒包挂成员回访。");
         group.MapGet("/checks", List).WithName("ListLeniencyChecks").WithSummary("首违不罚核查记录").WithDescription("可按 enterpriseId 筛选。");
         group.MapGet("/checks/{id:long}", Get).WithName("GetLeniencyCheck").WithSummary("核查详情");
