@@ -13,6 +13,10 @@ using EcoAid.Api.Features.Notifications;
 using EcoAid.Api.Features.Organisation;
 using EcoAid.Api.Features.PolicyLibrary;
 using EcoAid.Api.Features.Stats;
+using EcoAid.Api.Features.Supervision;
+using EcoAid.Api.Features.Whistle;
+using EcoAid.Api.Features.CreditRepair;
+using EcoAid.Api.Features.Leniency;
 using EcoAid.Api.Features.Visits;
 using EcoAid.Api.Features.WechatCallback;
 using EcoAid.Api.Infrastructure;
@@ -46,6 +50,10 @@ builder.AddNotifications();
 builder.AddWechatCallback();
 builder.AddAudit();
 builder.AddConsole();
+builder.AddSupervision();
+builder.AddWhistle();
+builder.AddCreditRepair();
+builder.AddLeniency();
 
 // The dev run's demo data, in this order: the programme first, then what refers to it.
 builder.AddDemoSeed(seed => seed
@@ -88,6 +96,10 @@ app.MapVisits();
 app.MapMeetings();
 app.MapStats();
 app.MapPolicyLibrary();
+app.MapSupervision();
+app.MapWhistle();
+app.MapCreditRepair();
+app.MapLeniency();
 app.MapNotifications();
 app.MapWechatCallback();
 app.MapAudit();

@@ -126,6 +126,25 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         ["POST /api/console-login/{ticket}/confirm"] = BranchReaders, // desk roles; staff get console_login.role_not_allowed
         ["GET /api/console/session"] = [AnyUser],
         ["POST /api/console/logout"] = [AnyUser],
+        ["GET /api/supervision/fields"] = DemandManagers,
+        ["POST /api/supervision/batches"] = DemandManagers,
+        ["GET /api/supervision/batches"] = DemandManagers,
+        ["GET /api/supervision/batches/{id}"] = DemandManagers,
+        ["PUT /api/supervision/batches/{id}/mapping"] = DemandManagers,
+        ["POST /api/supervision/batches/{id}/apply"] = DemandManagers,
+        ["GET /api/supervision/batches/{id}/export"] = DemandManagers,
+        ["POST /api/supervision/items/{id}/close-out"] = DemandManagers,
+        ["GET /api/demands/{id}/whistle"] = DemandReaders,
+        ["POST /api/demands/{id}/report-in"] = DemandWorkers,
+        ["GET /api/credit-repair/rules"] = DemandReaders,
+        ["GET /api/demands/{id}/credit-repair"] = DemandReaders,
+        ["PUT /api/demands/{id}/credit-repair"] = DemandWorkers,
+        ["POST /api/demands/{id}/credit-repair/checklist"] = DemandWorkers,
+        ["GET /api/leniency/items"] = DemandWorkers,
+        ["POST /api/leniency/checks"] = DemandWorkers,
+        ["GET /api/leniency/checks"] = DemandWorkers,
+        ["GET /api/leniency/checks/{id}"] = DemandWorkers,
+        ["POST /api/leniency/checks/{id}/follow-up"] = DemandWorkers,
     };
 
     private static List<(string Key, string Method, string Path, bool Anonymous)> ApiEndpoints(EcoAidApp app) =>

@@ -60,9 +60,10 @@ public static partial class DemandsApi
             }
             enterpriseId = own;
             source = request.Source ?? "mini_program";
-            if (source != "mini_program" && !onBehalf)
+            // An enterprise raises a 吹哨 itself: it starts the branch's 报到 clock (Features/Whistle).
+            if (source is not ("mini_program" or "whistle") && !onBehalf)
             {
-                return Problems.Validation("source", "企业提交的诉求来源只能是 mini_program。");
+                return Problems.Validation("source", "企业提交的诉求来源只能是 mini_program 或 whistle（企业吹哨）。");
             }
         }
         else

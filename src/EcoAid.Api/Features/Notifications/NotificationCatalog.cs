@@ -131,6 +131,23 @@ public static class NotificationCatalog
                 ["meetingId"] = PlaceholderType.Number, ["title"] = PlaceholderType.Text, ["month"] = PlaceholderType.Code,
                 ["heldAt"] = PlaceholderType.Instant, ["place"] = PlaceholderType.Text,
             }),
+        // The programme's own tools (Features/Whistle, CreditRepair, Leniency).
+        new KindInfo("whistle_report_in_due", "吹哨报到时限将到（服务专员、包挂成员）", [Roles.Commissioner, Roles.Member],
+            "吹哨诉求待报到", "{enterpriseName}吹哨：{title}，请在 {deadlineAt} 前报到", DemandPage,
+            new Dictionary<string, PlaceholderType>(DemandFields) { ["deadlineAt"] = PlaceholderType.Instant, ["reportInHours"] = PlaceholderType.Number }),
+        new KindInfo("whistle_report_in_missed", "吹哨超时未报到（支部书记）", [Roles.Secretary],
+            "吹哨诉求超时未报到", "{enterpriseName}吹哨：{title}，报到时限 {deadlineAt} 已过", DemandPage,
+            new Dictionary<string, PlaceholderType>(DemandFields) { ["deadlineAt"] = PlaceholderType.Instant, ["reportInHours"] = PlaceholderType.Number }),
+        new KindInfo("credit_repair_eligible", "信用修复可以申请（包挂成员）", TaskForce,
+            "信用修复可以申请了", "{enterpriseName}：{title}，自 {earliestRepairOn} 起可申请信用修复", DemandPage,
+            new Dictionary<string, PlaceholderType>(DemandFields) { ["earliestRepairOn"] = PlaceholderType.Date }),
+        new KindInfo("leniency_follow_up_due", "免罚整改到期回访（包挂成员）", TaskForce,
+            "免罚整改到期，请回访", "{enterpriseName} 整改期限 {rectifyBy} 已到，请回访核实", "pages/visit/new?enterpriseId={enterpriseId}",
+            new Dictionary<string, PlaceholderType>
+            {
+                ["checkId"] = PlaceholderType.Number, ["enterpriseId"] = PlaceholderType.Number, ["enterpriseName"] = PlaceholderType.Text,
+                ["rectifyBy"] = PlaceholderType.Date,
+            }),
     }.ToDictionary(k => k.Kind, StringComparer.Ordinal);
 
     /// <summary>The placeholders of a kind, including <c>{at}</c>.</summary>
