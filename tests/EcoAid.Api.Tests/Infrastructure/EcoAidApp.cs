@@ -62,6 +62,15 @@ public sealed class EcoAidApp(EcoAidFixture fixture, Action<IDictionary<string, 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment(EnvironmentName);
+        // The tests decide their own settings: an environment's file (appsettings.Development.json is the dev run's) stays out.
+        builder.ConfigureAppConfiguration((_, config) =>
+        {
+            foreach (var file in config.Sources.OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationSource>()
+                         .Where(s => s.Path == $"appsettings.{EnvironmentName}.json").ToList())
+            {
+                config.Sources.Remove(file);
+            }
+        });
         builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
     }
 

@@ -97,7 +97,8 @@ public class TemplateSettingsTests(EcoAidFixture fixture) : IClassFixture<EcoAid
     [Fact]
     public void DispatcherAndReminderNumbersAreChecked()
     {
-        var failures = Failures(Options(("Dispatcher:BatchSize", "0"), ("Dispatcher:Lease", "00:00:05"), ("Reminders:DueSoonStages:0", "3"),
+        var failures = Failures(Options(("Dispatcher:BatchSize", "0"), ("Dispatcher:Lease", "00:00:05"),
+            ("Dispatcher:HeartbeatTimeout", "00:00:03"), ("Reminders:DueSoonStages:0", "3"),
             ("Reminders:DueSoonStages:1", "3"), ("Reminders:EscalateToSecretaryAfter", "1"), ("MiniProgramState", "beta")));
 
         Assert.Equal(5, failures.Count);

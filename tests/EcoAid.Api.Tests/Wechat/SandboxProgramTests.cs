@@ -47,11 +47,12 @@ public class SandboxProgramTests(EcoAidFixture fixture) : IClassFixture<EcoAidFi
         }
         Assert.False(sandbox.KnowsTemplate(TestTemplates.Subscribe));
 
+        // Sandbox:Enabled is a Development switch (any other environment refuses to start with it).
         await using var second = new EcoAidApp(fixture, s =>
         {
             s["Sandbox:Enabled"] = "true";
             s["Wechat:ApiBaseUrl"] = server.BaseAddress.AbsoluteUri;
-        });
+        }) { EnvironmentName = "Development" };
         _ = second.Services; // startup runs the step
 
         Assert.True(sandbox.KnowsTemplate(TestTemplates.Subscribe));

@@ -27,7 +27,8 @@ public static class SupervisionApi
         var group = routes.MapGroup("/api/supervision").WithTags("Supervision").AddEndpointFilter<ValidationFilter>()
             .RequireAuthorization(DemandPolicies.Manager);
         group.MapGet("/fields", ListFields).WithName("ListSupervisionFields").WithSummary("监督帮扶清单可识别的字段");
-        group.MapPost("/batches", Upload).WithIdempotency().DisableAntiforgery().WithName("UploadSupervisionList")
+        var maxBytes = routes.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<SupervisionOptions>>().Value.MaxUploadBytes;
+        group.MapPost("/batches", Upload).WithBodyLimit(Attachments.Uploads.BodyLimit(maxBytes)).RequireRateLimiting(Infrastructure.Http.Hardening.UploadPolicy).WithIdempotency().DisableAntiforgery().WithName("UploadSupervisionList")
             .WithSummary("上传监督帮扶问题清单（预览）").WithDescription("multipart/form-data，字段名 file（.xlsx），可选 branchId。返回预览：列映射、逐行匹配的企业与问题。" +
                 "同一文件再次上传返回原批次（duplicate=true）。拒绝：非 xlsx、解压过大、超过行数上限、含公式、表头合并单元格。");
         group.MapGet("/batches", ListBatches).WithName("ListSupervisionBatches").WithSummary("监督帮扶清单批次列表");

@@ -27,7 +27,7 @@ public sealed record BatchPreview(long Id, string FileName, string Status, bool 
     IReadOnlyList<string> MappingProblems, int Matched, int NeedChoice, int Unmatched, int Blocked, IReadOnlyList<RowPreview> Rows,
     DateTimeOffset CreatedAt, DateTimeOffset? AppliedAt);
 
-public sealed record BatchListItem(long Id, string FileName, string Status, int RowCount, int Items, int ClosedOut, DateTimeOffset CreatedAt, DateTimeOffset? AppliedAt);
+public sealed record BatchListItem(long Id, string FileName, string Status, int RowCount, long Items, long ClosedOut, DateTimeOffset CreatedAt, DateTimeOffset? AppliedAt);
 
 public sealed record FieldView(string Code, string Name);
 

@@ -130,8 +130,17 @@ public static class Hardening
             {
                 var headers = http.Response.Headers;
                 headers.XContentTypeOptions = "nosniff";
-                headers["Referrer-Policy"] = "no-referrer";
                 headers.XFrameOptions = "DENY";
+                // A page that sets its own policy (the desk console, whose scripts are its own files) keeps it.
+                if (!headers.ContainsKey("Referrer-Policy"))
+                {
+                    headers["Referrer-Policy"] = "no-referrer";
+                }
+                if (headers.ContainsKey("Content-Security-Policy"))
+                {
+                    headers.Remove("Server");
+                    return Task.CompletedTask;
+                }
                 // The API answers JSON and files: nothing in them may run or be framed. The reference page (/docs) needs its own scripts.
                 headers.ContentSecurityPolicy = http.Request.Path.StartsWithSegments("/docs")
                     ? "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
