@@ -1,3 +1,4 @@
+using EcoAid.Api.Infrastructure.Hosting;
 using EcoAid.Api.Infrastructure.Database;
 using System.Collections.Concurrent;
 using System.Data;
@@ -102,22 +103,9 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
     }
 
     /// <summary>Beats every third of HeartbeatTimeout while the dispatcher runs, beside the rounds (a slow send never silences it).</summary>
-    private async Task BeatAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Options.Dispatcher.HeartbeatTimeout / 3, clock);
-        do
-        {
-            try
-            {
-                await HeartbeatAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Log.HeartbeatFailed(logger, e.GetBaseException().Message);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    private Task BeatAsync(CancellationToken stoppingToken) =>
+        RepeatingWork.RunAsync(Options.Dispatcher.HeartbeatTimeout / 3, clock, runAtStart: true, HeartbeatAsync,
+            e => Log.HeartbeatFailed(logger, e.GetBaseException().Message), stoppingToken);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -142,21 +130,8 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         }
     }
 
-    private async Task RunRoundsAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Options.Dispatcher.Interval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await DrainAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Log.RoundFailed(logger, e);
-            }
-        }
-    }
+    private Task RunRoundsAsync(CancellationToken stoppingToken) =>
+        RepeatingWork.RunAsync(Options.Dispatcher.Interval, clock, runAtStart: false, DrainAsync, e => Log.RoundFailed(logger, e), stoppingToken);
 
     /// <summary>
     /// Runs rounds until one finds less than a full batch to do. While a full batch is being sent, the next one is
