@@ -1,3 +1,4 @@
+using EcoAid.Api.Infrastructure.Hosting;
 using System.Text.Json;
 using Dapper;
 using EcoAid.Api.Infrastructure;
@@ -94,24 +95,16 @@ public static class AuditApi
 
 /// <summary>Deletes audit events older than Audit:RetentionDays, in bounded batches, once an hour.</summary>
 public sealed partial class AuditPurge(MySqlDataSource db, TimeProvider clock, Microsoft.Extensions.Options.IOptions<AuditOptions> options,
-    ILogger<AuditPurge> logger) : BackgroundService
+    ILogger<AuditPurge> logger) : RepeatingWorker
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1));
-        do
-        {
-            try
-            {
-                await PurgeAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Log.Failed(logger, e.GetBaseException().Message);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    // Hourly on the system clock, a first round at start-up (as before the base class; tests call PurgeAsync).
+    protected override TimeSpan Interval => TimeSpan.FromHours(1);
+
+    protected override bool RunsAtStart => true;
+
+    protected override Task RunRoundAsync(CancellationToken ct) => PurgeAsync(ct);
+
+    protected override void RoundFailed(Exception exception) => Log.Failed(logger, exception.GetBaseException().Message);
 
     public async Task<int> PurgeAsync(CancellationToken ct)
     {

@@ -1,3 +1,4 @@
+using EcoAid.Api.Infrastructure.Hosting;
 using Dapper;
 using MySqlConnector;
 
@@ -9,25 +10,17 @@ namespace EcoAid.Api.Features.Demands;
 /// Runs in every instance; a row is claimed with SKIP LOCKED so two instances never check the same one.
 /// </summary>
 public sealed partial class ContentRecheckWorker(MySqlDataSource db, IServiceProvider services, TimeProvider clock, ILogger<ContentRecheckWorker> logger)
-    : BackgroundService
+    : RepeatingWorker
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromMinutes(5);
+    protected override TimeProvider TimerClock => clock;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await RecheckPendingAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Log.Failed(logger, e);
-            }
-        }
-    }
+    public static readonly TimeSpan Every = TimeSpan.FromMinutes(5);
+
+    protected override TimeSpan Interval => Every;
+
+    protected override Task RunRoundAsync(CancellationToken ct) => RecheckPendingAsync(ct);
+
+    protected override void RoundFailed(Exception exception) => Log.Failed(logger, exception);
 
     /// <summary>After this many attempts without an answer from WeChat, a person looks at the text instead.</summary>
     public const int MaxAttempts = 10;

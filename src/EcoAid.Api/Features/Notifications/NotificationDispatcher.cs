@@ -1,3 +1,4 @@
+using EcoAid.Api.Infrastructure.Hosting;
 using EcoAid.Api.Infrastructure.Database;
 using System.Collections.Concurrent;
 using System.Data;
@@ -10,20 +11,6 @@ using Microsoft.Extensions.Options;
 using MySqlConnector;
 
 namespace EcoAid.Api.Features.Notifications;
-
-/// <summary>What one dispatch round did.</summary>
-/// <param name="Inboxed">Inbox entries written.</param>
-/// <param name="Claimed">Rows claimed for sending.</param>
-/// <param name="Sent">Accepted by WeChat.</param>
-/// <param name="Skipped">No WeChat channel for the recipient: inbox only.</param>
-/// <param name="Retrying">Will be tried again later.</param>
-/// <param name="Failed">Refused for good; the reason is kept on the row.</param>
-/// <param name="Parked">Given up after the last attempt.</param>
-/// <param name="Released">Handed back unsent because the round was cancelled.</param>
-public sealed record DispatchResult(int Inboxed, int Claimed, int Sent, int Skipped, int Retrying, int Failed, int Parked, int Released)
-{
-    public static readonly DispatchResult Nothing = new(0, 0, 0, 0, 0, 0, 0, 0);
-}
 
 /// <summary>
 /// Delivers the notification outbox. Runs in every instance; each round
@@ -102,22 +89,9 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
     }
 
     /// <summary>Beats every third of HeartbeatTimeout while the dispatcher runs, beside the rounds (a slow send never silences it).</summary>
-    private async Task BeatAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Options.Dispatcher.HeartbeatTimeout / 3, clock);
-        do
-        {
-            try
-            {
-                await HeartbeatAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Log.HeartbeatFailed(logger, e.GetBaseException().Message);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    private Task BeatAsync(CancellationToken stoppingToken) =>
+        RepeatingWork.RunAsync(Options.Dispatcher.HeartbeatTimeout / 3, clock, runAtStart: true, HeartbeatAsync,
+            e => Log.HeartbeatFailed(logger, e.GetBaseException().Message), stoppingToken);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -142,21 +116,8 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         }
     }
 
-    private async Task RunRoundsAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Options.Dispatcher.Interval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await DrainAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Log.RoundFailed(logger, e);
-            }
-        }
-    }
+    private Task RunRoundsAsync(CancellationToken stoppingToken) =>
+        RepeatingWork.RunAsync(Options.Dispatcher.Interval, clock, runAtStart: false, DrainAsync, e => Log.RoundFailed(logger, e), stoppingToken);
 
     /// <summary>
     /// Runs rounds until one finds less than a full batch to do. While a full batch is being sent, the next one is
@@ -377,294 +338,6 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         WHERE q.remaining > 0 AND (q.user_id IN @userIds OR q.user_id IN (SELECT u.id FROM users u WHERE u.member_id IN @memberIds));
         """;
 
-    private async Task<Outcome> DeliverAsync(OutboxRow row, Recipients recipients, OfficialAccountApi officialAccount, MiniProgramApi miniProgram)
-    {
-        var template = templates.For(row.Kind);
-        var values = row.ValuesFor(template.Info);
-        var page = template.RenderPage(values);
-        string? notFollowing = null;
-
-        if (row.RecipientType == "member" && template.OfficialAccount is { } oa
-            && recipients.Members.GetValueOrDefault(row.RecipientId) is { OaOpenId: { } oaOpenId, OaFollowing: true })
-        {
-            var outcome = await SendTemplateMessageAsync(row, oa, oaOpenId, values, page, officialAccount);
-            if (outcome is not null)
-            {
-                return outcome;
-            }
-            // WeChat says the member no longer follows the account: the flag was stale. Try their next channel now.
-            notFollowing = $"{Channels.OfficialAccount} {WechatErrorCodes.NotFollowing}: require subscribe";
-            await MarkNotFollowingAsync(row.RecipientId, oaOpenId);
-        }
-
-        if (template.Subscribe is { } subscribe)
-        {
-            List<(long Id, string OpenId)> candidates = row.RecipientType == "user"
-                ? recipients.Users.TryGetValue(row.RecipientId, out var openId) ? [(row.RecipientId, openId)] : []
-                : recipients.MemberUsers.GetValueOrDefault(row.RecipientId) ?? [];
-            foreach (var (userId, userOpenId) in candidates.Where(c => recipients.Quotas.Contains((c.Id, subscribe.TemplateId))))
-            {
-                if (await SubscribeQuota.TakeAsync(db, userId, subscribe.TemplateId, clock.GetUtcNow()))
-                {
-                    return await SendSubscribeMessageAsync(row, subscribe, userId, userOpenId, values, page, miniProgram);
-                }
-            }
-        }
-
-        var reason = template.OfficialAccount is null && template.Subscribe is null
-            ? "inbox only: no WeChat template configured for this kind"
-            : "inbox only: not following the Official Account and no subscribe acceptance left";
-        return new Outcome(OutboxStatus.Skipped, Channels.Inbox, Error: notFollowing is null ? reason : $"{notFollowing}; {reason}");
-    }
-
-    /// <summary>The outcome, or null when WeChat answered 43004 (the member unfollowed) and the next channel should be tried.</summary>
-    private async Task<Outcome?> SendTemplateMessageAsync(OutboxRow row, ChannelTemplate oa, string openId, PayloadValues values, string? page, OfficialAccountApi api)
-    {
-        var message = new TemplateMessage(openId, oa.TemplateId, oa.Render(values),
-            MiniProgram: page is null ? null : new TemplateMiniProgram(wechat.Value.MiniProgram.AppId!, page),
-            ClientMsgId: DatabaseIdentity.ClientMsgId(clientMsgIdPrefix!, row.Id));
-        WechatResult<MessageSent> result;
-        try
-        {
-            result = await api.SendTemplateMessageAsync(message, CancellationToken.None);
-        }
-        catch (Exception e) when (e is WechatUnavailableException or HttpRequestException or TaskCanceledException)
-        {
-            // Sent or not, a repeat with the same client_msg_id is delivered once: retry with back-off.
-            return Retry(row, Channels.OfficialAccount, oa.TemplateId, $"{Channels.OfficialAccount} unavailable: {e.Message}");
-        }
-        if (result.Value is { } sent)
-        {
-            return new Outcome(OutboxStatus.Sent, Channels.OfficialAccount, oa.TemplateId, sent.Msgid);
-        }
-        var error = result.Error!;
-        if (error.ErrCode == WechatErrorCodes.NotFollowing)
-        {
-            return null;
-        }
-        return Refused(row, Channels.OfficialAccount, oa.TemplateId, error);
-    }
-
-    private async Task<Outcome> SendSubscribeMessageAsync(OutboxRow row, ChannelTemplate subscribe, long userId, string openId, PayloadValues values,
-        string? page, MiniProgramApi api)
-    {
-        var state = Options.MiniProgramState switch { "developer" => MiniProgramState.Developer, "trial" => MiniProgramState.Trial, _ => MiniProgramState.Formal };
-        var message = new SubscribeMessage(openId, subscribe.TemplateId, subscribe.Render(values), page, state);
-        WechatResult<MessageSent> result;
-        try
-        {
-            result = await api.SendSubscribeMessageAsync(message, CancellationToken.None);
-        }
-        catch (Exception e) when (e is WechatUnavailableException or HttpRequestException or TaskCanceledException)
-        {
-            // Whether it went out is unknown. Our count takes the acceptance back (WeChat answers 43101 if it was used).
-            await SubscribeQuota.GiveBackAsync(db, userId, subscribe.TemplateId, clock.GetUtcNow());
-            return UnknownSubscribeOutcome(row, subscribe.TemplateId, $"{Channels.Subscribe} unavailable: {e.Message}");
-        }
-        if (result.Value is { } sent)
-        {
-            return new Outcome(OutboxStatus.Sent, Channels.Subscribe, subscribe.TemplateId, sent.Msgid);
-        }
-        var error = result.Error!;
-        if (error.ErrCode == WechatErrorCodes.NoSubscriptionLeft)
-        {
-            // WeChat's count says none is left: ours was wrong. No retry: the user has to accept again.
-            await SubscribeQuota.ResetAsync(db, userId, subscribe.TemplateId, clock.GetUtcNow());
-        }
-        else
-        {
-            await SubscribeQuota.GiveBackAsync(db, userId, subscribe.TemplateId, clock.GetUtcNow());
-        }
-        return error.Kind == WechatErrorKind.Transient
-            ? UnknownSubscribeOutcome(row, subscribe.TemplateId, Describe(Channels.Subscribe, error))
-            : Refused(row, Channels.Subscribe, subscribe.TemplateId, error);
-    }
-
-    // A subscribe message has no de-duplication key: after an unknown outcome it is tried at most once more.
-    private Outcome UnknownSubscribeOutcome(OutboxRow row, string templateId, string error) =>
-        row.UnknownSends >= 1
-            ? Failed(row, Channels.Subscribe, templateId, $"{error}; outcome unknown twice, not retried (subscribe messages have no de-duplication key)")
-            : Retry(row, Channels.Subscribe, templateId, error) with { UnknownSends = row.UnknownSends + 1 };
-
-    private Outcome Refused(OutboxRow row, string channel, string templateId, WechatError error)
-    {
-        var text = Describe(channel, error);
-        return error.Kind switch
-        {
-            WechatErrorKind.QuotaExceeded => new Outcome(OutboxStatus.Pending, channel, templateId, Error: text,
-                RetryAfter: error.ErrCode == WechatErrorCodes.MinuteQuotaReached ? TimeSpan.FromMinutes(1) : Options.Dispatcher.QuotaRetryDelay,
-                AttemptDelta: -1), // WeChat's daily quota is not this row's fault: it does not count towards parking
-            WechatErrorKind.Transient or WechatErrorKind.TokenInvalid => Retry(row, channel, templateId, text),
-            _ => Failed(row, channel, templateId, text),
-        };
-    }
-
-    private Outcome Failed(OutboxRow row, string channel, string templateId, string error)
-    {
-        Log.Failed(logger, row.Id, row.Kind, channel, error);
-        return new Outcome(OutboxStatus.Failed, channel, templateId, Error: error);
-    }
-
-    private Outcome Retry(OutboxRow row, string? channel, string? templateId, string error)
-    {
-        if (row.Attempts >= Options.Dispatcher.MaxAttempts)
-        {
-            Log.Parked(logger, row.Id, row.Kind, row.Attempts);
-            return new Outcome(OutboxStatus.Parked, channel, templateId, Error: error);
-        }
-        return new Outcome(OutboxStatus.Pending, channel, templateId, Error: error, RetryAfter: Backoff(row.Attempts));
-    }
-
-    /// <summary>Exponential back-off with "equal jitter": half the delay fixed, half random, so retries of a burst spread out.</summary>
-    public TimeSpan Backoff(int attempts)
-    {
-        var d = Options.Dispatcher;
-        var seconds = Math.Min(d.RetryBaseDelay.TotalSeconds * Math.Pow(2, Math.Min(attempts - 1, 30)), d.RetryMaxDelay.TotalSeconds);
-        return TimeSpan.FromSeconds(seconds / 2 + Random.Shared.NextDouble() * seconds / 2);
-    }
-
-    private static string Describe(string channel, WechatError error) => $"{channel} {error.ErrCode}: {error.ErrMsg}";
-
-    /// <summary>
-    /// Records the batch: each row's outcome (only where this claim still holds the row: after a lost lease another
-    /// instance's outcome stands), and the rows not started back to pending without spending an attempt. Then applies any
-    /// TEMPLATESENDJOBFINISH that WeChat reported before this bookkeeping.
-    /// </summary>
-    private async Task SettleAsync(MySqlConnection connection, List<OutboxRow> rows, ConcurrentDictionary<long, Outcome> outcomes, long token)
-    {
-        var now = clock.GetUtcNow();
-        var sql = new StringBuilder();
-        var parameters = new DynamicParameters();
-        parameters.Add("token", token);
-        parameters.Add("now", now.UtcDateTime);
-        // One statement for the whole batch: an UPDATE joined to the outcomes as a derived table.
-        var settledRows = rows.Where(r => outcomes.ContainsKey(r.Id)).ToList();
-        if (settledRows.Count > 0)
-        {
-            sql.Append("UPDATE notification_outbox o JOIN (");
-            for (var i = 0; i < settledRows.Count; i++)
-            {
-                var row = settledRows[i];
-                var o = outcomes[row.Id];
-                sql.Append(i == 0
-                    ? $"SELECT @id{i} AS id, @s{i} AS status, @c{i} AS channel, @t{i} AS template_id, @m{i} AS msg_id, @e{i} AS error, @n{i} AS next_at, @a{i} AS attempt_delta, @u{i} AS unknown_sends"
-                    : $" UNION ALL SELECT @id{i}, @s{i}, @c{i}, @t{i}, @m{i}, @e{i}, @n{i}, @a{i}, @u{i}");
-                parameters.Add($"id{i}", row.Id);
-                parameters.Add($"s{i}", o.Status);
-                parameters.Add($"c{i}", o.Channel);
-                parameters.Add($"t{i}", o.TemplateId);
-                parameters.Add($"m{i}", o.MsgId);
-                parameters.Add($"e{i}", o.Error is { Length: > 500 } tooLong ? tooLong[..500] : o.Error);
-                // A finished row keeps its next_attempt_at: nothing reads it again, and leaving it spares an index update.
-                parameters.Add($"n{i}", o.Status == OutboxStatus.Pending ? (now + (o.RetryAfter ?? TimeSpan.Zero)).UtcDateTime : (DateTime?)null);
-                parameters.Add($"a{i}", o.AttemptDelta);
-                parameters.Add($"u{i}", o.UnknownSends ?? row.UnknownSends);
-            }
-            sql.Append("""
-                ) v ON o.id = v.id
-                SET o.status = v.status, o.channel = COALESCE(v.channel, o.channel), o.template_id = COALESCE(v.template_id, o.template_id),
-                    o.wechat_msg_id = v.msg_id, o.last_error = v.error, o.next_attempt_at = COALESCE(v.next_at, o.next_attempt_at),
-                    o.attempts = o.attempts + v.attempt_delta, o.unknown_sends = v.unknown_sends,
-                    o.sent_at = CASE WHEN v.status = 'sent' THEN @now ELSE NULL END, o.claim_token = NULL
-                WHERE o.claim_token = @token;
-                SELECT ROW_COUNT();
-
-                """);
-        }
-        var released = rows.Where(r => !outcomes.ContainsKey(r.Id)).Select(r => r.Id).ToList();
-        if (released.Count > 0)
-        {
-            sql.Append("""
-                UPDATE notification_outbox SET status = 'pending', next_attempt_at = @now, attempts = attempts - 1, claim_token = NULL
-                WHERE id IN @released AND claim_token = @token;
-                SELECT ROW_COUNT();
-
-                """);
-            parameters.Add("released", released);
-        }
-
-        // A TEMPLATESENDJOBFINISH that arrived before this bookkeeping waits in wechat_template_results: read it in the
-        // same transaction, after the update (a plain read: locking it would deadlock with the callback storing it).
-        var sent = outcomes.Values.Where(o => o is { Status: OutboxStatus.Sent, Channel: Channels.OfficialAccount, MsgId: not null })
-            .Select(o => o.MsgId!.Value).ToList();
-        sql.Append("SELECT msg_id, status FROM wechat_template_results WHERE msg_id IN @sent;");
-        parameters.Add("sent", sent);
-
-        // The outcomes of sends must not be lost to a lock conflict: the transaction is tried again (it is idempotent).
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, CancellationToken.None);
-                long changed = 0;
-                List<(long MsgId, string Status)> reports;
-                using (var results = await connection.QueryMultipleAsync(new CommandDefinition(sql.ToString(), parameters, tx, cancellationToken: CancellationToken.None)))
-                {
-                    for (var counts = (settledRows.Count > 0 ? 1 : 0) + (released.Count > 0 ? 1 : 0); counts > 0; counts--)
-                    {
-                        changed += await results.ReadSingleAsync<long>();
-                    }
-                    reports = [.. await results.ReadAsync<(long, string)>()];
-                }
-                foreach (var (msgId, status) in reports)
-                {
-                    await TemplateResults.ApplyAsync(connection, tx, msgId, status, CancellationToken.None);
-                }
-                await tx.CommitAsync(CancellationToken.None);
-                if (changed < rows.Count)
-                {
-                    Log.LeaseLost(logger, (int)(rows.Count - changed)); // reclaimed by another instance meanwhile: its outcome stands
-                }
-                if (released.Count > 0)
-                {
-                    Log.Released(logger, released.Count);
-                }
-                return;
-            }
-            catch (MySqlException e) when (attempt < 3 && e.ErrorCode is MySqlErrorCode.LockDeadlock or MySqlErrorCode.LockWaitTimeout)
-            {
-                // chosen as a deadlock victim: nothing was changed, go again
-            }
-        }
-    }
-
-    private async Task MarkNotFollowingAsync(long memberId, string openId)
-    {
-        await using var connection = await db.OpenConnectionAsync(CancellationToken.None);
-        await connection.ExecuteAsync(new CommandDefinition("UPDATE members SET oa_following = FALSE WHERE id = @memberId AND oa_openid = @openId",
-            new { memberId, openId }, cancellationToken: CancellationToken.None));
-        Log.NotFollowing(logger, memberId);
-    }
-
-    private sealed record Recipients(Dictionary<long, (long Id, string? OaOpenId, bool OaFollowing)> Members,
-        Dictionary<long, List<(long Id, string OpenId)>> MemberUsers, Dictionary<long, string> Users, HashSet<(long UserId, string TemplateId)> Quotas)
-    {
-        public static readonly Recipients None = new([], [], [], []);
-    }
-
-    private sealed record Outcome(string Status, string? Channel, string? TemplateId = null, long? MsgId = null, string? Error = null,
-        TimeSpan? RetryAfter = null, int AttemptDelta = 0, int? UnknownSends = null);
-
-    private sealed class OutboxRow
-    {
-        public long Id { get; init; }
-        public string Kind { get; init; } = "";
-        public string RecipientType { get; init; } = "";
-        public long RecipientId { get; init; }
-        public long? DemandId { get; init; }
-        public string Payload { get; init; } = "{}";
-        public int Attempts { get; set; }
-        public int UnknownSends { get; init; }
-        public DateTime CreatedAt { get; init; }
-        public DateTime? InboxAt { get; init; }
-        public DateTimeOffset CreatedAtUtc => new(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc));
-
-        private PayloadValues? values;
-
-        /// <summary>The payload read once, for the inbox entry and the message alike.</summary>
-        public PayloadValues ValuesFor(KindInfo kind) => values ??= new PayloadValues(kind, Payload, CreatedAtUtc);
-    }
-
     private static partial class Log
     {
         [LoggerMessage(EventId = 5000, Level = LogLevel.Debug,
@@ -698,24 +371,4 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         [LoggerMessage(EventId = 5007, Level = LogLevel.Information, Message = "Member {MemberId} no longer follows the Official Account (43004)")]
         public static partial void NotFollowing(ILogger logger, long memberId);
     }
-}
-
-/// <summary>The states of an outbox row.</summary>
-public static class OutboxStatus
-{
-    public const string Pending = "pending";
-    public const string Sending = "sending";
-    public const string Sent = "sent";
-    public const string Delivered = "delivered";
-    public const string Skipped = "skipped";
-    public const string Failed = "failed";
-    public const string Parked = "parked";
-}
-
-/// <summary>Where a notification went.</summary>
-public static class Channels
-{
-    public const string OfficialAccount = "official_account";
-    public const string Subscribe = "subscribe";
-    public const string Inbox = "inbox";
 }

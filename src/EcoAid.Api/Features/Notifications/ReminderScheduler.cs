@@ -1,3 +1,4 @@
+using EcoAid.Api.Infrastructure.Hosting;
 using System.Data.Common;
 using Dapper;
 using EcoAid.Api.Features.Calendar;
@@ -30,27 +31,17 @@ public interface IReminderSource
 /// the morning; the inbox gets the reminder at once.
 /// </summary>
 public sealed partial class ReminderScheduler(MySqlDataSource db, IEnumerable<IReminderSource> sources, IOptions<NotificationOptions> options,
-    TimeProvider clock, ILogger<ReminderScheduler> logger) : BackgroundService
+    TimeProvider clock, ILogger<ReminderScheduler> logger) : RepeatingWorker
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.Reminders.Enabled)
-        {
-            return;
-        }
-        using var timer = new PeriodicTimer(options.Value.Reminders.Interval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await ProduceDueAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Log.RoundFailed(logger, e);
-            }
-        }
-    }
+    protected override TimeProvider TimerClock => clock;
+
+    protected override bool Enabled => options.Value.Reminders.Enabled;
+
+    protected override TimeSpan Interval => options.Value.Reminders.Interval;
+
+    protected override Task RunRoundAsync(CancellationToken ct) => ProduceDueAsync(ct);
+
+    protected override void RoundFailed(Exception exception) => Log.RoundFailed(logger, exception);
 
     /// <summary>Produces every reminder due now that no instance has produced yet; returns how many this call produced.</summary>
     public async Task<int> ProduceDueAsync(CancellationToken ct)

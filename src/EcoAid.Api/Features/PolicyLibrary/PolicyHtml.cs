@@ -1,5 +1,8 @@
-using System.Globalization;
-using System.Net;
+using AngleSharp;
+using AngleSharp.Dom;
+using AngleSharp.Html;
+using AngleSharp.Html.Parser;
+using Ganss.Xss;
 using System.Text;
 
 namespace EcoAid.Api.Features.PolicyLibrary;
@@ -9,21 +12,32 @@ public sealed record SanitizedBody(string Html, string Text);
 
 /// <summary>
 /// The one format policy bodies are stored in: a small HTML subset, the kind the mini-program's <c>editor</c> component
-/// writes and its <c>rich-text</c> component shows. Anything else is removed by an allow-list, never by a block-list:
-/// only the tags and attributes named below come out, every text and attribute value is decoded and re-encoded, and
-/// links and images keep only http(s)/mailto/tel or same-site URLs. So script, styles, event handlers, iframes and
-/// <c>javascript:</c> URLs cannot survive, however they are spelled. The output sanitises to itself.
+/// writes and its <c>rich-text</c> component shows. The parsing and the allow-list are the maintained HtmlSanitizer's
+/// (a browser-grade HTML5 parser underneath, so markup is read the way a browser reads it); only the tags and attributes
+/// named below come out. What stays in this file is what that library does not do for us, each for a reason given where
+/// it stands: per-tag attribute rules and value checks, our narrower URL rule, unwrapping instead of keeping an element
+/// with nothing safe left in it, not inventing elements the author never wrote, a depth cap, one encoding of text and
+/// attribute values, and the plain text used for search.
 /// </summary>
 public static class PolicyHtml
 {
-    private static readonly HashSet<string> Allowed =
+    private static readonly string[] AllowedTags =
     [
         "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "b", "em", "i", "u", "s", "del", "ins", "sub", "sup",
         "small", "mark", "span", "div", "section", "blockquote", "pre", "code", "ul", "ol", "li", "dl", "dt", "dd", "a", "img",
         "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td",
     ];
 
-    private static readonly HashSet<string> Void = ["br", "hr", "img"];
+    // The library's attribute allow-list is one list for every tag; ours differs by tag, so the union goes to the library
+    // and the per-tag rule is applied afterwards (KeepOnly).
+    private static readonly Dictionary<string, string[]> AttributesByTag = new()
+    {
+        ["a"] = ["href", "title"],
+        ["img"] = ["src", "alt", "width", "height"],
+        ["td"] = ["colspan", "rowspan"],
+        ["th"] = ["colspan", "rowspan"],
+        ["ol"] = ["start"],
+    };
 
     // Whose text ends a line in the plain-text version.
     private static readonly HashSet<string> Block =
@@ -32,347 +46,139 @@ public static class PolicyHtml
         "table", "caption", "tr",
     ];
 
-    // Elements whose content is raw text in HTML: everything up to their end tag is dropped with them.
-    private static readonly HashSet<string> RawText = ["script", "style", "textarea", "title", "xmp", "iframe", "noscript", "noembed", "noframes"];
-
-    // Elements dropped together with everything inside them (parsed normally, nesting counted).
+    // The library either keeps the content of every removed element or of none. We unwrap unknown tags (their words stay),
+    // but these go together with everything inside them: raw-text elements, foreign (svg/math) content, templates, plugins.
     private static readonly HashSet<string> DroppedWithContent =
-        ["svg", "math", "template", "object", "applet", "select", "head", "frameset", "audio", "video", "canvas", "map"];
+    [
+        "script", "style", "textarea", "title", "xmp", "iframe", "noscript", "noembed", "noframes", "plaintext",
+        "svg", "math", "template", "object", "embed", "applet", "select", "head", "frameset", "frame", "audio", "video", "canvas", "map",
+    ];
 
     private const int MaxDepth = 64;
 
+    // Everything after it is parsed as the content of <body>, as the library itself does.
+    private const string Prefix = "<!DOCTYPE html><html><body>";
+
+    private static readonly HtmlSanitizer Sanitizer = Create();
+
+    private static HtmlSanitizer Create()
+    {
+        var sanitizer = new HtmlSanitizer(new HtmlSanitizerOptions
+        {
+            AllowedTags = new HashSet<string>(AllowedTags, StringComparer.OrdinalIgnoreCase),
+            AllowedAttributes = new HashSet<string>(AttributesByTag.Values.SelectMany(a => a), StringComparer.OrdinalIgnoreCase),
+            AllowedSchemes = new HashSet<string>(["http", "https", "mailto", "tel"], StringComparer.OrdinalIgnoreCase),
+            UriAttributes = new HashSet<string>(["href", "src"], StringComparer.OrdinalIgnoreCase),
+            AllowedCssProperties = new HashSet<string>(),
+            AllowedClasses = new HashSet<string>(),
+        })
+        {
+            KeepChildNodes = true,
+            AllowDataAttributes = false,
+        };
+        sanitizer.RemovingTag += (_, e) =>
+        {
+            if (DroppedWithContent.Contains(e.Tag.LocalName))
+            {
+                e.Tag.Remove();
+                e.Cancel = true;
+            }
+        };
+        // The library accepts any relative URL and resolves nothing without a base; ours is narrower (SafeUrl).
+        sanitizer.FilterUrl += (_, e) =>
+            e.SanitizedUrl = e.SanitizedUrl is null ? null : SafeUrl(e.OriginalUrl, forImage: e.Tag.LocalName == "img");
+        return sanitizer;
+    }
+
     public static SanitizedBody Sanitize(string? input)
     {
-        var html = new StringBuilder((input?.Length ?? 0) + 16);
-        var text = new StringBuilder(input?.Length ?? 0);
         if (string.IsNullOrEmpty(input))
         {
             return new SanitizedBody("", "");
         }
-        var s = input.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
-        var open = new List<string>();
-        var i = 0;
-        while (i < s.Length)
-        {
-            var lt = s.IndexOf('<', i);
-            if (lt < 0)
-            {
-                AppendText(html, text, s.AsSpan(i));
-                break;
-            }
-            if (lt > i)
-            {
-                AppendText(html, text, s.AsSpan(i, lt - i));
-                i = lt;
-            }
-            if (!TryReadMarkup(s, ref i, out var tag))
-            {
-                // A '<' that starts no tag is just a character.
-                AppendText(html, text, "<");
-                i++;
-                continue;
-            }
-            if (tag is null)
-            {
-                continue; // a comment, a doctype, a processing instruction
-            }
-            if (tag.IsEnd)
-            {
-                var at = open.LastIndexOf(tag.Name);
-                if (at < 0)
-                {
-                    continue;
-                }
-                for (var k = open.Count - 1; k >= at; k--)
-                {
-                    html.Append("</").Append(open[k]).Append('>');
-                    if (Block.Contains(open[k]))
-                    {
-                        text.Append('\n');
-                    }
-                }
-                open.RemoveRange(at, open.Count - at);
-                continue;
-            }
-            if (RawText.Contains(tag.Name) || tag.Name == "plaintext")
-            {
-                if (!tag.SelfClosing || tag.Name == "plaintext")
-                {
-                    i = tag.Name == "plaintext" ? s.Length : SkipRawText(s, i, tag.Name);
-                }
-                continue;
-            }
-            if (DroppedWithContent.Contains(tag.Name))
-            {
-                if (!tag.SelfClosing)
-                {
-                    i = SkipElement(s, i, tag.Name);
-                }
-                continue;
-            }
-            if (!Allowed.Contains(tag.Name) || open.Count >= MaxDepth)
-            {
-                continue; // unwrapped: the tag goes, its content stays
-            }
-            var attributes = SafeAttributes(tag);
-            if (attributes is null)
-            {
-                continue; // a link without a safe target is plain text; an image without a safe source is nothing
-            }
-            html.Append('<').Append(tag.Name);
-            foreach (var (name, value) in attributes)
-            {
-                html.Append(' ').Append(name).Append("=\"");
-                Encode(html, value);
-                html.Append('"');
-            }
-            html.Append('>');
-            if (Void.Contains(tag.Name))
-            {
-                if (tag.Name != "img")
-                {
-                    text.Append('\n');
-                }
-                continue;
-            }
-            if (Block.Contains(tag.Name))
-            {
-                text.Append('\n');
-            }
-            open.Add(tag.Name);
-        }
-        for (var k = open.Count - 1; k >= 0; k--)
-        {
-            html.Append("</").Append(open[k]).Append('>');
-        }
-        return new SanitizedBody(html.ToString(), Squeeze(text));
+        // Parsed here rather than by the library so that the parser keeps where each element stands in the source, which
+        // tells the elements the author wrote from those the parser made up (see Tidy). Scripting on, as in the browsers
+        // that will show the text: <noscript> content is then raw text, which is how the classic noscript mutation is read.
+        var parser = new HtmlParser(new HtmlParserOptions { IsScripting = true, IsKeepingSourceReferences = true });
+        var document = parser.ParseDocument(Prefix + input);
+        var body = document.Body!;
+        Sanitizer.SanitizeDom(document, body);
+        Tidy(body);
+        return new SanitizedBody(string.Concat(body.ChildNodes.Select(n => n.ToHtml(Formatter.Instance))), PlainText(body));
     }
 
-    private sealed record Tag(string Name, bool IsEnd, bool SelfClosing, List<(string Name, string Value)> Attributes);
+    /// <summary>What the library leaves for us, walked without recursion so that deep input cannot exhaust the stack.</summary>
+    private static void Tidy(IElement body)
+    {
+        var seen = new HashSet<int>();
+        var stack = new Stack<(INode Node, int Depth)>();
+        foreach (var child in body.ChildNodes.Reverse())
+        {
+            stack.Push((child, 1));
+        }
+        while (stack.Count > 0)
+        {
+            var (node, depth) = stack.Pop();
+            if (node is not IElement element)
+            {
+                continue;
+            }
+            var name = element.LocalName;
+            var keep = KeepOnly(element)
+                // An element the parser made up (an implied <tbody>, a formatting element re-opened after a misnested end
+                // tag) has no place in the source, or the place of the one it copies: unwrapped, so the output holds only
+                // tags the author wrote and sanitises to itself.
+                // Made-up elements carry no source or the parser's empty position (0, inside the prefix).
+                && element.SourceReference is { } source && source.Position.Position > 0 && seen.Add(source.Position.Position)
+                && depth <= MaxDepth;
+            if (!keep && name == "img")
+            {
+                element.Remove();
+                continue;
+            }
+            var children = element.ChildNodes.ToArray();
+            if (!keep)
+            {
+                element.Replace(children);
+            }
+            for (var k = children.Length - 1; k >= 0; k--)
+            {
+                stack.Push((children[k], keep ? depth + 1 : depth));
+            }
+        }
+    }
 
     /// <summary>
-    /// Reads the markup at <paramref name="i"/> (which is at a '&lt;'). False when it is no markup at all. True with a
-    /// null tag for comments and declarations, which are dropped. Markup cut off by the end of the input is dropped too.
+    /// Applies the per-tag attribute rule and its value checks. False when the element must go: a link without a safe target
+    /// becomes its text, an image without a safe source is nothing (the library would keep the bare element).
     /// </summary>
-    private static bool TryReadMarkup(string s, ref int i, out Tag? tag)
+    private static bool KeepOnly(IElement element)
     {
-        tag = null;
-        var start = i;
-        if (At(s, start, "<!--"))
+        var allowed = AttributesByTag.GetValueOrDefault(element.LocalName, []);
+        foreach (var attribute in element.Attributes.ToArray())
         {
-            var end = s.IndexOf("-->", start + 4, StringComparison.Ordinal);
-            i = end < 0 ? s.Length : end + 3;
-            return true;
-        }
-        if (At(s, start, "<!") || At(s, start, "<?") || At(s, start, "</") && start + 2 < s.Length && !char.IsAsciiLetter(s[start + 2]))
-        {
-            var end = s.IndexOf('>', start + 2);
-            i = end < 0 ? s.Length : end + 1;
-            return true;
-        }
-        var isEnd = At(s, start, "</");
-        var p = start + (isEnd ? 2 : 1);
-        if (p >= s.Length || !char.IsAsciiLetter(s[p]))
-        {
-            return false;
-        }
-        var nameStart = p;
-        while (p < s.Length && !IsSpace(s[p]) && s[p] is not ('/' or '>'))
-        {
-            p++;
-        }
-        var name = s[nameStart..p].ToLowerInvariant();
-        var attributes = new List<(string, string)>();
-        var selfClosing = false;
-        while (true)
-        {
-            while (p < s.Length && (IsSpace(s[p]) || s[p] == '/'))
+            var ok = allowed.Contains(attribute.Name) && attribute.Name switch
             {
-                selfClosing = s[p] == '/';
-                p++;
-            }
-            if (p >= s.Length)
+                "width" or "height" or "start" => attribute.Value is { Length: >= 1 and <= 4 } v && v.All(char.IsAsciiDigit),
+                "colspan" or "rowspan" => attribute.Value is { Length: >= 1 and <= 2 } v && v.All(char.IsAsciiDigit),
+                _ => true,
+            };
+            if (!ok)
             {
-                i = s.Length; // an unfinished tag at the end: dropped, as a browser does
-                return true;
-            }
-            if (s[p] == '>')
-            {
-                p++;
-                break;
-            }
-            selfClosing = false;
-            var attrStart = p;
-            p++; // the first character belongs to the name, even if it is '='
-            while (p < s.Length && !IsSpace(s[p]) && s[p] is not ('/' or '>' or '='))
-            {
-                p++;
-            }
-            var attrName = s[attrStart..p].ToLowerInvariant();
-            var q = p;
-            while (q < s.Length && IsSpace(s[q]))
-            {
-                q++;
-            }
-            var value = "";
-            if (q < s.Length && s[q] == '=')
-            {
-                q++;
-                while (q < s.Length && IsSpace(s[q]))
-                {
-                    q++;
-                }
-                if (q < s.Length && s[q] is '"' or '\'')
-                {
-                    var close = s.IndexOf(s[q], q + 1);
-                    if (close < 0)
-                    {
-                        i = s.Length;
-                        return true;
-                    }
-                    value = s[(q + 1)..close];
-                    q = close + 1;
-                }
-                else
-                {
-                    var valueStart = q;
-                    while (q < s.Length && !IsSpace(s[q]) && s[q] != '>')
-                    {
-                        q++;
-                    }
-                    value = s[valueStart..q];
-                }
-                p = q;
-            }
-            if (!attributes.Exists(a => a.Item1 == attrName))
-            {
-                attributes.Add((attrName, DecodeEntities(value)));
+                element.RemoveAttribute(attribute.Name);
             }
         }
-        i = p;
-        tag = new Tag(name, isEnd, selfClosing, attributes);
-        return true;
-    }
-
-    /// <summary>The position after the end tag of a raw-text element, or the end of the input if it never closes.</summary>
-    private static int SkipRawText(string s, int from, string name)
-    {
-        var p = from;
-        while (true)
+        return element.LocalName switch
         {
-            var at = s.IndexOf("</", p, StringComparison.Ordinal);
-            if (at < 0)
-            {
-                return s.Length;
-            }
-            var after = at + 2 + name.Length;
-            if (after <= s.Length && string.Compare(s, at + 2, name, 0, name.Length, StringComparison.OrdinalIgnoreCase) == 0
-                && (after == s.Length || IsSpace(s[after]) || s[after] is '/' or '>'))
-            {
-                var end = s.IndexOf('>', after);
-                return end < 0 ? s.Length : end + 1;
-            }
-            p = at + 2;
-        }
-    }
-
-    /// <summary>The position after the matching end tag of <paramref name="name"/>, counting nested ones.</summary>
-    private static int SkipElement(string s, int from, string name)
-    {
-        var depth = 1;
-        var p = from;
-        while (p < s.Length)
-        {
-            var lt = s.IndexOf('<', p);
-            if (lt < 0)
-            {
-                return s.Length;
-            }
-            p = lt;
-            if (!TryReadMarkup(s, ref p, out var tag))
-            {
-                p++;
-                continue;
-            }
-            if (tag is null)
-            {
-                continue;
-            }
-            if (RawText.Contains(tag.Name) && !tag.IsEnd)
-            {
-                p = SkipRawText(s, p, tag.Name);
-                continue;
-            }
-            if (tag.Name == name && !tag.SelfClosing)
-            {
-                depth += tag.IsEnd ? -1 : 1;
-                if (depth == 0)
-                {
-                    return p;
-                }
-            }
-        }
-        return s.Length;
-    }
-
-    /// <summary>The attributes kept for a tag, or null when the tag itself must go.</summary>
-    private static List<(string Name, string Value)>? SafeAttributes(Tag tag)
-    {
-        var kept = new List<(string, string)>();
-        string? Get(string name) => tag.Attributes.Find(a => a.Name == name) is { Name: not null } a ? a.Value : null;
-        switch (tag.Name)
-        {
-            case "a":
-                if (SafeUrl(Get("href"), forImage: false) is not { } href)
-                {
-                    return null;
-                }
-                kept.Add(("href", href));
-                if (Get("title") is { Length: > 0 } title)
-                {
-                    kept.Add(("title", Clean(title)));
-                }
-                break;
-            case "img":
-                if (SafeUrl(Get("src"), forImage: true) is not { } src)
-                {
-                    return null;
-                }
-                kept.Add(("src", src));
-                if (Get("alt") is { Length: > 0 } alt)
-                {
-                    kept.Add(("alt", Clean(alt)));
-                }
-                foreach (var size in new[] { "width", "height" })
-                {
-                    if (Get(size) is { Length: >= 1 and <= 4 } value && value.All(char.IsAsciiDigit))
-                    {
-                        kept.Add((size, value));
-                    }
-                }
-                break;
-            case "td" or "th":
-                foreach (var span in new[] { "colspan", "rowspan" })
-                {
-                    if (Get(span) is { Length: >= 1 and <= 2 } value && value.All(char.IsAsciiDigit))
-                    {
-                        kept.Add((span, value));
-                    }
-                }
-                break;
-            case "ol":
-                if (Get("start") is { Length: >= 1 and <= 4 } startValue && startValue.All(char.IsAsciiDigit))
-                {
-                    kept.Add(("start", startValue));
-                }
-                break;
-        }
-        return kept;
+            "a" => element.HasAttribute("href"),
+            "img" => element.HasAttribute("src"),
+            _ => true,
+        };
     }
 
     /// <summary>
     /// The URL if it is one we link to: http(s), mailto: and tel: for links, https for images, or a path on this site.
-    /// Entities are already decoded; whitespace and control characters inside (which browsers drop, so
+    /// Entities are already decoded by the parser; whitespace and control characters inside (which browsers drop, so
     /// <c>java&#9;script:</c> still runs there) make it unsafe.
     /// </summary>
     internal static string? SafeUrl(string? url, bool forImage)
@@ -398,154 +204,115 @@ public static class PolicyHtml
         return schemes.Any(scheme => trimmed.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) && trimmed.Length > scheme.Length) ? trimmed : null;
     }
 
-    private static void AppendText(StringBuilder html, StringBuilder text, ReadOnlySpan<char> raw)
+    /// <summary>The words of the sanitised body for the search index (the library only produces HTML): a block ends a line.</summary>
+    private static string PlainText(IElement body)
     {
-        var decoded = DecodeEntities(raw.ToString());
-        var clean = Clean(decoded);
-        Encode(html, clean);
-        text.Append(clean);
-    }
-
-    /// <summary>Drops control characters other than tab and newline (and the replacement of NUL).</summary>
-    private static string Clean(string value) =>
-        value.Any(c => char.IsControl(c) && c is not ('\n' or '\t'))
-            ? new string(value.Where(c => !char.IsControl(c) || c is '\n' or '\t').ToArray())
-            : value;
-
-    private static void Encode(StringBuilder html, string value)
-    {
-        foreach (var c in value)
+        var text = new StringBuilder();
+        var stack = new Stack<(INode Node, bool Closing)>();
+        foreach (var child in body.ChildNodes.Reverse())
         {
-            switch (c)
-            {
-                case '&': html.Append("&amp;"); break;
-                case '<': html.Append("&lt;"); break;
-                case '>': html.Append("&gt;"); break;
-                case '"': html.Append("&quot;"); break;
-                case '\'': html.Append("&#39;"); break;
-                default: html.Append(c); break;
-            }
+            stack.Push((child, false));
         }
-    }
-
-    /// <summary>
-    /// Decodes character references as a browser would, including numeric ones without their ';' (<c>&amp;#106avascript</c>)
-    /// and the common named ones; code points that are not characters become U+FFFD.
-    /// </summary>
-    internal static string DecodeEntities(string value)
-    {
-        var amp = value.IndexOf('&');
-        if (amp < 0)
+        while (stack.Count > 0)
         {
-            return value;
-        }
-        var sb = new StringBuilder(value.Length);
-        sb.Append(value, 0, amp);
-        var i = amp;
-        while (i < value.Length)
-        {
-            var c = value[i];
-            if (c != '&')
+            var (node, closing) = stack.Pop();
+            if (node is IText t)
             {
-                sb.Append(c);
-                i++;
+                text.Append(t.Data);
                 continue;
             }
-            if (i + 1 < value.Length && value[i + 1] == '#')
+            if (node is not IElement element)
             {
-                var p = i + 2;
-                var hex = p < value.Length && value[p] is 'x' or 'X';
-                if (hex)
-                {
-                    p++;
-                }
-                var digitsStart = p;
-                while (p < value.Length && (hex ? char.IsAsciiHexDigit(value[p]) : char.IsAsciiDigit(value[p])))
-                {
-                    p++;
-                }
-                if (p > digitsStart)
-                {
-                    var digits = value[digitsStart..p];
-                    var ok = long.TryParse(digits.Length > 8 ? "99999999" : digits, hex ? NumberStyles.HexNumber : NumberStyles.None, CultureInfo.InvariantCulture, out var code);
-                    sb.Append(ok && code is > 0 and <= 0x10FFFF and not (>= 0xD800 and <= 0xDFFF) ? char.ConvertFromUtf32((int)code) : "\uFFFD");
-                    i = p < value.Length && value[p] == ';' ? p + 1 : p;
-                    continue;
-                }
+                continue;
             }
-            else
+            if (Block.Contains(element.LocalName))
             {
-                var p = i + 1;
-                while (p < value.Length && p - i <= 32 && char.IsAsciiLetterOrDigit(value[p]))
-                {
-                    p++;
-                }
-                if (p > i + 1)
-                {
-                    var withSemicolon = p < value.Length && value[p] == ';';
-                    var entity = value[i..(withSemicolon ? p + 1 : p)];
-                    var decoded = withSemicolon ? WebUtility.HtmlDecode(entity) : LegacyEntity(value[(i + 1)..p]);
-                    if (decoded is not null && decoded != entity)
-                    {
-                        sb.Append(decoded);
-                        i += entity.Length;
-                        continue;
-                    }
-                }
+                text.Append('\n');
             }
-            sb.Append('&');
-            i++;
+            if (closing)
+            {
+                continue;
+            }
+            stack.Push((element, true));
+            foreach (var child in element.ChildNodes.Reverse())
+            {
+                stack.Push((child, false));
+            }
         }
-        return sb.ToString();
+        return Squeeze(text);
     }
-
-    // The named references browsers also accept without a ';'.
-    private static string? LegacyEntity(string name) => name.ToLowerInvariant() switch
-    {
-        "amp" => "&",
-        "lt" => "<",
-        "gt" => ">",
-        "quot" => "\"",
-        "nbsp" => "\u00A0",
-        "copy" => "©",
-        "reg" => "®",
-        _ => null,
-    };
 
     private static string Squeeze(StringBuilder text)
     {
         var result = new StringBuilder(text.Length);
         var pendingNewline = false;
         var pendingSpace = false;
-        foreach (var c in text.ToString())
+        foreach (var chunk in text.GetChunks())
         {
-            if (c == '\n')
+            foreach (var c in chunk.Span)
             {
-                pendingNewline = result.Length > 0;
-                pendingSpace = false;
-            }
-            else if (char.IsWhiteSpace(c))
-            {
-                pendingSpace = result.Length > 0;
-            }
-            else
-            {
-                if (pendingNewline)
+                if (c == '\n')
                 {
-                    result.Append('\n');
+                    pendingNewline = result.Length > 0;
+                    pendingSpace = false;
                 }
-                else if (pendingSpace)
+                else if (char.IsWhiteSpace(c))
                 {
-                    result.Append(' ');
+                    pendingSpace = result.Length > 0;
                 }
-                pendingNewline = pendingSpace = false;
-                result.Append(c);
+                else if (!char.IsControl(c))
+                {
+                    if (pendingNewline)
+                    {
+                        result.Append('\n');
+                    }
+                    else if (pendingSpace)
+                    {
+                        result.Append(' ');
+                    }
+                    pendingNewline = pendingSpace = false;
+                    result.Append(c);
+                }
             }
         }
         return result.ToString();
     }
 
-    private static bool At(string s, int i, string what) => string.CompareOrdinal(s, i, what, 0, what.Length) == 0;
+    /// <summary>
+    /// One encoding for text and attribute values: the five characters that can end a value or open markup are always
+    /// escaped (the library's formatter leaves quotes in text and, in attribute values, depends on the version), and control
+    /// characters other than tab and newline are dropped.
+    /// </summary>
+    private sealed class Formatter : HtmlMarkupFormatter
+    {
+        public static new readonly Formatter Instance = new();
 
-    private static bool IsSpace(char c) => c is ' ' or '\t' or '\n' or '\f' or '\r';
+        public override string Text(ICharacterData text) => Encode(text.Data);
+
+        protected override string Attribute(IAttr attribute) => $"{attribute.Name}=\"{Encode(attribute.Value)}\"";
+
+        private static string Encode(string value)
+        {
+            var html = new StringBuilder(value.Length + 8);
+            foreach (var c in value)
+            {
+                switch (c)
+                {
+                    case '&': html.Append("&amp;"); break;
+                    case '<': html.Append("&lt;"); break;
+                    case '>': html.Append("&gt;"); break;
+                    case '"': html.Append("&quot;"); break;
+                    case '\'': html.Append("&#39;"); break;
+                    case '\n' or '\t': html.Append(c); break;
+                    default:
+                        if (!char.IsControl(c))
+                        {
+                            html.Append(c);
+                        }
+                        break;
+                }
+            }
+            return html.ToString();
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using EcoAid.Api.Infrastructure.Hosting;
 using Dapper;
 using EcoAid.Api.Features.Calendar;
 using EcoAid.Api.Features.Notifications;
@@ -15,23 +16,15 @@ namespace EcoAid.Api.Features.Visits;
 /// once however many rounds and instances run.
 /// </summary>
 public sealed partial class VisitReminderWorker(MySqlDataSource db, TimeProvider clock, IOptions<VisitOptions> options, ILogger<VisitReminderWorker> logger)
-    : BackgroundService
+    : RepeatingWorker
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.ReminderInterval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await SendDueRemindersAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Log.RoundFailed(logger, e);
-            }
-        }
-    }
+    protected override TimeProvider TimerClock => clock;
+
+    protected override TimeSpan Interval => options.Value.ReminderInterval;
+
+    protected override Task RunRoundAsync(CancellationToken ct) => SendDueRemindersAsync(ct);
+
+    protected override void RoundFailed(Exception exception) => Log.RoundFailed(logger, exception);
 
     /// <summary>Queues the reminders due now; returns how many this call queued (another instance may have queued others).</summary>
     public async Task<int> SendDueRemindersAsync(CancellationToken ct)

@@ -1,3 +1,4 @@
+using EcoAid.Api.Infrastructure.Hosting;
 using Dapper;
 using MySqlConnector;
 
@@ -8,26 +9,18 @@ namespace EcoAid.Api.Features.WechatCallback;
 /// instance; <see cref="CallbackProcessor"/>'s row lock keeps two instances off the same event.
 /// </summary>
 public sealed partial class CallbackEventsWorker(MySqlDataSource db, CallbackProcessor processor, TimeProvider clock, ILogger<CallbackEventsWorker> logger)
-    : BackgroundService
+    : RepeatingWorker
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(15);
-    private const int MaxAttempts = 5;
+    protected override TimeProvider TimerClock => clock;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await ProcessPendingAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Log.SweepFailed(logger, e);
-            }
-        }
-    }
+    public static readonly TimeSpan Every = TimeSpan.FromSeconds(15);
+
+    protected override TimeSpan Interval => Every;
+
+    protected override Task RunRoundAsync(CancellationToken ct) => ProcessPendingAsync(ct);
+
+    protected override void RoundFailed(Exception exception) => Log.SweepFailed(logger, exception);
+    private const int MaxAttempts = 5;
 
     /// <summary>Processes events received more than a budget ago and not yet done; returns how many it tried.</summary>
     public async Task<int> ProcessPendingAsync(CancellationToken ct)

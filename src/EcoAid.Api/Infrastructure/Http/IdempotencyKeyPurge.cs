@@ -1,27 +1,20 @@
+using EcoAid.Api.Infrastructure.Hosting;
 using Dapper;
 using MySqlConnector;
 
 namespace EcoAid.Api.Infrastructure.Http;
 
 /// <summary>Deletes stored Idempotency-Key answers older than <see cref="Idempotency.KeptFor"/>, in bounded batches.</summary>
-public sealed partial class IdempotencyKeyPurge(MySqlDataSource db, TimeProvider clock, ILogger<IdempotencyKeyPurge> logger) : BackgroundService
+public sealed partial class IdempotencyKeyPurge(MySqlDataSource db, TimeProvider clock, ILogger<IdempotencyKeyPurge> logger) : RepeatingWorker
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1));
-        do
-        {
-            try
-            {
-                await PurgeAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Log.Failed(logger, e);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    // Hourly on the system clock, a first round at start-up (as before the base class; tests call PurgeAsync).
+    protected override TimeSpan Interval => TimeSpan.FromHours(1);
+
+    protected override bool RunsAtStart => true;
+
+    protected override Task RunRoundAsync(CancellationToken ct) => PurgeAsync(ct);
+
+    protected override void RoundFailed(Exception exception) => Log.Failed(logger, exception);
 
     public async Task<int> PurgeAsync(CancellationToken ct)
     {
