@@ -66,6 +66,7 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         ["PUT /api/calendar/{day}"] = ["city_admin"],
         ["DELETE /api/calendar/{day}"] = ["city_admin"],
         ["POST /api/calendar/import"] = ["city_admin"],
+        ["POST /api/calendar/import/xlsx"] = ["city_admin"],
         ["POST /api/demands"] = DemandSubmitters,
         ["GET /api/demands"] = DemandReaders,
         ["GET /api/demands/{id}"] = DemandReaders,

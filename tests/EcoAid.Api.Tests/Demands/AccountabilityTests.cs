@@ -283,5 +283,57 @@ public class AccountabilityTests(EcoAidFixture fixture) : IClassFixture<EcoAidFi
         await ProblemAssert.IsProblemAsync(await w.Commissioner.PostAsJsonAsync("/api/calendar/import", Body(true, "元旦"), Ct), HttpStatusCode.Forbidden, "auth.forbidden");
     }
 
+    [Fact]
+    public async Task ACityAdminImportsAYearFromAWorkbookWithTheSamePreview()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+        long cityId;
+        await using (var db = await app.OpenDatabaseAsync())
+        {
+            cityId = await db.ExecuteScalarAsync<long>("SELECT city_id FROM party_branches WHERE id = @BranchId", new { w.BranchId });
+        }
+        var admin = await new World(app).UserAsync("city_admin", cityId, w.BranchId);
+        // 2098-01-04 is a Saturday; another far year no other test counts in.
+        string[][] rows = [["2098-01-01", "放假", "元旦"], ["2098-01-02", "放假", "元旦"], ["2098-01-04", "调休上班", "元旦调休上班"]];
+        MultipartFormDataContent Form(byte[] workbook, bool apply)
+        {
+            var form = Programme.ListXlsx.Form(workbook, "2098年节假日安排.xlsx");
+            form.Add(new StringContent("2098"), "year");
+            form.Add(new StringContent("国务院办公厅关于2098年部分节假日安排的通知（测试）"), "noticeTitle");
+            form.Add(new StringContent("2097-11-01"), "publishedOn");
+            form.Add(new StringContent(apply ? "true" : "false"), "apply");
+            return form;
+        }
+        var workbook = Programme.ListXlsx.Build(["日期", "类型", "名称"], rows);
+
+        var preview = await DemandWorld.Expect(HttpStatusCode.OK, await admin.PostAsync("/api/calendar/import/xlsx", Form(workbook, apply: false), Ct));
+        Assert.False(preview.GetProperty("applied").GetBoolean());
+        Assert.Equal(3, preview.GetProperty("added").GetArrayLength());
+        Assert.Empty((await DemandWorld.Expect(HttpStatusCode.OK, await admin.GetAsync("/api/calendar?year=2098", Ct))).EnumerateArray());
+
+        var applied = await DemandWorld.Expect(HttpStatusCode.OK, await admin.PostAsync("/api/calendar/import/xlsx", Form(workbook, apply: true), Ct));
+        Assert.True(applied.GetProperty("applied").GetBoolean());
+        var year = await DemandWorld.Expect(HttpStatusCode.OK, await admin.GetAsync("/api/calendar?year=2098", Ct));
+        Assert.Equal(["2098-01-01:holiday", "2098-01-02:holiday", "2098-01-04:workday"],
+            year.EnumerateArray().Select(d => $"{d.GetProperty("day").GetString()}:{d.GetProperty("kind").GetString()}").ToArray());
+        await using (var db = await app.OpenDatabaseAsync())
+        {
+            Assert.Equal("国务院办公厅关于2098年部分节假日安排的通知（测试）",
+                await db.ExecuteScalarAsync<string>("SELECT title FROM calendar_notices WHERE year = 2098"));
+        }
+
+        // A row that cannot be read is named by its row in the sheet, and nothing changes.
+        var broken = Programme.ListXlsx.Build(["日期", "类型", "名称"], [["2098-01-01", "放假", "元旦"], ["2098-01-02", "休息", "元旦"]]);
+        var refused = await ProblemAssert.IsProblemAsync(await admin.PostAsync("/api/calendar/import/xlsx", Form(broken, apply: true), Ct),
+            HttpStatusCode.BadRequest, "validation.failed");
+        Assert.Equal("第 3 行：类型应为“放假”或“调休上班”。", refused.GetProperty("errors").GetProperty("rows[3].类型")[0].GetString());
+        Assert.Equal(3, (await DemandWorld.Expect(HttpStatusCode.OK, await admin.GetAsync("/api/calendar?year=2098", Ct))).GetArrayLength());
+        await ProblemAssert.IsProblemAsync(await admin.PostAsync("/api/calendar/import/xlsx", Form("%PDF-1.7 不是表格"u8.ToArray(), apply: false), Ct),
+            HttpStatusCode.UnprocessableEntity, "calendar.not_xlsx");
+        await ProblemAssert.IsProblemAsync(await w.Commissioner.PostAsync("/api/calendar/import/xlsx", Form(workbook, apply: true), Ct),
+            HttpStatusCode.Forbidden, "auth.forbidden");
+    }
+
     private static string[] ExportLines(string csv) => csv.Split('\n');
 }

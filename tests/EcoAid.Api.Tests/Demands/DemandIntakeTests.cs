@@ -114,6 +114,24 @@ public class DemandIntakeTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
     }
 
     [Fact]
+    public async Task AWrongChoiceIsExplainedInWordsNotCodes()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+
+        var problem = await ProblemAssert.IsProblemAsync(await w.Staff.PostAsJsonAsync("/api/demands",
+            new { category = "pollution", title = "危废暂存间", description = "标识不全" }, Ct), HttpStatusCode.BadRequest, "validation.failed");
+        var message = problem.GetProperty("errors").GetProperty("category")[0].GetString()!;
+        Assert.Equal("取值必须是以下之一：污染治理、环评审批、信用修复、项目审批、资金申报、荣誉评定、信访投诉、政策咨询、其他。", message);
+
+        var id = await w.AcceptedAsync();
+        var progress = await ProblemAssert.IsProblemAsync(await w.Owner.PostAsJsonAsync($"/api/demands/{id}/progress",
+            new { kind = "visit", text = "已到现场", visibility = "everyone" }, Ct), HttpStatusCode.BadRequest, "validation.failed");
+        Assert.Equal("取值必须是以下之一：办理进展、现场帮扶、专家指导、备注。", progress.GetProperty("errors").GetProperty("kind")[0].GetString());
+        Assert.Equal("取值必须是以下之一：企业可见、仅内部可见。", progress.GetProperty("errors").GetProperty("visibility")[0].GetString());
+    }
+
+    [Fact]
     public async Task OverLongTextIsRefusedNotCut()
     {
         await using var app = new EcoAidApp(fixture);

@@ -59,7 +59,9 @@ public class MaterialListTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
         await using var app = new EcoAidApp(fixture);
         var w = await CreateAsync(app);
         var doc = await w.PublishedAsync(Doc("《排污许可管理条例》"));
-        var listId = await SendAsync(w, w.Commissioner, doc);
+        var second = await w.PublishedAsync(Doc("GB 18597《危险废物贮存污染控制标准》"));
+        var third = await w.PublishedAsync(Doc("码上说执法：危废贮存间", category: "explainer"));
+        var listId = await SendAsync(w, w.Commissioner, doc, second, third);
 
         await using var db = await app.OpenDatabaseAsync();
         var rows = (await db.QueryAsync<(string Kind, string Type, long Id, string Payload)>(
@@ -73,7 +75,8 @@ public class MaterialListTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
         await app.Dispatcher().DispatchPendingAsync(Ct);
         var inbox = await Expect(HttpStatusCode.OK, await w.Staff.GetAsync("/api/me/notifications?pageSize=100", Ct));
         var entry = Assert.Single(inbox.GetProperty("items").EnumerateArray(), n => n.GetProperty("kind").GetString() == "material_received");
-        Assert.Contains("发来1份资料：《排污许可管理条例》", entry.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        // The count, and the first titles in the order sent: never one title under a count of three.
+        Assert.EndsWith("发来 3 个文件：《排污许可管理条例》、GB 18597《危险废物贮存污染控制标准》 等", entry.GetProperty("summary").GetString(), StringComparison.Ordinal);
         Assert.Equal($"pages/material/detail?id={listId}", entry.GetProperty("page").GetString());
     }
 

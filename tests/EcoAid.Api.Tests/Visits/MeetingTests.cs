@@ -136,7 +136,7 @@ public class MeetingTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         await app.Services.GetRequiredService<EcoAid.Api.Features.Notifications.NotificationDispatcher>().DispatchPendingAsync(Ct);
         var inbox = await DemandWorld.Expect(HttpStatusCode.OK, await commissioner.GetAsync("/api/me/notifications?pageSize=100", Ct));
         var announcement = Assert.Single(inbox.GetProperty("items").EnumerateArray(), n => n.GetProperty("kind").GetString() == "meeting_scheduled");
-        Assert.Equal("2026年3月会商：2026年3月16日 09:00，支部会议室", announcement.GetProperty("summary").GetString());
+        Assert.Equal("2026年3月会商：2026年3月16日，时间另行通知，支部会议室", announcement.GetProperty("summary").GetString());
 
         await using (var db = await app.OpenDatabaseAsync())
         {

@@ -12,8 +12,9 @@ namespace EcoAid.Api.Database.Seed;
 /// expert), the follow-up visits of September–November 2024 to the four enterprises, and the monthly meetings of those
 /// months — September's raised 南方永磁's credit repair (SQ2024-0001). The experts' names, organisations and phone
 /// numbers are made up and marked 演示. Agendas are written as the generator would have built them on the meeting day.
+/// The present is dated from the day the demo is loaded: a visit earlier this month and last month's meeting.
 /// </summary>
-public sealed partial class VisitDemoData(MySqlDataSource db, ILogger<VisitDemoData> logger) : IStartupDataStep
+public sealed partial class VisitDemoData(MySqlDataSource db, TimeProvider clock, ILogger<VisitDemoData> logger) : IStartupDataStep
 {
     private static readonly (string Key, string Name, string Specialty, string Organisation, string Phone)[] Experts =
     [
@@ -211,8 +212,78 @@ public sealed partial class VisitDemoData(MySqlDataSource db, ILogger<VisitDemoD
             }
         }
 
+        var present = await PresentAsync(connection, tx, branchId.Value, windowStart, ct);
+
         await tx.CommitAsync(ct);
-        Log.Loaded(logger, Experts.Length, Visits.Length, Meetings.Length);
+        Log.Loaded(logger, Experts.Length, Visits.Length + present.Visits, Meetings.Length + present.Meetings);
+    }
+
+    /// <summary>
+    /// The present, relative to the load day (Asia/Shanghai): a follow-up visit a few days ago in this month, and last
+    /// month's meeting held on a working day around the 20th with an agenda the generator could have written. A meeting
+    /// month the 2024 story already has is left to the story.
+    /// </summary>
+    private async Task<(int Visits, int Meetings)> PresentAsync(MySqlConnection connection, MySqlTransaction tx, long branchId, DateTime windowStart,
+        CancellationToken ct)
+    {
+        async Task<long> Scalar(string sql, object args) =>
+            await connection.ExecuteScalarAsync<long>(new CommandDefinition(sql, args, tx, cancellationToken: ct));
+        var today = Features.Calendar.WorkingCalendar.Today(clock.GetUtcNow());
+        var calendar = await Features.Calendar.CalendarApi.LoadAsync(connection, tx, today, ct);
+        var enterprise = await Scalar("SELECT id FROM enterprises WHERE name = '江苏南方永磁科技有限公司' AND branch_id = @branchId", new { branchId });
+        var member = await Scalar("SELECT id FROM members WHERE name = '刘洋' AND branch_id = @branchId", new { branchId });
+        var recorder = await Scalar("SELECT id FROM users WHERE openid = 'demo-member'", new { });
+        var secretary = await Scalar("SELECT id FROM users WHERE openid = 'demo-secretary'", new { });
+
+        var firstOfMonth = new DateOnly(today.Year, today.Month, 1);
+        var visitedOn = today.AddDays(-3) < firstOfMonth ? firstOfMonth : today.AddDays(-3);
+        var visitId = await Scalar("""
+            INSERT INTO visits (branch_id, enterprise_id, visited_on, kind, findings, recorded_by, created_at)
+            VALUES (@branchId, @enterprise, @on, 'follow_up', @findings, @recorder, @createdAt); SELECT LAST_INSERT_ID();
+            """, new
+        {
+            branchId, enterprise, on = visitedOn.ToDateTime(TimeOnly.MinValue), recorder, createdAt = visitedOn.ToDateTime(TimeOnly.MinValue).AddHours(1.5),
+            findings = "回访企业新建生产线环评手续进展，企业已按要求准备报批材料；了解本月危废转移联单填报情况，未发现新问题。",
+        });
+        await connection.ExecuteAsync(new CommandDefinition("INSERT INTO visit_members (visit_id, member_id) VALUES (@visitId, @member)",
+            new { visitId, member }, tx, cancellationToken: ct));
+
+        var lastMonth = firstOfMonth.AddMonths(-1);
+        if (lastMonth <= new DateOnly(2024, 11, 1))
+        {
+            return (1, 0);
+        }
+        var heldOn = new DateOnly(lastMonth.Year, lastMonth.Month, 20);
+        while (!calendar.IsWorkingDay(heldOn))
+        {
+            heldOn = heldOn.AddDays(1);
+        }
+        // Generated on the meeting's morning, 09:00 Shanghai time.
+        var generatedAt = heldOn.ToDateTime(TimeOnly.MinValue).AddHours(1);
+        var meetingId = await Scalar("""
+            INSERT INTO meetings (branch_id, month, held_on, location, window_start, generated_at, created_by, created_at)
+            VALUES (@branchId, @month, @heldOn, '支部会议室', @windowStart, @generatedAt, @secretary, @generatedAt); SELECT LAST_INSERT_ID();
+            """, new
+        {
+            branchId, month = lastMonth.ToDateTime(TimeOnly.MinValue), heldOn = heldOn.ToDateTime(TimeOnly.MinValue), windowStart, generatedAt, secretary,
+        });
+        var notVisited = await connection.QueryAsync<(long Id, string Name, string? Liaison)>(new CommandDefinition("""
+            SELECT e.id, e.name, m.name FROM enterprises e LEFT JOIN members m ON m.id = e.liaison_member_id
+            WHERE e.branch_id = @branchId AND e.id <> @enterprise ORDER BY e.id LIMIT 1
+            """, new { branchId, enterprise }, tx, cancellationToken: ct));
+        var seq = 0;
+        foreach (var e in notVisited)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO meeting_agenda_items (meeting_id, seq, reason, enterprise_id, note)
+                VALUES (@meetingId, @seq, 'not_visited', @Id, @note)
+                """, new
+            {
+                meetingId, seq = ++seq, e.Id,
+                note = $"{Periods.ChineseMonth(lastMonth)}尚无回访记录" + (e.Liaison is { } name ? $"，包挂成员：{name}" : ""),
+            }, tx, cancellationToken: ct));
+        }
+        return (1, 1);
     }
 
     private static partial class Log

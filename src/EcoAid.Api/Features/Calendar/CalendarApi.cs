@@ -22,6 +22,11 @@ public static class CalendarApi
         group.MapPut("/{day}", SetCalendarDay).RequireAuthorization(Policies.CityAdmin).WithName(nameof(SetCalendarDay)).WithSummary("设置某天为节假日或调休上班日");
         group.MapPost("/import", ImportCalendarYear).RequireAuthorization(Policies.CityAdmin).WithName(nameof(ImportCalendarYear))
             .WithSummary("导入一年的节假日安排").WithDescription("按国务院办公厅当年的通知整年导入：apply=false（默认）只预览与现有数据的差异，apply=true 以导入内容替换该年全部安排并记录通知出处。");
+        group.MapPost("/import/xlsx", ImportCalendarWorkbook).RequireAuthorization(Policies.CityAdmin).DisableAntiforgery().WithName(nameof(ImportCalendarWorkbook))
+            .WithSummary("用 xlsx 导入一年的节假日安排").WithDescription(
+                "multipart/form-data：file（xlsx，第一行表头“日期、类型、名称”，类型填“放假”或“调休上班”），year、noticeTitle、documentNo（可选）、publishedOn、apply。" +
+                "与 JSON 导入相同：apply=false（默认）只预览差异，apply=true 替换该年全部安排。")
+            .Accepts<IFormFile>("multipart/form-data");
         group.MapDelete("/{day}", DeleteCalendarDay).RequireAuthorization(Policies.CityAdmin).WithName(nameof(DeleteCalendarDay)).WithSummary("恢复某天的默认安排");
         return routes;
     }
@@ -92,7 +97,154 @@ public static class CalendarApi
     public sealed record CalendarImportResult(int Year, bool Applied, IReadOnlyList<CalendarDayResponse> Added, IReadOnlyList<CalendarDayResponse> Changed,
         IReadOnlyList<CalendarDayResponse> Removed, int Unchanged);
 
-    static async Task<Ok<CalendarImportResult>> ImportCalendarYear(CalendarImportRequest request, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
+    static Task<Ok<CalendarImportResult>> ImportCalendarYear(CalendarImportRequest request, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
+        ImportAsync(request, db, clock, ct);
+
+    /// <summary>The largest workbook accepted: a year's schedule is a few dozen rows.</summary>
+    public const long MaxWorkbookBytes = 1024 * 1024;
+
+    private static readonly Supervision.SupervisionOptions WorkbookLimits = new() { MaxUploadBytes = MaxWorkbookBytes, MaxUnpackedBytes = 10 * 1024 * 1024, MaxRows = 366 };
+
+    /// <summary>The same import from a workbook: one row a day (日期, 类型, 名称), checked like the JSON body, then preview or apply.</summary>
+    static async Task<IResult> ImportCalendarWorkbook(HttpRequest request, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        if (!request.HasFormContentType)
+        {
+            return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "request.unsupported_media_type", "不支持的内容类型",
+                "请以 multipart/form-data 上传，文件字段名为 file。");
+        }
+        if (request.ContentLength > MaxWorkbookBytes + 64 * 1024)
+        {
+            return WorkbookTooLarge();
+        }
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(new Microsoft.AspNetCore.Http.Features.FormOptions { MultipartBodyLengthLimit = MaxWorkbookBytes + 64 * 1024 }, ct);
+        }
+        catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
+        {
+            return WorkbookTooLarge();
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            return Problems.BadRequest("request.invalid", "上传的内容不完整或格式不正确，请重新上传。");
+        }
+        var errors = new ValidationErrors();
+        string? Field(string name) => form.TryGetValue(name, out var v) && v.Count > 0 && !string.IsNullOrWhiteSpace(v[0]) ? v[0]!.Trim() : null;
+        if (!int.TryParse(Field("year"), out var year))
+        {
+            errors.Add("year", "请填写年份，如 2027。");
+        }
+        DateOnly? publishedOn = null;
+        if (Field("publishedOn") is { } published)
+        {
+            if (DateOnly.TryParseExact(published, "yyyy-MM-dd", out var p))
+            {
+                publishedOn = p;
+            }
+            else
+            {
+                errors.Add("publishedOn", "日期格式应为 yyyy-MM-dd。");
+            }
+        }
+        var apply = Field("apply") is { } a && (a.Equals("true", StringComparison.OrdinalIgnoreCase) || a == "1");
+        var file = form.Files.GetFile("file");
+        if (file is null || file.Length == 0)
+        {
+            errors.Add("file", "请选择要导入的 xlsx 文件。");
+        }
+        else if (file.Length > MaxWorkbookBytes)
+        {
+            return WorkbookTooLarge();
+        }
+        if (!errors.IsEmpty)
+        {
+            return Problems.Validation(errors.ToDictionary());
+        }
+        byte[] bytes;
+        await using (var stream = file!.OpenReadStream())
+        {
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, ct);
+            bytes = buffer.ToArray();
+        }
+        var (table, refusal) = Supervision.ListFile.Read(bytes, WorkbookLimits);
+        if (refusal is not null)
+        {
+            // The workbook checks are the supervision list's; the codes speak of the calendar.
+            var code = refusal.Code.Replace("supervision.", "calendar.", StringComparison.Ordinal);
+            var detail = code switch
+            {
+                "calendar.too_many_rows" => "一年最多 366 天，每天一行。",
+                "calendar.empty" => "工作表第一行应为表头（日期、类型、名称），其下每行一天。",
+                _ => refusal.Detail,
+            };
+            return Problems.Create(StatusCodes.Status422UnprocessableEntity, code, refusal.Title, detail);
+        }
+        var days = ReadDays(table!, errors);
+        if (!errors.IsEmpty)
+        {
+            return Problems.Validation(errors.ToDictionary());
+        }
+        var import = new CalendarImportRequest(year, Field("noticeTitle") ?? "", Field("documentNo"), publishedOn, days, apply);
+        import.Validate(errors);
+        if (!errors.IsEmpty)
+        {
+            return Problems.Validation(errors.ToDictionary());
+        }
+        return await ImportAsync(import, db, clock, ct);
+    }
+
+    private static IResult WorkbookTooLarge() =>
+        Problems.Create(StatusCodes.Status413PayloadTooLarge, "calendar.file_too_large", "文件过大", $"节假日安排文件不能超过 {MaxWorkbookBytes / 1024} KB。");
+
+    /// <summary>The rows as days; a row that cannot be read is named by its row number in the sheet (the header is row 1).</summary>
+    private static CalendarImportDay[] ReadDays(Supervision.ListTable table, ValidationErrors errors)
+    {
+        int Column(params string[] names) => table.Headers.ToList().FindIndex(h => names.Contains(h, StringComparer.OrdinalIgnoreCase));
+        var (dayAt, kindAt, nameAt) = (Column("日期", "day"), Column("类型", "kind"), Column("名称", "name"));
+        if (dayAt < 0 || kindAt < 0 || nameAt < 0)
+        {
+            errors.Add("file", "第一行应为表头：日期、类型、名称。");
+            return [];
+        }
+        var days = new List<CalendarImportDay>();
+        for (var i = 0; i < table.Rows.Count; i++)
+        {
+            var row = table.Rows[i];
+            string Cell(int at) => at < row.Count ? row[at] : "";
+            if (row.All(string.IsNullOrWhiteSpace))
+            {
+                continue;
+            }
+            var line = i + 2;
+            if (!DateOnly.TryParseExact(Cell(dayAt), "yyyy-MM-dd", out var day))
+            {
+                errors.Add($"rows[{line}].日期", $"第 {line} 行：日期“{Cell(dayAt)}”应为 yyyy-MM-dd 或 Excel 日期。");
+                continue;
+            }
+            var kind = Cell(kindAt) switch
+            {
+                "放假" or "holiday" => "holiday",
+                "调休上班" or "上班" or "workday" => "workday",
+                _ => null,
+            };
+            if (kind is null)
+            {
+                errors.Add($"rows[{line}].类型", $"第 {line} 行：类型应为“放假”或“调休上班”。");
+                continue;
+            }
+            days.Add(new CalendarImportDay(day, kind, Cell(nameAt)));
+        }
+        if (days.Count == 0 && errors.IsEmpty)
+        {
+            errors.Add("file", "表头下面没有任何一天。");
+        }
+        return [.. days];
+    }
+
+    private static async Task<Ok<CalendarImportResult>> ImportAsync(CalendarImportRequest request, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await using var connection = await db.OpenConnectionAsync(ct);

@@ -60,6 +60,7 @@ public static class DemandExportApi
     private static string StatusText(DemandRow d, DateTimeOffset now) => (d.Status, d.IsOverdue(now)) switch
     {
         (DemandStatus.Accepted, true) => "办理中（已逾期）",
+        (DemandStatus.PendingReview, _) => "待审核",
         (DemandStatus.Submitted, _) => "待受理",
         (DemandStatus.Accepted, _) => d.ReopenCount > 0 ? "重办中" : "办理中",
         (DemandStatus.Resolved, _) => "待企业确认",

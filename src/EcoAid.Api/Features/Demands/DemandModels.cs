@@ -51,12 +51,12 @@ public sealed record SubmitDemandRequest(string Category, string Title, string D
 {
     public void Validate(ValidationErrors errors)
     {
-        errors.OneOf("category", Category, DemandCategories.Names.Keys.ToList());
+        errors.OneOf("category", Category, DemandCategories.Names);
         errors.Required("title", Title, DemandLimits.Title);
         errors.Required("description", Description, DemandLimits.Description);
         if (Source is not null)
         {
-            errors.OneOf("source", Source, DemandSources.Names.Keys.ToList());
+            errors.OneOf("source", Source, DemandSources.Names);
         }
         if (AttachmentIds is { Length: > DemandLimits.Attachments })
         {

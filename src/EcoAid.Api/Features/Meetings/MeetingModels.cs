@@ -50,7 +50,7 @@ public sealed record DecisionRequest(long? DemandId, long? AgendaItemId, string 
 {
     public void Validate(ValidationErrors errors)
     {
-        errors.OneOf("kind", Kind, DecisionKinds.Names.Keys.ToList());
+        errors.OneOf("kind", Kind, DecisionKinds.Names);
         errors.Required("text", Text, DemandLimits.Reason);
         if (DemandId is null && AgendaItemId is null)
         {

@@ -111,14 +111,14 @@ public static partial class MeetingsApi
             "SELECT id FROM members WHERE branch_id = @branchId ORDER BY id", new { branchId }, tx, cancellationToken: ct))).Select(Recipient.Member);
         await Outbox.EnqueueAsync(connection, tx, NotificationKinds.MeetingScheduled, members, null, new
         {
-            // Keys as NotificationCatalog names them for meeting_scheduled; a meeting without a date yet is announced for now.
+            // Keys as NotificationCatalog names them for meeting_scheduled. A meeting has a day, never an hour: the notice
+            // says so rather than inventing one, and a meeting without a day yet is dated by the notice itself.
             meetingId, month = Periods.MonthText(month), title = $"{Periods.ChineseMonth(month)}会商",
-            heldAt = request.HeldOn is { } day
-                ? new DateTimeOffset(day.ToDateTime(new TimeOnly(9, 0)), TimeSpan.FromHours(8))
-                : now,
+            heldAt = request.HeldOn ?? WorkingCalendar.Today(now),
+            when = request.HeldOn is { } day ? $"{PayloadValues.FormatDate(day)}，时间另行通知" : "日期、时间另行通知",
             place = request.Location?.Trim() is { Length: > 0 } place ? place : "地点待定",
             heldOn = request.HeldOn, location = request.Location?.Trim(), agendaItems = lines.Count,
-            text = $"{Periods.ChineseMonth(month)}会商议题已生成，共 {lines.Count} 项" + (request.HeldOn is { } h ? $"，{h:yyyy-MM-dd} 召开" : "") + "。", at = now,
+            text = $"{Periods.ChineseMonth(month)}会商议题已生成，共 {lines.Count} 个" + (request.HeldOn is { } h ? $"，{h:yyyy-MM-dd} 召开" : "") + "。", at = now,
         }, now, ct);
 
         var created = (await LoadAsync(connection, tx, meetingId, ct))!;

@@ -79,7 +79,7 @@ public sealed class PayloadValues
 {
     private static readonly IReadOnlyDictionary<string, string> StatusNames = new Dictionary<string, string>
     {
-        ["submitted"] = "待受理", ["accepted"] = "办理中", ["resolved"] = "待企业确认", ["closed"] = "已办结",
+        ["pending_review"] = "待审核", ["submitted"] = "待受理", ["accepted"] = "办理中", ["resolved"] = "待企业确认", ["closed"] = "已办结",
         ["returned"] = "已退回", ["withdrawn"] = "已撤回",
     };
 

@@ -111,10 +111,10 @@ public static class NotificationCatalog
         new KindInfo(NotificationKinds.DemandOverdueSecretary, "逾期升级提醒（支部书记）", [Roles.Secretary],
             "逾期诉求提请关注", "{title}（责任人 {ownerName}）已逾期 {overdueDays} 个工作日", DemandPage, ReminderFields),
         new KindInfo(NotificationKinds.MaterialReceived, "收到资料清单（企业联系人）", [Roles.Staff],
-            "收到资料清单", "{senderName}发来{count}份资料：{title}", "pages/material/detail?id={materialId}",
+            "收到资料清单", "{senderName}发来 {count} 个文件：{titles}", "pages/material/detail?id={materialId}",
             new Dictionary<string, PlaceholderType>
             {
-                ["materialId"] = PlaceholderType.Number, ["title"] = PlaceholderType.Text, ["count"] = PlaceholderType.Number,
+                ["materialId"] = PlaceholderType.Number, ["title"] = PlaceholderType.Text, ["titles"] = PlaceholderType.Text, ["count"] = PlaceholderType.Number,
                 ["senderName"] = PlaceholderType.Text, ["note"] = PlaceholderType.Text, ["enterpriseName"] = PlaceholderType.Text,
             }),
         new KindInfo(NotificationKinds.VisitDue, "本月回访提醒（包挂成员）", TaskForce,
@@ -125,11 +125,11 @@ public static class NotificationCatalog
                 ["lastVisitedOn"] = PlaceholderType.Date,
             }),
         new KindInfo(NotificationKinds.MeetingScheduled, "月度会商通知（专班成员）", TaskForce,
-            "月度会商通知", "{title}：{heldAt}，{place}", "pages/meeting/detail?id={meetingId}",
+            "月度会商通知", "{title}：{when}，{place}", "pages/meeting/detail?id={meetingId}",
             new Dictionary<string, PlaceholderType>
             {
                 ["meetingId"] = PlaceholderType.Number, ["title"] = PlaceholderType.Text, ["month"] = PlaceholderType.Code,
-                ["heldAt"] = PlaceholderType.Instant, ["place"] = PlaceholderType.Text,
+                ["heldAt"] = PlaceholderType.Date, ["when"] = PlaceholderType.Text, ["place"] = PlaceholderType.Text,
             }),
         // The programme's own tools (Features/Whistle, CreditRepair, Leniency).
         new KindInfo("whistle_report_in_due", "吹哨报到时限将到（服务专员、包挂成员）", [Roles.Commissioner, Roles.Member],

@@ -140,7 +140,7 @@ public static class MaterialsApi
             {
                 // Keys as NotificationCatalog names them for material_received (templates lay them out).
                 materialId = listId, enterpriseId = enterprise.Id, enterpriseName = enterprise.Name, senderName, count = request.PolicyIds.Count,
-                title = published.First(p => p.Id == request.PolicyIds[0]).Title, note, sentAt = now,
+                title = published.First(p => p.Id == request.PolicyIds[0]).Title, titles = TitlesText(request.PolicyIds, published), note, sentAt = now,
             }, now, ct);
         var sent = (await SentListsAsync(connection, tx, enterprise, listId, ct)).Single();
         var location = $"/api/enterprises/{enterprise.Id}/materials";
@@ -260,6 +260,13 @@ public static class MaterialsApi
         var documents = await DocumentsAsync(connection, tx, lists.Select(l => l.Id).ToList(), ct);
         return lists.Select(l => new SentMaterialList(l.Id, enterprise.Id, enterprise.Name, l.Note, l.SentBy, l.SenderName, Utc(l.SentAt),
             documents.GetValueOrDefault(l.Id, []), reads[l.Id].Select(r => new MaterialRead(r.UserId, r.DisplayName, Utc(r.ReadAt))).ToList())).ToList();
+    }
+
+    /// <summary>"甲、乙 等": the first two titles in the order sent, and "等" when there are more (the count is said apart).</summary>
+    internal static string TitlesText(IReadOnlyList<long> order, IReadOnlyList<(long Id, string Title)> titles)
+    {
+        var byId = titles.ToDictionary(t => t.Id, t => t.Title);
+        return string.Join("、", order.Distinct().Take(2).Select(id => byId[id])) + (order.Distinct().Count() > 2 ? " 等" : "");
     }
 
     private static async Task<string> SenderNameAsync(MySqlConnection connection, MySqlTransaction tx, CurrentUser user, CancellationToken ct) =>

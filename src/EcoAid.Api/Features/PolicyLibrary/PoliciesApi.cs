@@ -53,7 +53,7 @@ public static class PoliciesApi
         }
         if (category is not null && !PolicyCategories.Names.ContainsKey(category))
         {
-            return Problems.Validation("category", $"取值必须是以下之一：{string.Join("、", PolicyCategories.Names.Keys)}。");
+            return Problems.Validation("category", ValidationErrors.OneOfMessage(PolicyCategories.Names.Keys, PolicyCategories.Names));
         }
         var query = string.IsNullOrWhiteSpace(q) ? null : q.Trim();
         if (query is { Length: > MaxQueryLength })

@@ -152,7 +152,7 @@ public static class PolicyAdminApi
         }
         if (status is not null && !PolicyStatus.All.Contains(status))
         {
-            return Problems.Validation("status", $"取值必须是以下之一：{string.Join("、", PolicyStatus.All)}。");
+            return Problems.Validation("status", ValidationErrors.OneOfMessage(PolicyStatus.All));
         }
         var filters = "p.branch_id IN @BranchIds AND (@status IS NULL OR p.status = @status) AND (@category IS NULL OR p.category = @category)"
             + " AND (@q IS NULL OR p.title LIKE @q)";

@@ -55,7 +55,7 @@ internal static class PolicyFields
     public static void Validate(IPolicyFields f, ValidationErrors errors)
     {
         errors.Required("title", f.Title, 200);
-        errors.OneOf("category", f.Category, PolicyCategories.Names.Keys.ToList());
+        errors.OneOf("category", f.Category, PolicyCategories.Names);
         errors.MaxLength("summary", f.Summary, 500);
         errors.MaxLength("source", f.Source, 100);
         if (string.IsNullOrWhiteSpace(f.Body))

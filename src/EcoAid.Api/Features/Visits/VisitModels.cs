@@ -44,7 +44,7 @@ public sealed record RecordVisitRequest(long? EnterpriseId, DateOnly? VisitedOn,
         {
             errors.Add("visitedOn", "请填写回访日期。");
         }
-        errors.OneOf("kind", Kind, VisitKinds.Names.Keys.ToList());
+        errors.OneOf("kind", Kind, VisitKinds.Names);
         errors.Required("findings", Findings, VisitLimits.Findings);
         var members = Participants?.MemberIds ?? [];
         var experts = Participants?.ExpertIds ?? [];
@@ -72,7 +72,7 @@ public sealed record RecordVisitRequest(long? EnterpriseId, DateOnly? VisitedOn,
                 errors.Add($"newDemands[{i}]", "不能为空。");
                 continue;
             }
-            errors.OneOf($"newDemands[{i}].category", item.Category, DemandCategories.Names.Keys.ToList());
+            errors.OneOf($"newDemands[{i}].category", item.Category, DemandCategories.Names);
             errors.Required($"newDemands[{i}].title", item.Title, DemandLimits.Title);
             errors.Required($"newDemands[{i}].description", item.Description, DemandLimits.Description);
         }

@@ -164,7 +164,7 @@ public static partial class VisitsApi
         {
             if (!VisitKinds.Names.ContainsKey(kind))
             {
-                return Problems.Validation("kind", $"取值必须是以下之一：{string.Join("、", VisitKinds.Names.Keys)}。");
+                return Problems.Validation("kind", ValidationErrors.OneOfMessage(VisitKinds.Names.Keys, VisitKinds.Names));
             }
             filters.Add("v.kind = @kind");
             p.Add("kind", kind);

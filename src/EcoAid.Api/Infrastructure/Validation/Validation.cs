@@ -54,13 +54,26 @@ public sealed class ValidationErrors
         }
     }
 
+    /// <summary>One of <paramref name="allowed"/>; the message lists them as people read them (<see cref="Words"/>).</summary>
     public void OneOf(string field, string? value, IReadOnlyCollection<string> allowed)
     {
         if (value is null || !allowed.Contains(value))
         {
-            Add(field, $"取值必须是以下之一：{string.Join("、", allowed)}。");
+            Add(field, OneOfMessage(allowed));
         }
     }
+
+    /// <summary>One of the keys of <paramref name="labels"/>; the message lists their Chinese labels.</summary>
+    public void OneOf(string field, string? value, IReadOnlyDictionary<string, string> labels)
+    {
+        if (value is null || !labels.ContainsKey(value))
+        {
+            Add(field, OneOfMessage(labels.Keys, labels));
+        }
+    }
+
+    public static string OneOfMessage(IEnumerable<string> allowed, IReadOnlyDictionary<string, string>? labels = null) =>
+        $"取值必须是以下之一：{Words.List(allowed, labels)}。";
 
     public IDictionary<string, string[]> ToDictionary() => errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
 }
