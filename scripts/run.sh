@@ -38,4 +38,5 @@ echo "$db_note"
 echo "Demo logins: see README. Ctrl-C stops the API."
 
 # --no-launch-profile: a launchSettings.json must not override the environment set above.
+bash "$script_dir/fonts.sh" || echo "run.sh: no CJK font: report charts will answer 503" >&2
 exec dotnet run --project src/EcoAid.Api --no-launch-profile -- --urls "$base_url"

@@ -11,6 +11,7 @@ using EcoAid.Api.Features.Organisation;
 using EcoAid.Api.Features.Stats;
 using EcoAid.Api.Features.Visits;
 using EcoAid.Api.Features.PolicyLibrary;
+using EcoAid.Api.Features.Reports;
 using EcoAid.Api.Features.WechatCallback;
 using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Database;
@@ -29,6 +30,7 @@ builder.AddEcoAidVisits();
 builder.AddEcoAidPolicyLibrary();
 builder.AddEcoAidDemoData();
 builder.AddEcoAidNotifications();
+builder.AddEcoAidReports();
 
 var app = builder.Build();
 
@@ -61,6 +63,7 @@ app.MapExperts();
 app.MapVisits();
 app.MapMeetings();
 app.MapStats();
+app.MapReports();
 app.MapPolicyLibrary();
 app.MapNotifications();
 app.MapWechatCallback();
