@@ -22,7 +22,7 @@ public static class DemandExportApi
         ["序号", "编号", "企业名称", "包挂成员", "问题类别", "收集方式", "提交日期", "问题描述", "工作目标", "思路举措", "认领/移交", "责任单位", "责任人", "完成时限", "办理状态", "办理结果"];
 
     // Character widths for the printed list (landscape A4, fitted to the page width).
-    private static readonly double[] Widths = [5, 13, 20, 9, 10, 10, 11, 36, 24, 30, 9, 16, 10, 11, 12, 28];
+    private static readonly double[] Widths = [5, 11, 16, 8, 9, 9, 11, 30, 18, 24, 7, 14, 9, 11, 11, 22];
 
     static async Task<IResult> ExportDemands(CurrentUser user, MySqlDataSource db, TimeProvider clock, string? format, string? status, string? category, CancellationToken ct)
     {

@@ -65,11 +65,12 @@ public static class Spreadsheet
         {
             data.Append(TextRow(r++, [line], LineStyle));
         }
-        data.Append(TextRow(headerRow, spec.Header, HeaderStyle));
+        data.Append(TextRow(headerRow, spec.Header, HeaderStyle, Height(spec.Header, spec.Widths)));
         r = headerRow + 1;
         foreach (var row in spec.Rows)
         {
-            data.Append(TextRow(r++, [.. Enumerable.Range(0, spec.Header.Count).Select(i => i < row.Count ? row[i] : null)], BodyStyle));
+            IReadOnlyList<string?> cells = [.. Enumerable.Range(0, spec.Header.Count).Select(i => i < row.Count ? row[i] : null)];
+            data.Append(TextRow(r++, cells, BodyStyle, Height(cells, spec.Widths)));
         }
         var merges = new MergeCells();
         if (spec.Header.Count > 1)
@@ -117,6 +118,23 @@ public static class Spreadsheet
             row.Append(cell);
         }
         return row;
+    }
+
+    /// <summary>
+    /// The height a row needs for its wrapped text, in points. Spreadsheet programs do not grow rows of a generated file
+    /// by themselves (LibreOffice prints them one line high), so the row says it: a Chinese character takes two width
+    /// units, a Latin one one, and a line of 10.5-point text about 14 points.
+    /// </summary>
+    internal static double Height(IReadOnlyList<string?> cells, IReadOnlyList<double> widths)
+    {
+        var lines = 1;
+        for (var i = 0; i < cells.Count && i < widths.Count; i++)
+        {
+            var usable = Math.Max(1, widths[i] - 1);
+            var cellLines = (cells[i] ?? "").Split('\n').Sum(line => Math.Max(1, (int)Math.Ceiling(line.Sum(c => c > 0x2E7F ? 2 : 1) / usable)));
+            lines = Math.Max(lines, cellLines);
+        }
+        return lines * 14 + 4;
     }
 
     /// <summary>XML 1.0 cannot carry most control characters, and a user's text could hold one.</summary>

@@ -152,7 +152,7 @@ public sealed class WordDocument
             });
         if (indent)
         {
-            properties.Append(new Indentation { FirstLineChars = 200 });
+            properties.Append(new Indentation { FirstLine = (size * 20).ToString(System.Globalization.CultureInfo.InvariantCulture), FirstLineChars = 200 });
         }
         if (justify is { } j)
         {
