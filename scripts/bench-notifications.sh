@@ -17,24 +17,8 @@ script_dir=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
 repo_root=$(cd -- "$script_dir/.." && pwd)
 cd "$repo_root"
 
-started_db=0
-stop_db() {
-  if (( started_db )); then
-    started_db=0
-    bash "$script_dir/db.sh" stop test || true
-  fi
-}
-trap stop_db EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-if [[ -z ${ECOAID_BENCH_MYSQL:-} ]]; then
-  if ! bash "$script_dir/db.sh" status test >/dev/null; then
-    started_db=1
-  fi
-  bash "$script_dir/db.sh" start test
-  ECOAID_BENCH_MYSQL=$(bash "$script_dir/db.sh" url test)
-fi
+source "$script_dir/lib.sh"
+db_use test ECOAID_BENCH_MYSQL
 
 project=bench/EcoAid.Bench.Notifications
 dotnet build "$project" -c Release --nologo -v quiet -clp:NoSummary

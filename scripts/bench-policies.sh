@@ -45,32 +45,16 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 
 # --- database: a database of its own on the dev MariaDB ------------------------------------------
-started_db=0
+source "$script_dir/lib.sh"
 service_pid=
-cleanup() {
-  if [[ -n $service_pid ]] && kill -0 "$service_pid" 2>/dev/null; then
-    kill -TERM "$service_pid" 2>/dev/null || true
-    wait "$service_pid" 2>/dev/null || true
-  fi
-  if [[ ${BENCH_KEEP_DB:-0} != 1 && -n ${db_user:-} ]]; then
-    sql "DROP DATABASE IF EXISTS \`$database\`" >/dev/null 2>&1 || true
-  fi
-  if (( started_db )); then
-    bash "$script_dir/db.sh" stop dev >/dev/null || true
-  fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+on_exit 'if [[ ${BENCH_KEEP_DB:-0} != 1 && -n ${dev_cs:-} ]]; then sql "DROP DATABASE IF EXISTS \`$database\`" >/dev/null 2>&1; fi'
+on_exit 'stop_pid "$service_pid"'
 
-bash "$script_dir/db.sh" status dev >/dev/null 2>&1 || started_db=1
-bash "$script_dir/db.sh" start dev >/dev/null
-dev_cs=$(bash "$script_dir/db.sh" url dev)
-field() { sed -E "s/.*(^|;)$1=([^;]*).*/\2/" <<<"$dev_cs"; }
-db_port=$(field Port)
-db_user=$(field 'User ID')
-db_password=$(field Password)
-sql() { mariadb --no-defaults --protocol=TCP -h127.0.0.1 -P"$db_port" -u"$db_user" -p"$db_password" --batch --skip-column-names -e "$1"; }
+db_use dev dev_cs >/dev/null
+db_port=$(cs_setting "$dev_cs" Port)
+db_user=$(cs_setting "$dev_cs" 'User ID')
+db_password=$(cs_setting "$dev_cs" Password)
+sql() { mysql_cli "$dev_cs" "$1"; }
 sql "DROP DATABASE IF EXISTS \`$database\`; CREATE DATABASE \`$database\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci" \
   || fail "could not create the database $database"
 connection_string="Server=127.0.0.1;Port=$db_port;User ID=$db_user;Password=$db_password;Database=$database;"
@@ -81,7 +65,7 @@ dotnet build src/EcoAid.Api -c Release -v quiet -nologo >"$work_dir/build.log" 2
 bin_dir=$repo_root/src/EcoAid.Api/bin/Release/net10.0
 (
   cd "$bin_dir"
-  export ASPNETCORE_ENVIRONMENT=Benchmark
+  export ASPNETCORE_ENVIRONMENT=Development   # Bench:Enabled is refused anywhere else
   export ConnectionStrings__EcoAid=$connection_string
   export Database__MigrateOnStartup=true
   export Bench__Enabled=true

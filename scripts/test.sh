@@ -13,27 +13,9 @@ cd "$repo_root"
 
 # --- database ------------------------------------------------------------------------------
 
-started_db=0
-stop_test_db() {
-  if (( started_db )); then
-    started_db=0
-    bash "$script_dir/db.sh" stop test || true
-  fi
-}
-trap stop_test_db EXIT
-# Make Ctrl-C and kill go through the EXIT trap too.
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-if [[ -z ${ECOAID_TEST_MYSQL:-} ]]; then
-  # An instance someone already runs is reused and left running.
-  if ! bash "$script_dir/db.sh" status test >/dev/null; then
-    started_db=1
-  fi
-  bash "$script_dir/db.sh" start test
-  ECOAID_TEST_MYSQL=$(bash "$script_dir/db.sh" url test)
-  export ECOAID_TEST_MYSQL
-fi
+source "$script_dir/lib.sh"
+# An instance someone already runs is reused and left running; one started here is stopped at the end.
+db_use test ECOAID_TEST_MYSQL
 
 # --- fonts ---------------------------------------------------------------------------------
 
@@ -44,8 +26,12 @@ bash "$script_dir/fonts.sh" || echo "test.sh: continuing without a CJK font; the
 
 problems=()      # reasons to fail, printed just before the summary line
 
+# The console's browser tests: Chromium, chromedriver and CJK fonts (apt-get when missing), axe-core (npm ci).
+if ! bash "$script_dir/browser-deps.sh"; then
+  problems+=("the browser tests' dependencies could not be installed (scripts/browser-deps.sh)")
+fi
+
 if ! dotnet build EcoAid.Wechat.sln; then
-  stop_test_db
   echo "test.sh: dotnet build failed" >&2
   exit 1
 fi
@@ -128,9 +114,25 @@ if [[ -f $client_dir/package.json ]]; then
   fi
 fi
 
+# --- the production build carries no sandbox -----------------------------------------------
+# The sandbox is a development tool in a program of its own: a publish of the API must not contain it.
+publish_dir=$results_dir/publish-api
+if dotnet publish src/EcoAid.Api -c Release -o "$publish_dir" --nologo -v quiet -clp:NoSummary >"$results_dir/publish.log" 2>&1; then
+  if [[ ! -f $publish_dir/EcoAid.Api.dll ]]; then
+    problems+=("the API publish has no EcoAid.Api.dll (see $results_dir/publish.log)")
+  elif compgen -G "$publish_dir/*Sandbox*" >/dev/null || grep -q 'Sandbox' "$publish_dir/EcoAid.Api.deps.json"; then
+    problems+=("the API publish contains the WeChat sandbox: $(ls "$publish_dir" | grep Sandbox | tr '\n' ' ')")
+  else
+    echo "- API publish: no sandbox assembly among $(ls "$publish_dir" | wc -l) files"
+  fi
+  rm -rf "$publish_dir"
+else
+  problems+=("dotnet publish of the API failed (see $results_dir/publish.log)")
+fi
+
 # --- the database is no longer needed ------------------------------------------------------
 # Stopped here rather than left to the EXIT trap, so that the summary stays the last line.
-stop_test_db
+db_stop_started
 
 # --- summary -------------------------------------------------------------------------------
 

@@ -374,7 +374,7 @@ public static class Bench
             builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
             builder.AddEcoAidDatabase();
             builder.AddEcoAidWechat();
-            builder.AddEcoAidNotifications();
+            builder.AddNotifications();
             return builder.Build();
         }
     }

@@ -32,6 +32,7 @@ public static partial class SandboxEndpoints
 
         MapBusinessApis(group, sandbox);
         MapConsole(group, sandbox);
+        MapState(group, sandbox);
 
         // Control endpoints: what the mini-program's wx.login would return, and how often each API was called.
         group.MapPost("/_sandbox/wx-login", async (HttpContext http) =>

@@ -1,34 +1,38 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
-using System.Security.Cryptography;
 using System.Text;
+using QRCoder;
 
 namespace EcoAid.Wechat.Sandbox;
 
 /// <summary>
-/// Draws the sandbox's mini-program codes: a real PNG (8-bit greyscale, one IDAT) showing a 25 × 25 module pattern with
-/// three corner squares, derived from the scene so the same scene always gives the same picture.
+/// Draws the sandbox's codes: a real QR code (QRCoder computes the modules, error correction M, with its quiet zone) of
+/// the given text, rasterised as a PNG (8-bit greyscale, one IDAT) of exactly the width asked for, as WeChat answers.
+/// A phone, or a decoder, reads the text back.
 /// </summary>
 internal static class SandboxPng
 {
-    private const int Modules = 25;
-    private const int Quiet = 2;
     private static readonly byte[] Signature = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
     private static readonly uint[] CrcTable = BuildCrcTable();
 
-    /// <summary>A square code <paramref name="size"/> pixels wide for <paramref name="scene"/>.</summary>
-    public static byte[] DrawCode(string scene, int size)
+    /// <summary>A square QR code <paramref name="size"/> pixels wide that reads <paramref name="text"/>.</summary>
+    public static byte[] DrawCode(string text, int size)
     {
-        var modules = Pattern(scene);
-        const int cells = Modules + 2 * Quiet;
+        using var generator = new QRCodeGenerator();
+        using var code = generator.CreateQrCode(text, QRCodeGenerator.ECCLevel.M);
+        var modules = code.ModuleMatrix;
+        var cells = modules.Count;
+        // Whole pixels per module, centred; what is left over widens the white quiet zone.
+        var scale = Math.Max(1, size / cells);
+        var offset = (size - scale * cells) / 2;
         var pixels = new byte[size * size];
         for (var y = 0; y < size; y++)
         {
-            var my = y * cells / size - Quiet;
+            var my = y - offset < 0 ? -1 : (y - offset) / scale;
             for (var x = 0; x < size; x++)
             {
-                var mx = x * cells / size - Quiet;
-                var dark = mx is >= 0 and < Modules && my is >= 0 and < Modules && modules[my, mx];
+                var mx = x - offset < 0 ? -1 : (x - offset) / scale;
+                var dark = my is >= 0 && my < cells && mx is >= 0 && mx < cells && modules[my][mx];
                 pixels[y * size + x] = dark ? (byte)0 : (byte)255;
             }
         }
@@ -100,51 +104,5 @@ internal static class SandboxPng
             table[n] = c;
         }
         return table;
-    }
-
-    private static bool[,] Pattern(string scene)
-    {
-        var modules = new bool[Modules, Modules];
-        var bits = new List<bool>(Modules * Modules);
-        for (var block = 0; bits.Count < Modules * Modules; block++)
-        {
-            foreach (var b in SHA256.HashData(Encoding.UTF8.GetBytes($"{block}:{scene}")))
-            {
-                for (var i = 0; i < 8; i++)
-                {
-                    bits.Add((b >> i & 1) == 1);
-                }
-            }
-        }
-        for (var y = 0; y < Modules; y++)
-        {
-            for (var x = 0; x < Modules; x++)
-            {
-                modules[y, x] = bits[y * Modules + x];
-            }
-        }
-        Finder(modules, 0, 0);
-        Finder(modules, Modules - 7, 0);
-        Finder(modules, 0, Modules - 7);
-        return modules;
-    }
-
-    // A 7 × 7 ring with a 3 × 3 centre, and a light separator around it.
-    private static void Finder(bool[,] modules, int left, int top)
-    {
-        for (var y = -1; y <= 7; y++)
-        {
-            for (var x = -1; x <= 7; x++)
-            {
-                int mx = left + x, my = top + y;
-                if (mx is < 0 or >= Modules || my is < 0 or >= Modules)
-                {
-                    continue;
-                }
-                var ring = x is 0 or 6 || y is 0 or 6;
-                var centre = x is >= 2 and <= 4 && y is >= 2 and <= 4;
-                modules[my, mx] = x is >= 0 and <= 6 && y is >= 0 and <= 6 && (ring || centre);
-            }
-        }
     }
 }

@@ -145,6 +145,15 @@ public sealed partial class WechatSandbox
         }
     }
 
+    /// <summary>Whether a template of either kind (subscribe or Official Account) is registered.</summary>
+    public bool KnowsTemplate(string templateId)
+    {
+        lock (apiSync)
+        {
+            return subscribeTemplates.ContainsKey(templateId) || templates.ContainsKey(templateId);
+        }
+    }
+
     /// <summary>Limits an <c>enum</c> keyword of a subscribe template to <paramref name="values"/>.</summary>
     /// <exception cref="InvalidOperationException">The template is not registered.</exception>
     public void SetEnumValues(string templateId, string key, params string[] values)

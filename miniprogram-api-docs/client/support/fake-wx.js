@@ -5,6 +5,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const APP_ID = process.env.ECOAID_MINIPROGRAM_APPID || 'wxsandbox00000001';
+// The WeChat sandbox is a program of its own beside the service (scripts/run.sh and scripts/client-tests.sh start it).
+const SANDBOX_URL = process.env.ECOAID_SANDBOX_URL || 'http://127.0.0.1:5085/wechat-sandbox';
 
 function createWx(baseUrl, openid, { dropResponses = 0 } = {}) {
   const storage = new Map();
@@ -19,7 +21,7 @@ function createWx(baseUrl, openid, { dropResponses = 0 } = {}) {
     setStorageSync: (key, value) => storage.set(key, value),
     login({ success, fail }) {
       stats.logins += 1;
-      fetch(`${baseUrl}/wechat-sandbox/_sandbox/wx-login`, {
+      fetch(`${SANDBOX_URL}/_sandbox/wx-login`, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ appid: APP_ID, openid }),
       }).then((r) => r.json()).then((body) => success({ code: body.code }), (e) => fail({ errMsg: String(e) }));
     },

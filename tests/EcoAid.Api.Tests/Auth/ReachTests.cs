@@ -38,6 +38,7 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         ["GET /api/me"] = [AnyUser],
         ["POST /api/me/bind"] = [AnyUser],
         ["POST /api/me/phone"] = [AnyUser],
+        ["PATCH /api/me"] = [AnyUser],
         ["GET /api/me/notifications"] = [AnyUser],
         ["POST /api/me/notifications/{id}/read"] = [AnyUser],
         ["POST /api/me/notifications/read-all"] = [AnyUser],
@@ -64,6 +65,7 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         ["GET /api/calendar"] = [AnyUser],
         ["PUT /api/calendar/{day}"] = ["city_admin"],
         ["DELETE /api/calendar/{day}"] = ["city_admin"],
+        ["POST /api/calendar/import"] = ["city_admin"],
         ["POST /api/demands"] = DemandSubmitters,
         ["GET /api/demands"] = DemandReaders,
         ["GET /api/demands/{id}"] = DemandReaders,
@@ -79,6 +81,8 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         ["POST /api/demands/{id}/confirm"] = ["staff"],
         ["POST /api/demands/{id}/return"] = DemandManagers,
         ["POST /api/demands/{id}/withdraw"] = ["staff"],
+        ["POST /api/demands/{id}/review/accept"] = DemandManagers,
+        ["POST /api/demands/{id}/review/return"] = DemandManagers,
         ["POST /api/attachments"] = DemandReaders,
         ["GET /api/attachments/{id}"] = DemandReaders,
         ["GET /api/experts"] = BranchReaders,
@@ -103,6 +107,9 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         ["GET /api/reports/{id}/files/{format}"] = StatsReaders,
         ["PUT /api/demands/{id}/typical-case"] = ["secretary", "city_admin"],
         ["DELETE /api/demands/{id}/typical-case"] = ["secretary", "city_admin"],
+        ["GET /api/audit-events"] = OrgAdmins,
+        ["GET /api/me/data"] = [AnyUser],
+        ["POST /api/users/{id}/deactivate"] = OrgAdmins,
         ["GET /api/policies"] = [Anonymous],
         ["GET /api/policies/{id}"] = [Anonymous],
         ["GET /api/policies/{id}/attachments/{attachmentId}"] = [Anonymous],
@@ -123,6 +130,32 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         ["GET /api/materials"] = ["staff"],
         ["GET /api/materials/{id}"] = ["staff"],
         ["POST /api/materials/{id}/read"] = ["staff"],
+        ["POST /api/console-login"] = [Anonymous],
+        ["GET /api/console-login/{ticket}"] = [Anonymous],
+        ["GET /api/console-login/{ticket}/qrcode"] = [Anonymous],
+        ["POST /api/console-login/{ticket}/session"] = [Anonymous],
+        ["POST /api/console-login/{ticket}/confirm"] = BranchReaders, // desk roles; staff get console_login.role_not_allowed
+        ["GET /api/console/session"] = [AnyUser],
+        ["POST /api/console/logout"] = [AnyUser],
+        ["GET /api/supervision/fields"] = DemandManagers,
+        ["POST /api/supervision/batches"] = DemandManagers,
+        ["GET /api/supervision/batches"] = DemandManagers,
+        ["GET /api/supervision/batches/{id}"] = DemandManagers,
+        ["PUT /api/supervision/batches/{id}/mapping"] = DemandManagers,
+        ["POST /api/supervision/batches/{id}/apply"] = DemandManagers,
+        ["GET /api/supervision/batches/{id}/export"] = DemandManagers,
+        ["POST /api/supervision/items/{id}/close-out"] = DemandManagers,
+        ["GET /api/demands/{id}/whistle"] = DemandReaders,
+        ["POST /api/demands/{id}/report-in"] = DemandWorkers,
+        ["GET /api/credit-repair/rules"] = DemandReaders,
+        ["GET /api/demands/{id}/credit-repair"] = DemandReaders,
+        ["PUT /api/demands/{id}/credit-repair"] = DemandWorkers,
+        ["POST /api/demands/{id}/credit-repair/checklist"] = DemandWorkers,
+        ["GET /api/leniency/items"] = DemandWorkers,
+        ["POST /api/leniency/checks"] = DemandWorkers,
+        ["GET /api/leniency/checks"] = DemandWorkers,
+        ["GET /api/leniency/checks/{id}"] = DemandWorkers,
+        ["POST /api/leniency/checks/{id}/follow-up"] = DemandWorkers,
     };
 
     private static List<(string Key, string Method, string Path, bool Anonymous)> ApiEndpoints(EcoAidApp app) =>
@@ -209,7 +242,7 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
     private static async Task<HttpStatusCode> SendAsync(HttpClient client, string method, string url)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), url);
-        if (method is "POST" or "PUT")
+        if (method is "POST" or "PUT" or "PATCH")
         {
             request.Content = JsonContent.Create(new { });
         }

@@ -47,6 +47,39 @@ public class MigrationTests
     }
 
     [Fact]
+    public async Task AScriptNumberedBelowTheLastAppliedOneIsRefusedAndNothingRuns()
+    {
+        await using var database = new MySqlDatabase();
+        await database.InitializeAsync();
+        var migrations = Migration.Embedded();
+        await Runner(database.ConnectionString).ApplyAsync(migrations, Ct);
+
+        var late = new Migration("0008_added_late.sql", "CREATE TABLE added_late (id INT PRIMARY KEY)");
+        var next = new Migration("9999_after_everything.sql", "CREATE TABLE after_everything (id INT PRIMARY KEY)");
+        var error = await Assert.ThrowsAsync<MigrationException>(() =>
+            Runner(database.ConnectionString).ApplyAsync([.. migrations, late, next], Ct));
+
+        Assert.Contains("0008_added_late.sql", error.Message);
+        Assert.Contains(migrations[^1].Name, error.Message);
+        Assert.Contains("numbered below the last applied", error.Message);
+        await using var connection = await database.OpenAsync();
+        Assert.Equal(0, await connection.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN ('added_late', 'after_everything')"));
+        Assert.Equal(migrations.Count, await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schema_migrations"));
+
+        // Renumbered after the last applied one, the same script is applied.
+        Assert.Equal(1, await Runner(database.ConnectionString).ApplyAsync([.. migrations, late with { Name = "9998_added_late.sql" }], Ct));
+    }
+
+    [Fact]
+    public void OnlyAScriptBelowTheLastAppliedOneIsOutOfOrder()
+    {
+        Assert.Null(MigrationRunner.OutOfOrder([new Migration("0001_a.sql", "")], []));
+        Assert.Null(MigrationRunner.OutOfOrder([new Migration("0041_b.sql", "")], ["0001_a.sql", "0040_c.sql"]));
+        Assert.Contains("0008_b.sql", MigrationRunner.OutOfOrder([new Migration("0008_b.sql", "")], ["0001_a.sql", "0040_c.sql"]));
+    }
+
+    [Fact]
     public async Task ServiceStartupStopsWhenTheJournalDisagreesWithAScript()
     {
         await using var fixture = new EcoAidFixture();

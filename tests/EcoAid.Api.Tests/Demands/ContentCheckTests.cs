@@ -13,18 +13,18 @@ public class ContentCheckTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task RiskyTextIsRefusedAndNothingIsStored()
+    public async Task RiskyTextIsNotRefusedButHeldForReview()
     {
         await using var app = new EcoAidApp(fixture);
         var w = await DemandWorld.CreateAsync(app);
         var word = World.Unique("违禁词");
         app.Sandbox.RiskyWords[word] = 20006;
 
-        var response = await w.Staff.PostAsJsonAsync("/api/demands", new { category = "other", title = "普通标题", description = $"描述里有{word}" }, Ct);
+        var id = await w.SubmitAsync(new { category = "other", title = "普通标题", description = $"描述里有{word}" });
 
-        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.UnprocessableEntity, "demand.content_risky");
-        await using var db = await app.OpenDatabaseAsync();
-        Assert.Equal(0, await db.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM demands WHERE enterprise_id = @EnterpriseId", new { w.EnterpriseId }));
+        var detail = await w.DetailAsync(w.Commissioner, id);
+        Assert.Equal("pending_review", detail.GetProperty("status").GetString());
+        Assert.Equal("risky", detail.GetProperty("contentCheck").GetString());
     }
 
     [Fact]
@@ -37,7 +37,9 @@ public class ContentCheckTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
 
         var id = await w.SubmitAsync(new { category = "other", title = word, description = "请帮忙看看" });
 
-        Assert.Equal("review", (await w.DetailAsync(w.Commissioner, id)).GetProperty("contentCheck").GetString());
+        var detail = await w.DetailAsync(w.Commissioner, id);
+        Assert.Equal("review", detail.GetProperty("contentCheck").GetString());
+        Assert.Equal("pending_review", detail.GetProperty("status").GetString());
     }
 
     [Fact]

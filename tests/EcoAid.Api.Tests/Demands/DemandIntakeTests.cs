@@ -48,6 +48,35 @@ public class DemandIntakeTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
     }
 
     [Fact]
+    public async Task ParallelSubmissionsAreNumberedWithoutGapsAndTheNumberIsTakenLast()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+
+        var ids = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => w.SubmitAsync(), Ct)));
+        // A submission refused inside the transaction (an attachment that is not the user's) takes no number.
+        var refused = await w.Staff.PostAsJsonAsync("/api/demands",
+            new { category = "other", title = "带附件", description = "见照片", attachmentIds = new[] { long.MaxValue } }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var last = await w.SubmitAsync();
+
+        await using var db = await app.OpenDatabaseAsync();
+        var rows = (await db.QueryAsync<(long Id, string Number)>("SELECT id, number FROM demands WHERE branch_id = @BranchId ORDER BY id",
+            new { w.BranchId })).ToList();
+        var year = rows[0].Number[2..6];
+        var sequences = rows.Select(r => int.Parse(r.Number[7..], System.Globalization.CultureInfo.InvariantCulture)).Order().ToArray();
+        Assert.Equal(Enumerable.Range(1, 9).ToArray(), sequences);
+        Assert.All(rows, r => Assert.Matches($"^SQ{year}-\\d{{4}}$", r.Number));
+        Assert.Equal($"SQ{year}-0009", rows.Single(r => r.Id == last).Number);
+        Assert.Equal(ids.Append(last).Order().ToArray(), rows.Select(r => r.Id).ToArray());
+
+        // Past 9999 the number grows a digit rather than wrapping (the same as the answer's format).
+        await db.ExecuteAsync("UPDATE demand_numbers SET last = 9999 WHERE branch_id = @BranchId", new { w.BranchId });
+        var big = await w.SubmitAsync();
+        Assert.Equal($"SQ{year}-10000", (await w.DetailAsync(w.Commissioner, big)).GetProperty("number").GetString());
+    }
+
+    [Fact]
     public async Task SameKeyWithAnotherBodyIs422()
     {
         await using var app = new EcoAidApp(fixture);

@@ -7,6 +7,9 @@ public class DemandStateMachineTests
     // Every allowed move; everything not listed must be refused.
     private static readonly Dictionary<(string, DemandAction), string> Allowed = new()
     {
+        [("pending_review", DemandAction.ReviewAccept)] = "submitted",
+        [("pending_review", DemandAction.ReviewReturn)] = "returned",
+        [("pending_review", DemandAction.Withdraw)] = "withdrawn",
         [("submitted", DemandAction.Accept)] = "accepted",
         [("submitted", DemandAction.Return)] = "returned",
         [("submitted", DemandAction.Withdraw)] = "withdrawn",

@@ -25,6 +25,9 @@ public sealed class EcoAidApp(EcoAidFixture fixture, Action<IDictionary<string, 
 
     public WechatSandbox Sandbox => fixture.Sandbox;
 
+    /// <summary>The hosting environment the service starts in (tests of the production refusals change it).</summary>
+    public string EnvironmentName { get; init; } = "Testing";
+
     protected override IHost CreateHost(IHostBuilder builder)
     {
         var settings = new Dictionary<string, string?>
@@ -43,6 +46,14 @@ public sealed class EcoAidApp(EcoAidFixture fixture, Action<IDictionary<string, 
             ["Notifications:Dispatcher:Enabled"] = "false",
             ["Notifications:Reminders:Enabled"] = "false",
             ["Workers:Enabled"] = "false",
+            ["Docs:Enabled"] = "true",
+            // Production answers 503 after 2 s without a database; a test machine shared by many runs gets more slack.
+            ["Database:ConnectTimeout"] = "00:00:15",
+            ["Database:CommandTimeout"] = "00:01:00",
+            // Every test logs in from the same (absent) address: the limits are tested on their own, with small numbers.
+            ["RateLimits:LoginsPerMinutePerAddress"] = "1000000",
+            ["RateLimits:UploadsPerMinutePerUser"] = "1000000",
+            ["RateLimits:SubmissionsPerMinutePerUser"] = "1000000",
         };
         TestTemplates.AddTo(settings);
         configure?.Invoke(settings);
@@ -52,7 +63,7 @@ public sealed class EcoAidApp(EcoAidFixture fixture, Action<IDictionary<string, 
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(EnvironmentName);
         builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
     }
 
@@ -69,6 +80,11 @@ public sealed class EcoAidApp(EcoAidFixture fixture, Action<IDictionary<string, 
     }
 
     private sealed record LoginBody(string Token);
+
+    /// <summary>The client_msg_id the dispatcher sends for an outbox row: the database's id, a dash, the row id.</summary>
+    public async Task<string> ClientMsgIdAsync(long rowId) =>
+        Api.Infrastructure.Database.DatabaseIdentity.ClientMsgId(
+            await Services.GetRequiredService<Api.Infrastructure.Database.DatabaseIdentity>().TokenAsync(TestContext.Current.CancellationToken), rowId);
 
     public async Task<MySqlConnection> OpenDatabaseAsync()
     {

@@ -24,7 +24,7 @@ public class ChannelTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         Assert.Equal((OutboxStatus.Sent, 1, Channels.OfficialAccount, TestTemplates.OfficialAccount), (row.Status, row.Attempts, row.Channel, row.TemplateId));
         var delivery = Assert.Single(app.DeliveriesTo(oaOpenId));
         Assert.Equal(SandboxChannel.TemplateMessage, delivery.Channel);
-        Assert.Equal(id.ToString(System.Globalization.CultureInfo.InvariantCulture), delivery.ClientMsgId);
+        Assert.Equal(await app.ClientMsgIdAsync(id), delivery.ClientMsgId);
         Assert.Equal(delivery.MsgId, row.WechatMsgId);
         Assert.Equal("pages/demand/detail?id=4242", delivery.Page);
         Assert.Equal("危废暂存间标识不全", delivery.Data["thing1"]);

@@ -36,12 +36,13 @@ public class DispatcherConcurrencyTests(EcoAidFixture fixture) : IClassFixture<E
         return (ids, openIdOfRow);
     }
 
-    private static void AssertEachRowDeliveredOnce(EcoAidApp app, List<long> ids, Dictionary<long, string> openIdOfRow)
+    private static async Task AssertEachRowDeliveredOnce(EcoAidApp app, List<long> ids, Dictionary<long, string> openIdOfRow)
     {
+        var prefix = (await app.ClientMsgIdAsync(0))[..^1];
         var deliveries = app.Sandbox.Deliveries.Where(d => d.ClientMsgId is not null && openIdOfRow.ContainsValue(d.ToUser)).ToList();
         foreach (var id in ids)
         {
-            var delivery = Assert.Single(deliveries, d => d.ClientMsgId == id.ToString(CultureInfo.InvariantCulture));
+            var delivery = Assert.Single(deliveries, d => d.ClientMsgId == prefix + id.ToString(CultureInfo.InvariantCulture));
             Assert.Equal(openIdOfRow[id], delivery.ToUser);
         }
         Assert.Equal(ids.Count, deliveries.Count);
@@ -80,7 +81,7 @@ public class DispatcherConcurrencyTests(EcoAidFixture fixture) : IClassFixture<E
         Assert.All(claims, c => Assert.True(c > 0, $"both instances should have worked: {string.Join(" / ", claims)}"));
         Assert.Equal(200, claims.Sum());
         Assert.Equal(calls + 200, first.Sandbox.CallCount(NotificationKit.TemplateSend)); // not one row sent twice
-        AssertEachRowDeliveredOnce(first, ids, openIdOfRow);
+        await AssertEachRowDeliveredOnce(first, ids, openIdOfRow);
     }
 
     /// <summary>
@@ -131,7 +132,7 @@ public class DispatcherConcurrencyTests(EcoAidFixture fixture) : IClassFixture<E
 
         Assert.Equal(new Dictionary<string, int> { [OutboxStatus.Sent] = 30 }, await StatusesAsync(restarted, ids));
         Assert.Equal(calls + 30, restarted.Sandbox.CallCount(NotificationKit.TemplateSend));
-        AssertEachRowDeliveredOnce(restarted, ids, openIdOfRow);
+        await AssertEachRowDeliveredOnce(restarted, ids, openIdOfRow);
         await using var db = await restarted.OpenDatabaseAsync();
         Assert.Equal(30, await db.ExecuteScalarAsync<int>("SELECT SUM(attempts) FROM notification_outbox WHERE id IN @ids", new { ids }));
     }
@@ -163,7 +164,7 @@ public class DispatcherConcurrencyTests(EcoAidFixture fixture) : IClassFixture<E
 
         Assert.Equal(new Dictionary<string, int> { [OutboxStatus.Sent] = 40 }, await StatusesAsync(restarted, ids));
         Assert.Equal(calls + 40, restarted.Sandbox.CallCount(NotificationKit.TemplateSend));
-        AssertEachRowDeliveredOnce(restarted, ids, openIdOfRow);
+        await AssertEachRowDeliveredOnce(restarted, ids, openIdOfRow);
     }
 
     /// <summary>An instance sends, then dies before recording it: its lease runs out, another instance sends the row again.</summary>
@@ -185,7 +186,7 @@ public class DispatcherConcurrencyTests(EcoAidFixture fixture) : IClassFixture<E
         }
         var sentBefore = await app.Services.GetRequiredService<OfficialAccountApi>().SendTemplateMessageAsync(new TemplateMessage(oaOpenId,
             TestTemplates.OfficialAccount, new Dictionary<string, string> { ["thing1"] = "危废暂存间标识不全", ["thing2"] = "诉求督办提醒", ["time3"] = "2026年3月2日 09:00" },
-            ClientMsgId: id.ToString(CultureInfo.InvariantCulture)), Ct);
+            ClientMsgId: await app.ClientMsgIdAsync(id)), Ct);
 
         await app.DispatchAsync(); // the lease still holds: nobody touches the row
         Assert.Equal(OutboxStatus.Sending, (await app.RowAsync(id)).Status);
@@ -238,7 +239,7 @@ public class DispatcherConcurrencyTests(EcoAidFixture fixture) : IClassFixture<E
         // WeChat delivered (and reported) the first send of this row before our bookkeeping of it happened.
         var early = await app.Services.GetRequiredService<OfficialAccountApi>().SendTemplateMessageAsync(new TemplateMessage(oaOpenId,
             TestTemplates.OfficialAccount, new Dictionary<string, string> { ["thing1"] = "x", ["thing2"] = "y", ["time3"] = "09:00" },
-            ClientMsgId: id.ToString(CultureInfo.InvariantCulture)), Ct);
+            ClientMsgId: await app.ClientMsgIdAsync(id)), Ct);
         await app.Sandbox.PushAsync(app.CreateClient(), app.Sandbox.EventXml(oaOpenId, "TEMPLATESENDJOBFINISH", msgId: early.Value!.Msgid, status: "success"),
             PushMode.Safe, Ct);
 

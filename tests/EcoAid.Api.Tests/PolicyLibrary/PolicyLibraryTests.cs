@@ -56,6 +56,67 @@ public class PolicyLibraryTests(EcoAidFixture fixture) : IClassFixture<EcoAidFix
     }
 
     [Fact]
+    public async Task TheIndexFindsSubstringsOnlyAndFollowsEdits()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await CreateAsync(app);
+        var marker = Marker();
+        // Every two-character piece of "{marker}" is in the title of `scattered`, but never the whole word.
+        var whole = await w.PublishedAsync(Doc($"{marker}管理办法"));
+        var scattered = await w.PublishedAsync(Doc($"{marker[..2]}与{marker[1..3]}及{marker[2..]}"));
+
+        Assert.Equal([whole], Ids(await w.SearchAsync(w.Anonymous, marker)));
+        Assert.Equal([whole, scattered], Ids(await w.SearchAsync(w.Anonymous, marker[..2])).Order().ToArray());
+        // One character: every document holding it, in any field.
+        Assert.Contains(scattered, Ids(await w.SearchAsync(w.Anonymous, marker[3..])));
+        // Width and case folding, as the case-insensitive match did: full-width Latin finds half-width.
+        var latin = await w.PublishedAsync(Doc($"{marker}VOCs治理"));
+        Assert.Equal([latin], Ids(await w.SearchAsync(w.Anonymous, $"{marker}ｖｏｃｓ")));
+
+        // An edit re-cuts the index in its own transaction: the old title is no longer found, the new one is.
+        var manage = await Expect(HttpStatusCode.OK, await w.Admin.GetAsync($"/api/policies/{whole}/manage", Ct));
+        await Expect(HttpStatusCode.OK, await w.Admin.PutAsJsonAsync($"/api/policies/{whole}",
+            new { title = $"改名后的{marker[..2]}文件", category = "laws_standards", summary = "摘要", body = "<p>正文</p>", tags = Array.Empty<string>(),
+                  revision = manage.GetProperty("revision").GetInt32() }, Ct));
+        Assert.Equal([latin], Ids(await w.SearchAsync(w.Anonymous, marker)));
+        Assert.Equal([whole], Ids(await w.SearchAsync(w.Anonymous, $"改名后的{marker[..2]}")));
+    }
+
+    [Fact]
+    public async Task SynonymsFromTheTableWidenTheQuery()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await CreateAsync(app);
+        var marker = Marker();
+        var full = await w.PublishedAsync(Doc($"{marker}挥发性有机物治理指南"));
+        var abbreviated = await w.PublishedAsync(Doc($"{marker}VOCs排查清单", summary: "摘要"));
+        var inBody = await w.PublishedAsync(Doc("无关标题", summary: "摘要", body: $"<p>{marker}挥发性有机物的收集。</p>"));
+
+        // Either name finds all three; title hits still rank before body hits.
+        var byAbbreviation = Ids(await w.SearchAsync(w.Anonymous, $"{marker}VOCs"));
+        Assert.Equal([full, abbreviated], byAbbreviation[..2].Order().ToArray());
+        Assert.Equal(inBody, byAbbreviation[2]);
+        Assert.Equal(3, Ids(await w.SearchAsync(w.Anonymous, $"{marker}挥发性有机物")).Length);
+
+        // A new group is data: added to the table, it takes effect on the next search that misses the cache.
+        var word = Marker();
+        var other = Marker();
+        var found = await w.PublishedAsync(Doc($"说明{other}"));
+        Assert.Empty(Ids(await w.SearchAsync(w.Anonymous, word)));
+        await using (var connection = new MySqlConnector.MySqlConnection(fixture.Database.ConnectionString))
+        {
+            await connection.OpenAsync(Ct);
+            await using var command = new MySqlConnector.MySqlCommand(
+                "INSERT INTO policy_search_synonyms (group_id, term) SELECT COALESCE(MAX(group_id), 0) + 1, @a FROM policy_search_synonyms; "
+                + "INSERT INTO policy_search_synonyms (group_id, term) SELECT MAX(group_id), @b FROM policy_search_synonyms", connection);
+            command.Parameters.AddWithValue("@a", word);
+            command.Parameters.AddWithValue("@b", other);
+            await command.ExecuteNonQueryAsync(Ct);
+        }
+        Assert.Equal([found], Ids(await Expect(HttpStatusCode.OK, await w.Anonymous.GetAsync($"/api/policies?q={Uri.EscapeDataString(word)}&pageSize=99", Ct))));
+    }
+
+    [Fact]
     public async Task LikeWildcardsInTheQueryAreLiteral()
     {
         await using var app = new EcoAidApp(fixture);

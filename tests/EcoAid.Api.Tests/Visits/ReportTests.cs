@@ -241,7 +241,8 @@ public class ReportTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         Assert.Equal(["序号", "编号", "企业名称", "包挂成员", "问题类别", "收集方式", "提交日期", "问题描述", "工作目标", "思路举措", "认领/移交", "责任单位", "责任人", "完成时限", "办理状态", "办理结果"],
             export.Table[0].ToArray());
         Assert.Equal(["包挂成员", "污染治理", "小程序", "2026-03-02"], new[] { export.Table[1][3], export.Table[1][4], export.Table[1][5], export.Table[1][6] });
-        Assert.Equal(("认领", "责任成员", "责任成员"), (export.Table[1][10], export.Table[1][11], export.Table[1][12]));
+        // A claim names the branch (the member has no unit of their own) as 责任单位 and the member as 责任人.
+        Assert.Equal(("认领", export.TitleBlock[1]["填报单位：".Length..], "责任成员"), (export.Table[1][10], export.Table[1][11], export.Table[1][12]));
         AssertPrintable(export);
     }
 

@@ -32,7 +32,6 @@ public class CallbackTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
     }
 
     [Theory]
-    [InlineData(PushMode.Plain)]
     [InlineData(PushMode.Compatible)]
     [InlineData(PushMode.Safe)]
     public async Task SubscribingThroughABindingQrBindsTheMember(PushMode mode)
@@ -78,7 +77,7 @@ public class CallbackTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         var scene = await NewBindingSceneAsync(app, member, TimeSpan.FromMinutes(10));
         app.Clock.Advance(TimeSpan.FromMinutes(11));
 
-        var result = await app.Sandbox.PushAsync(app.CreateClient(), app.Sandbox.EventXml(World.Unique("oa_"), "SCAN", scene), PushMode.Plain, Ct);
+        var result = await app.Sandbox.PushAsync(app.CreateClient(), app.Sandbox.EventXml(World.Unique("oa_"), "SCAN", scene), PushMode.Safe, Ct);
 
         Assert.Equal("success", result.Body);
         Assert.Equal((null, false), await BindingOfAsync(app, member));
@@ -130,16 +129,17 @@ public class CallbackTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         var xml = app.Sandbox.EventXml(openId, "SCAN", scene);
         var client = app.CreateClient();
 
-        var forged = await client.PostAsync("/wechat/callback?signature=0000000000000000000000000000000000000000&timestamp=1&nonce=2",
-            new StringContent(xml, Encoding.UTF8, "text/xml"), Ct);
+        var ts = Now();
+        var forged = await client.PostAsync($"/wechat/callback?signature=0000000000000000000000000000000000000000&timestamp={ts}&nonce=2&encrypt_type=aes&msg_signature=00",
+            new StringContent(xml.Replace("</xml>", "<Encrypt><![CDATA[AAAA]]></Encrypt></xml>"), Encoding.UTF8, "text/xml"), Ct);
         var crypto = new WechatMessageCrypto("wrong-token", EcoAidFixture.OaEncodingAesKey, EcoAidFixture.OaAppId);
         var encrypted = crypto.Encrypt(xml);
         var wrongToken = await client.PostAsync(
-            $"/wechat/callback?timestamp=1&nonce=2&encrypt_type=aes&msg_signature={CallbackSignature.ComputeMessageSignature("wrong-token", "1", "2", encrypted)}",
+            $"/wechat/callback?timestamp={ts}&nonce=2&encrypt_type=aes&msg_signature={CallbackSignature.ComputeMessageSignature("wrong-token", ts, "2", encrypted)}",
             new StringContent($"<xml><ToUserName><![CDATA[gh_x]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>", Encoding.UTF8, "text/xml"), Ct);
         var otherApp = new WechatMessageCrypto(EcoAidFixture.OaToken, EcoAidFixture.OaEncodingAesKey, "wxsomeoneelse00001").Encrypt(xml);
         var wrongAppId = await client.PostAsync(
-            $"/wechat/callback?timestamp=1&nonce=2&encrypt_type=aes&msg_signature={CallbackSignature.ComputeMessageSignature(EcoAidFixture.OaToken, "1", "2", otherApp)}",
+            $"/wechat/callback?timestamp={ts}&nonce=2&encrypt_type=aes&msg_signature={CallbackSignature.ComputeMessageSignature(EcoAidFixture.OaToken, ts, "2", otherApp)}",
             new StringContent($"<xml><ToUserName><![CDATA[gh_x]]></ToUserName><Encrypt><![CDATA[{otherApp}]]></Encrypt></xml>", Encoding.UTF8, "text/xml"), Ct);
 
         await ProblemAssert.IsProblemAsync(forged, HttpStatusCode.Unauthorized, "wechat.invalid_signature");
@@ -155,8 +155,9 @@ public class CallbackTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
     {
         await using var app = new EcoAidApp(fixture);
         var client = app.CreateClient();
-        const string timestamp = "1700000000", nonce = "42";
-        var query = $"/wechat/callback?signature={CallbackSignature.ComputeUrlSignature(EcoAidFixture.OaToken, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}";
+        var timestamp = Now();
+        const string nonce = "42";
+        var query = $"/wechat/callback?timestamp={timestamp}&nonce={nonce}&encrypt_type=aes&msg_signature=00";
         const string doctype = "<?xml version=\"1.0\"?><!DOCTYPE xml [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><xml><FromUserName>&x;</FromUserName></xml>";
         var oversized = "<xml><Content><![CDATA[" + new string('长', 30_000) + "]]></Content></xml>";
 
@@ -165,6 +166,56 @@ public class CallbackTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
 
         await ProblemAssert.IsProblemAsync(withDoctype, HttpStatusCode.BadRequest, "wechat.invalid_push");
         await ProblemAssert.IsProblemAsync(tooBig, HttpStatusCode.RequestEntityTooLarge, "request.too_large");
+    }
+
+    private static string Now(int offsetSeconds = 0) =>
+        (DateTimeOffset.UtcNow.ToUnixTimeSeconds() + offsetSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    [Fact]
+    public async Task PlaintextPushesAreRefusedWhenAKeyIsConfigured()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var world = new World(app);
+        var (_, branchId) = await world.BranchAsync();
+        var member = await world.MemberAsync(branchId);
+        var openId = World.Unique("oa_");
+        var xml = app.Sandbox.EventXml(openId, "SCAN", await NewBindingSceneAsync(app, member));
+
+        // A validly signed plaintext push (the sandbox signs it as WeChat would): the signature does not cover the body.
+        var plain = await app.Sandbox.PushAsync(app.CreateClient(), xml, PushMode.Plain, Ct);
+
+        Assert.Equal(401, plain.Status);
+        Assert.Contains("wechat.encryption_required", plain.Body);
+        Assert.Equal((null, false), await BindingOfAsync(app, member));
+        await using var db = await app.OpenDatabaseAsync();
+        Assert.Equal(0, await db.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM wechat_callback_events WHERE from_openid = @openId", new { openId }));
+    }
+
+    [Theory]
+    [InlineData(-420)]
+    [InlineData(420)]
+    public async Task PushesOutsideTheTimeWindowAreRefusedAndInsideAccepted(int offsetSeconds)
+    {
+        await using var app = new EcoAidApp(fixture);
+        var world = new World(app);
+        var (_, branchId) = await world.BranchAsync();
+        var member = await world.MemberAsync(branchId);
+        var openId = World.Unique("oa_");
+        var xml = app.Sandbox.EventXml(openId, "SCAN", await NewBindingSceneAsync(app, member));
+        var crypto = new WechatMessageCrypto(EcoAidFixture.OaToken, EcoAidFixture.OaEncodingAesKey, EcoAidFixture.OaAppId);
+        var encrypted = crypto.Encrypt(xml);
+        var body = $"<xml><ToUserName><![CDATA[gh_x]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>";
+        string Url(string ts) =>
+            $"/wechat/callback?timestamp={ts}&nonce=7&encrypt_type=aes&msg_signature={CallbackSignature.ComputeMessageSignature(EcoAidFixture.OaToken, ts, "7", encrypted)}";
+        var client = app.CreateClient();
+
+        var stale = await client.PostAsync(Url(Now(offsetSeconds)), new StringContent(body, Encoding.UTF8, "text/xml"), Ct);
+        await ProblemAssert.IsProblemAsync(stale, HttpStatusCode.Unauthorized, "wechat.stale_push");
+        Assert.Equal((null, false), await BindingOfAsync(app, member));
+
+        var fresh = await client.PostAsync(Url(Now(offsetSeconds > 0 ? 180 : -180)), new StringContent(body, Encoding.UTF8, "text/xml"), Ct);
+        Assert.Equal("success", await fresh.Content.ReadAsStringAsync(Ct));
+        Assert.Equal((openId, true), await BindingOfAsync(app, member));
     }
 
     [Fact]

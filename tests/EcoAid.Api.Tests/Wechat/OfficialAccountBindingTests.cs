@@ -14,7 +14,6 @@ public class OfficialAccountBindingTests(EcoAidFixture fixture) : IClassFixture<
 
     [Theory]
     [InlineData(PushMode.Safe, false)]
-    [InlineData(PushMode.Plain, false)]
     [InlineData(PushMode.Compatible, true)]
     public async Task AMemberScansTheirQrCodeAndIsBound(PushMode mode, bool alreadyFollowing)
     {

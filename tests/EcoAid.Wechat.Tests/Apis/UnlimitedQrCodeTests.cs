@@ -25,6 +25,49 @@ public class UnlimitedQrCodeTests(SandboxFixture fixture) : IClassFixture<Sandbo
         Assert.Contains((byte)255, png.Pixels);
     }
 
+    [Theory]
+    [InlineData("e=42&k=aB3", 280)]
+    [InlineData("policy=17", 430)]
+    [InlineData("explainer=9&src=wall", 1280)]
+    public async Task ADecoderReadsTheSceneBackFromTheCode(string scene, int width)
+    {
+        var result = await fixture.MiniProgram.GetUnlimitedQrCodeAsync(new UnlimitedQrCodeRequest(scene, Width: width), Ct);
+
+        Assert.Equal(scene, QrDecoder.Decode(result.Value!.Content));
+    }
+
+    [Fact]
+    public async Task AnOfficialAccountCodeShownByShowQrCodeDecodesToItsTicketUrlAndSoToItsScene()
+    {
+        var created = await fixture.OfficialAccount.CreateQrCodeAsync("bind:decode-me", TimeSpan.FromMinutes(10), Ct);
+        var image = fixture.Sandbox.QrImage(created.Value!.Ticket)!;
+
+        var text = QrDecoder.Decode(image);
+
+        Assert.Equal(created.Value.Url, text);
+        Assert.Equal("bind:decode-me", fixture.Sandbox.QrCodes.Single(q => q.Url == text).Scene);
+    }
+
+    /// <summary>What a phone's scanner does: the greyscale pixels of the PNG, binarised, read as a QR code (ZXing).</summary>
+    static class QrDecoder
+    {
+        public static string Decode(byte[] pngBytes)
+        {
+            var png = PngReader.Read(pngBytes);
+            Assert.Equal((8, 0), (png.BitDepth, png.ColourType));
+            var grey = new byte[png.Width * png.Height];
+            for (var row = 0; row < png.Height; row++)
+            {
+                Assert.Equal(0, png.Pixels[row * (png.Width + 1)]); // filter None
+                png.Pixels.AsSpan(row * (png.Width + 1) + 1, png.Width).CopyTo(grey.AsSpan(row * png.Width));
+            }
+            var source = new ZXing.RGBLuminanceSource(grey, png.Width, png.Height, ZXing.RGBLuminanceSource.BitmapFormat.Gray8);
+            var result = new ZXing.QrCode.QRCodeReader().decode(new ZXing.BinaryBitmap(new ZXing.Common.HybridBinarizer(source)));
+            Assert.NotNull(result);
+            return result.Text;
+        }
+    }
+
     [Fact]
     public async Task DefaultWidthIs430AndTheSameSceneDrawsTheSamePicture()
     {

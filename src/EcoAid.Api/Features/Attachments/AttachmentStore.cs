@@ -25,11 +25,20 @@ public sealed class FileSystemAttachmentStore(string root) : IAttachmentStore
         Directory.CreateDirectory(root);
         var path = PathOf(key);
         var temporary = path + ".part";
-        await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+        try
         {
-            await content.CopyToAsync(file, ct);
+            await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+            {
+                await content.CopyToAsync(file, ct);
+            }
+            File.Move(temporary, path);
         }
-        File.Move(temporary, path);
+        catch
+        {
+            // A refused or cut-off upload leaves nothing behind.
+            File.Delete(temporary);
+            throw;
+        }
     }
 
     public Task<Stream?> OpenAsync(string key, CancellationToken ct)

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Dapper;
 using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Infrastructure.Auth;
@@ -11,10 +10,11 @@ namespace EcoAid.Api.Features.Attachments;
 /// <summary>Uploads (images and PDFs, recognised by their first bytes) and reads within reach.</summary>
 public static class AttachmentsApi
 {
-    public static IEndpointRouteBuilder MapAttachments(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapAttachmentEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/attachments").WithTags("Attachments");
-        group.MapPost("/", Upload).WithIdempotency().RequireAuthorization(DemandPolicies.Reader).DisableAntiforgery().WithName("UploadAttachment")
+        var maxBytes = routes.ServiceProvider.GetRequiredService<IOptions<AttachmentOptions>>().Value.MaxBytes;
+        group.MapPost("/", Upload).WithBodyLimit(Uploads.BodyLimit(maxBytes)).RequireRateLimiting(Hardening.UploadPolicy).WithIdempotency().RequireAuthorization(DemandPolicies.Reader).DisableAntiforgery().WithName("UploadAttachment")
             .WithSummary("上传附件").WithDescription("multipart/form-data，字段名 file；JPEG、PNG、WebP 或 PDF（按文件内容识别），不超过 10 MB。返回 {id}。");
         group.MapGet("/{id:long}", Download).RequireAuthorization(DemandPolicies.Reader).WithName("DownloadAttachment")
             .WithSummary("下载附件").WithDescription("上传者本人，或能看到引用它的诉求事件的用户。");
@@ -33,74 +33,52 @@ public static class AttachmentsApi
         _ => null,
     };
 
+    private static readonly IReadOnlySet<string> Accepted = new HashSet<string> { "image/jpeg", "image/png", "image/webp", "application/pdf" };
+
     static async Task<IResult> Upload(HttpRequest request, CurrentUser user, MySqlDataSource db, IAttachmentStore store, IOptions<AttachmentOptions> options,
         TimeProvider clock, CancellationToken ct)
     {
-        var max = options.Value.MaxBytes;
-        // Refuse before reading: a declared length over the cap (the multipart framing adds a little) ends it here.
-        if (request.ContentLength > max + 64 * 1024)
+        var (file, problem) = await Uploads.ReceiveAsync(request, store, options.Value.MaxBytes, Accepted,
+            "只能上传 JPEG、PNG、WebP 图片或 PDF 文件。", clock, ct);
+        if (file is null)
         {
-            return TooLarge(max);
+            return problem!;
         }
-        if (!request.HasFormContentType)
-        {
-            return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "request.unsupported_media_type", "不支持的内容类型", "请以 multipart/form-data 上传，文件字段名为 file。");
-        }
-        IFormFile? file;
-        try
-        {
-            var form = await request.ReadFormAsync(new Microsoft.AspNetCore.Http.Features.FormOptions { MultipartBodyLengthLimit = max + 64 * 1024 }, ct);
-            file = form.Files.GetFile("file");
-        }
-        catch (InvalidDataException e) when (e.Message.Contains("limit", StringComparison.OrdinalIgnoreCase))
-        {
-            return TooLarge(max);
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException)
-        {
-            return Problems.BadRequest("request.invalid", "上传的内容不完整或格式不正确，请重新上传。");
-        }
-        if (file is null || file.Length == 0)
-        {
-            return Problems.Validation("file", "请选择要上传的文件。");
-        }
-        if (file.Length > max)
-        {
-            return TooLarge(max);
-        }
-
-        var head = new byte[16];
-        int read;
-        await using (var probe = file.OpenReadStream())
-        {
-            read = await probe.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
-        }
-        if (Sniff(head.AsSpan(0, read)) is not { } contentType)
-        {
-            return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "attachment.unsupported_type", "不支持的文件类型", "只能上传 JPEG、PNG、WebP 图片或 PDF 文件。");
-        }
-
-        var key = $"{clock.GetUtcNow():yyyyMMdd}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}";
-        byte[] hash;
-        await using (var content = file.OpenReadStream())
-        {
-            hash = await SHA256.HashDataAsync(content, ct);
-        }
-        await using (var content = file.OpenReadStream())
-        {
-            await store.SaveAsync(key, content, ct);
-        }
-        var fileName = Path.GetFileName(file.FileName) is { Length: > 0 and <= 200 } name ? name : null;
         await using var connection = await db.OpenConnectionAsync(ct);
         var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
             INSERT INTO attachments (branch_id, uploaded_by, storage_key, content_type, size_bytes, sha256, file_name, created_at)
-            VALUES (@BranchId, @Id, @key, @contentType, @Length, @hash, @fileName, @now);
+            VALUES (@BranchId, @Id, @StorageKey, @ContentType, @Size, @Sha256, @FileName, @now);
             SELECT LAST_INSERT_ID();
-            """, new { user.BranchId, user.Id, key, contentType, file.Length, hash, fileName, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct));
-        return TypedResults.Created($"/api/attachments/{id}", new UploadedAttachment(id, contentType, file.Length));
+            """, new { user.BranchId, user.Id, file.StorageKey, file.ContentType, file.Size, file.Sha256, file.FileName, now = clock.GetUtcNow().UtcDateTime },
+            cancellationToken: ct));
+        return TypedResults.Created($"/api/attachments/{id}", new UploadedAttachment(id, file.ContentType, file.Size));
     }
 
-    static async Task<IResult> Download(long id, CurrentUser user, MySqlDataSource db, IAttachmentStore store, CancellationToken ct)
+    /// <summary>
+    /// The name a download carries: made by the server from the id and the sniffed type, never the client's name (which
+    /// is kept as data). Images are shown inline; everything else is a download.
+    /// </summary>
+    public static (string FileName, bool Inline) DownloadName(long id, string contentType) => contentType switch
+    {
+        "image/jpeg" => ($"attachment-{id}.jpg", true),
+        "image/png" => ($"attachment-{id}.png", true),
+        "image/webp" => ($"attachment-{id}.webp", true),
+        "application/pdf" => ($"attachment-{id}.pdf", false),
+        _ => ($"attachment-{id}.bin", false),
+    };
+
+    /// <summary>Streams a stored file with its server-made name and a disposition that never lets a browser render it as a page.</summary>
+    public static IResult Serve(HttpContext http, Stream stream, long id, string contentType)
+    {
+        var (name, inline) = DownloadName(id, contentType);
+        var disposition = new Microsoft.Net.Http.Headers.ContentDispositionHeaderValue(inline ? "inline" : "attachment");
+        disposition.SetHttpFileName(name);
+        http.Response.Headers.ContentDisposition = disposition.ToString();
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        return Results.Stream(stream, contentType);
+    }
+
+    static async Task<IResult> Download(long id, HttpContext http, CurrentUser user, MySqlDataSource db, IAttachmentStore store, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var attachment = await connection.QuerySingleOrDefaultAsync<(string StorageKey, string ContentType, long UploadedBy, string? FileName)?>(new CommandDefinition(
@@ -114,7 +92,7 @@ public static class AttachmentsApi
             return Problems.NotFound();
         }
         var stream = await store.OpenAsync(a.StorageKey, ct);
-        return stream is null ? Problems.NotFound() : Results.Stream(stream, a.ContentType, a.FileName);
+        return stream is null ? Problems.NotFound() : Serve(http, stream, id, a.ContentType);
     }
 
     private static async Task<bool> VisibleThroughDemandAsync(MySqlConnection connection, long attachmentId, CurrentUser user, CancellationToken ct)
@@ -132,6 +110,4 @@ public static class AttachmentsApi
             """, p, cancellationToken: ct));
     }
 
-    private static IResult TooLarge(long max) =>
-        Problems.Create(StatusCodes.Status413PayloadTooLarge, "request.too_large", "文件过大", $"文件不能超过 {max / 1024 / 1024} MB。");
 }

@@ -18,10 +18,10 @@ public sealed class AuthOptions
 
 public static partial class AuthApi
 {
-    public static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/auth").WithTags("Auth").AddEndpointFilter<ValidationFilter>();
-        group.MapPost("/login", Login).AllowAnonymous().WithName(nameof(Login))
+        group.MapPost("/login", Login).AllowAnonymous().RequireRateLimiting(Hardening.LoginPolicy).WithName(nameof(Login))
             .WithSummary("用 wx.login 的 code 登录").WithDescription("通过 code2Session 换取 openid，返回本服务的会话令牌。code 只能使用一次。");
         group.MapPost("/logout", Logout).RequireAuthorization(Policies.User).WithName(nameof(Logout)).WithSummary("退出登录（吊销当前令牌）");
         return routes;
@@ -80,6 +80,9 @@ public static partial class AuthApi
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO sessions (user_id, token_hash, created_at, expires_at) VALUES (@userId, @hash, @now, @expiresAt)",
             new { userId, hash = Secrets.Hash(token), now = now.UtcDateTime, expiresAt = expiresAt.UtcDateTime }, tx, cancellationToken: ct));
+        var placed = await connection.QuerySingleAsync<(long? BranchId, long? CityId)>(new CommandDefinition(
+            "SELECT branch_id, city_id FROM users WHERE id = @userId", new { userId }, tx, cancellationToken: ct));
+        await Audit.AuditTrail.RecordAsync(connection, tx, new Audit.AuditEvent(Audit.AuditKinds.Login, userId, placed.BranchId, placed.CityId), now, ct);
         await tx.CommitAsync(ct);
 
         var me = await Me.MeApi.LoadAsync(connection, userId, ct);

@@ -14,12 +14,14 @@ namespace EcoAid.Api.Features.Calendar;
 /// </summary>
 public static class CalendarApi
 {
-    public static IEndpointRouteBuilder MapCalendar(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapCalendarEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/calendar").WithTags("Calendar").AddEndpointFilter<ValidationFilter>();
         group.MapGet("/", ListCalendarDays).RequireAuthorization(Policies.User).WithName(nameof(ListCalendarDays))
             .WithSummary("节假日与调休表").WithDescription("列出某年的法定节假日（工作日放假）和调休上班日（周末上班）。其余日子周一至周五为工作日。");
         group.MapPut("/{day}", SetCalendarDay).RequireAuthorization(Policies.CityAdmin).WithName(nameof(SetCalendarDay)).WithSummary("设置某天为节假日或调休上班日");
+        group.MapPost("/import", ImportCalendarYear).RequireAuthorization(Policies.CityAdmin).WithName(nameof(ImportCalendarYear))
+            .WithSummary("导入一年的节假日安排").WithDescription("按国务院办公厅当年的通知整年导入：apply=false（默认）只预览与现有数据的差异，apply=true 以导入内容替换该年全部安排并记录通知出处。");
         group.MapDelete("/{day}", DeleteCalendarDay).RequireAuthorization(Policies.CityAdmin).WithName(nameof(DeleteCalendarDay)).WithSummary("恢复某天的默认安排");
         return routes;
     }
@@ -34,6 +36,91 @@ public static class CalendarApi
     }
 
     public sealed record CalendarDayResponse(DateOnly Day, string Kind, string Name);
+
+    /// <summary>One year's schedule as the State Council's notice gives it: every holiday day and every make-up workday.</summary>
+    public sealed record CalendarImportRequest(int Year, string NoticeTitle, string? DocumentNo, DateOnly? PublishedOn, CalendarImportDay[] Days, bool? Apply)
+        : IValidatable
+    {
+        public void Validate(ValidationErrors errors)
+        {
+            if (Year is < 2000 or > 2100)
+            {
+                errors.Add("year", "年份须在 2000 到 2100 之间。");
+            }
+            errors.Required("noticeTitle", NoticeTitle, 100);
+            errors.MaxLength("documentNo", DocumentNo, 50);
+            if (PublishedOn is null)
+            {
+                errors.Add("publishedOn", "请填写通知的发布日期。");
+            }
+            if (Days is null || Days.Length == 0)
+            {
+                errors.Add("days", "请至少给出一天。");
+                return;
+            }
+            if (Days.Length > 366)
+            {
+                errors.Add("days", "一年最多 366 天。");
+            }
+            for (var i = 0; i < Days.Length; i++)
+            {
+                var d = Days[i];
+                if (d.Day.Year != Year)
+                {
+                    errors.Add($"days[{i}].day", $"{d.Day:yyyy-MM-dd} 不在 {Year} 年。");
+                }
+                if (d.Kind is not ("holiday" or "workday"))
+                {
+                    errors.Add($"days[{i}].kind", "类型须为 holiday（放假）或 workday（调休上班）。");
+                }
+                else if (d.Kind == "workday" && d.Day.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday))
+                {
+                    errors.Add($"days[{i}].kind", $"{d.Day:yyyy-MM-dd} 不是周末，不能设为调休上班日。");
+                }
+                errors.Required($"days[{i}].name", d.Name, 50);
+            }
+            if (Days.GroupBy(d => d.Day).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            {
+                errors.Add("days", $"{twice.Key:yyyy-MM-dd} 出现了不止一次。");
+            }
+        }
+    }
+
+    public sealed record CalendarImportDay(DateOnly Day, string Kind, string Name);
+
+    /// <summary>What an import changes (or changed): days added, days whose kind or name changes, days removed.</summary>
+    public sealed record CalendarImportResult(int Year, bool Applied, IReadOnlyList<CalendarDayResponse> Added, IReadOnlyList<CalendarDayResponse> Changed,
+        IReadOnlyList<CalendarDayResponse> Removed, int Unchanged);
+
+    static async Task<Ok<CalendarImportResult>> ImportCalendarYear(CalendarImportRequest request, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var from = new DateTime(request.Year, 1, 1);
+        var to = new DateTime(request.Year, 12, 31);
+        var existing = (await connection.QueryAsync<(DateTime Day, string Kind, string Name)>(new CommandDefinition(
+            "SELECT day, kind, name FROM calendar_days WHERE day BETWEEN @from AND @to FOR UPDATE", new { from, to }, tx, cancellationToken: ct)))
+            .ToDictionary(r => DateOnly.FromDateTime(r.Day), r => new CalendarDayResponse(DateOnly.FromDateTime(r.Day), r.Kind, r.Name));
+        var incoming = request.Days.Select(d => new CalendarDayResponse(d.Day, d.Kind, d.Name.Trim())).OrderBy(d => d.Day).ToList();
+        var added = incoming.Where(d => !existing.ContainsKey(d.Day)).ToList();
+        var changed = incoming.Where(d => existing.TryGetValue(d.Day, out var old) && old != d).ToList();
+        var removed = existing.Values.Where(d => incoming.All(i => i.Day != d.Day)).OrderBy(d => d.Day).ToList();
+        var apply = request.Apply == true;
+        if (apply)
+        {
+            await connection.ExecuteAsync(new CommandDefinition("DELETE FROM calendar_days WHERE day BETWEEN @from AND @to", new { from, to }, tx, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition("INSERT INTO calendar_days (day, kind, name, updated_at) VALUES (@day, @Kind, @Name, @now)",
+                incoming.Select(d => new { day = d.Day.ToDateTime(TimeOnly.MinValue), d.Kind, d.Name, now }), tx, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO calendar_notices (year, title, document_no, published_on, imported_at) VALUES (@Year, @title, @DocumentNo, @published, @now)
+                ON DUPLICATE KEY UPDATE title = VALUES(title), document_no = VALUES(document_no), published_on = VALUES(published_on), imported_at = VALUES(imported_at)
+                """, new { request.Year, title = request.NoticeTitle.Trim(), request.DocumentNo, published = request.PublishedOn!.Value.ToDateTime(TimeOnly.MinValue), now },
+                tx, cancellationToken: ct));
+        }
+        await tx.CommitAsync(ct);
+        return TypedResults.Ok(new CalendarImportResult(request.Year, apply, added, changed, removed, incoming.Count - added.Count - changed.Count));
+    }
 
     static async Task<Results<Ok<IReadOnlyList<CalendarDayResponse>>, ValidationProblem>> ListCalendarDays(int? year, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
     {

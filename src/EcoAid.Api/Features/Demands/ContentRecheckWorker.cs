@@ -83,7 +83,12 @@ public sealed partial class ContentRecheckWorker(MySqlDataSource db, IServicePro
             {
                 await using var tx = await connection.BeginTransactionAsync(ct);
                 var changed = await connection.ExecuteAsync(new CommandDefinition(
-                    "UPDATE demands SET content_check = @state WHERE id = @Id AND content_check = 'pending'", new { state, claimed.Id }, tx, cancellationToken: ct));
+                    """
+                    UPDATE demands SET content_check = @state,
+                           status = CASE WHEN @state <> 'passed' AND status = 'submitted' THEN 'pending_review' ELSE status END,
+                           version = version + 1
+                    WHERE id = @Id AND content_check = 'pending'
+                    """, new { state, claimed.Id }, tx, cancellationToken: ct));
                 if (changed == 1 && state != "passed")
                 {
                     await DemandStore.AppendEventAsync(connection, tx, claimed.Id, null, "content_flagged", "internal",

@@ -54,6 +54,8 @@ public static class DemandExportApi
             DemandListColumns.ResponsiblePerson(d), d.Due?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             StatusText(d, clock.GetUtcNow()), ResultText(d),
         ]).ToList();
+        await Audit.AuditTrail.RecordAsync(connection, null, Audit.AuditEvent.By(user, Audit.AuditKinds.Export, "demand_list", null,
+            new { format, status, category, rows = rows.Count }), clock.GetUtcNow(), ct);
         var stamp = today.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
         if (format == "csv")
         {

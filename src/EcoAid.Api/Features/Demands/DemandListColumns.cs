@@ -6,11 +6,14 @@ namespace EcoAid.Api.Features.Demands;
 /// </summary>
 internal static class DemandListColumns
 {
-    /// <summary>责任单位: the unit written on acceptance, else the department it was transferred to.</summary>
+    /// <summary>责任单位: the structured unit set on acceptance (the member's unit, the department, or another body), else the department.</summary>
     public static string? ResponsibleUnit(DemandRow d) => d.ResponsibleUnit ?? d.DepartmentName;
 
-    /// <summary>责任人: the member who claimed it, else the department handling it.</summary>
-    public static string? ResponsiblePerson(DemandRow d) => d.OwnerName ?? d.DepartmentName;
+    /// <summary>
+    /// 责任人: the structured person set on acceptance (the member, the department's liaison, or a person of another body
+    /// with their phone, as the bureau's list has it); for rows from before the structured columns, the claiming member.
+    /// </summary>
+    public static string? ResponsiblePerson(DemandRow d) => d.ResponsiblePersonLabel ?? d.DepartmentName;
 
     /// <summary>认领/移交: claimed by a member of the branch, or transferred to a department of the bureau.</summary>
     public static string? Acceptance(DemandRow d) => d.DepartmentId is not null ? "移交" : d.OwnerMemberId is not null ? "认领" : null;

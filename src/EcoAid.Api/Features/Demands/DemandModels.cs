@@ -88,7 +88,7 @@ public static class DueDateRules
 }
 
 public sealed record AcceptDemandRequest(string Objective, string[] Measures, long? OwnerMemberId, long? DepartmentId, string? ResponsibleUnit,
-    DateOnly? DueDate, int? DueInWorkingDays) : IValidatable, IDueDate
+    DateOnly? DueDate, int? DueInWorkingDays, long? LiaisonUserId = null) : IValidatable, IDueDate
 {
     public void Validate(ValidationErrors errors)
     {
@@ -199,10 +199,19 @@ public sealed record WithdrawRequest(string? Reason) : IValidatable
     public void Validate(ValidationErrors errors) => errors.MaxLength("reason", Reason, DemandLimits.Reason);
 }
 
-public sealed record CreatedDemand(long Id, string Number, string Status);
+public sealed record CreatedDemand(long Id, string Number, string Status, string StatusName);
 
 public sealed record DemandListItem(long Id, string Number, long EnterpriseId, string EnterpriseName, string Category, string Source, string Title,
-    string Status, bool Urgent, DateOnly? DueDate, bool Overdue, string? OwnerName, string? DepartmentName, DateTimeOffset SubmittedAt);
+    string Status, bool Urgent, DateOnly? DueDate, bool Overdue, string? OwnerName, string? DepartmentName, DateTimeOffset SubmittedAt,
+    string StatusName, ResponsibleView? Responsible, int Version, IReadOnlyList<string> AllowedActions);
+
+/// <summary>
+/// 责任单位 and 责任人. <paramref name="UnitKind"/>: <c>branch</c> (the branch, or the claiming member's own unit),
+/// <c>department</c> (a bureau department), <c>other</c> (another named body). <paramref name="PersonKind"/>: <c>member</c>
+/// (<paramref name="MemberId"/>), <c>department_contact</c> (the department's liaison, <paramref name="UserId"/>), <c>other</c>
+/// (a named person; <paramref name="PersonPhone"/> is given only for them).
+/// </summary>
+public sealed record ResponsibleView(string UnitKind, string UnitName, string? PersonKind, string? PersonName, string? PersonPhone, long? MemberId, long? UserId);
 
 public sealed record PersonRef(long Id, string Name);
 
@@ -217,4 +226,4 @@ public sealed record DemandDetail(long Id, string Number, long BranchId, long En
     IReadOnlyList<string> Measures, PersonRef? Owner, PersonRef? Department, string? ResponsibleUnit, DateOnly? DueDate, bool Overdue,
     ExtensionView? PendingExtension, string? Resolution, RatingView? Rating, int ReopenCount, string? ClosingReason,
     DateTimeOffset SubmittedAt, DateTimeOffset? AcceptedAt, DateTimeOffset? ResolvedAt, DateTimeOffset? ClosedAt, int Version,
-    IReadOnlyList<TimelineEvent> Timeline);
+    IReadOnlyList<TimelineEvent> Timeline, ResponsibleView? Responsible, IReadOnlyList<string> AllowedActions);

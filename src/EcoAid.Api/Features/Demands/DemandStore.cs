@@ -30,6 +30,12 @@ internal sealed class DemandRow
     public long? DepartmentId { get; init; }
     public string? DepartmentName { get; init; }
     public string? ResponsibleUnit { get; init; }
+    public string? ResponsibleUnitKind { get; init; }
+    public string? ResponsiblePersonKind { get; init; }
+    public string? ResponsiblePersonName { get; init; }
+    public string? ResponsiblePersonPhone { get; init; }
+    public long? ResponsibleUserId { get; init; }
+    public long SubmittedBy { get; init; }
     public DateTime? DueDate { get; init; }
     public DateTime? ExtensionDueDate { get; init; }
     public string? ExtensionReason { get; init; }
@@ -49,6 +55,15 @@ internal sealed class DemandRow
 
     public bool IsOverdue(DateTimeOffset now) => Due is { } due && DemandStateMachine.IsOpen(Status) && Status != DemandStatus.Resolved && WorkingCalendar.IsOverdue(due, now);
 
+    /// <summary>责任单位 and 责任人 as the API shows them; null before the demand is accepted.</summary>
+    public ResponsibleView? Responsible => ResponsibleUnitKind is null ? null
+        : new ResponsibleView(ResponsibleUnitKind, ResponsibleUnit ?? "", ResponsiblePersonKind, ResponsiblePersonName,
+            ResponsiblePersonKind == "other" ? ResponsiblePersonPhone : null, OwnerMemberId, ResponsibleUserId);
+
+    /// <summary>The 责任人 column of exports: the person's name, with the phone for a person of another body.</summary>
+    public string? ResponsiblePersonLabel => ResponsiblePersonKind == "other" && ResponsiblePersonPhone is { Length: > 0 } phone
+        ? $"{ResponsiblePersonName}（{phone}）" : ResponsiblePersonName ?? OwnerName;
+
     public IReadOnlyList<string> MeasureList => Measures is null ? [] : JsonSerializer.Deserialize<string[]>(Measures) ?? [];
 }
 
@@ -58,9 +73,10 @@ internal static class DemandStore
     public const string Select = """
         SELECT d.id, d.branch_id, d.enterprise_id, e.name AS enterprise_name, e.liaison_member_id, d.number, d.category, d.source,
                d.title, d.description, d.urgent, d.expected_by, d.status, d.content_check, d.objective, d.measures,
-               d.owner_member_id, m.name AS owner_name, d.department_id, dep.name AS department_name, d.responsible_unit, d.due_date,
+               d.owner_member_id, m.name AS owner_name, d.department_id, dep.name AS department_name, d.responsible_unit, d.responsible_unit_kind,
+               d.responsible_person_kind, d.responsible_person_name, d.responsible_person_phone, d.responsible_user_id, d.due_date,
                d.extension_due_date, d.extension_reason, d.resolution, d.solved, d.satisfaction, d.rating_comment, d.reopen_count,
-               d.closing_reason, d.submitted_at, d.accepted_at, d.resolved_at, d.closed_at, d.version
+               d.closing_reason, d.submitted_by, d.submitted_at, d.accepted_at, d.resolved_at, d.closed_at, d.version
         FROM demands d
         JOIN enterprises e ON e.id = d.enterprise_id
         LEFT JOIN members m ON m.id = d.owner_member_id
@@ -68,28 +84,35 @@ internal static class DemandStore
         """;
 
     /// <summary>
-    /// Who reaches which demands: commissioners, secretaries and city users every demand of their branches; a member
+    /// Who reaches which demands: commissioners and secretaries every demand of their branches, city users every one
+    /// not held for review; a member
     /// those they own and those of the enterprises they are liaison for; a department liaison those transferred to their
     /// department; enterprise staff their own enterprise's.
     /// </summary>
     public static string ReachClause(CurrentUser user)
     {
         var parts = new List<string>();
-        if (user.IsAnyOf(Roles.Commissioner, Roles.Secretary, Roles.CityViewer, Roles.CityAdmin))
+        const string Reviewed = "d.status <> 'pending_review'";
+        if (user.IsAnyOf(Roles.Commissioner, Roles.Secretary))
         {
             parts.Add("TRUE");
         }
+        if (user.IsAnyOf(Roles.CityViewer, Roles.CityAdmin))
+        {
+            parts.Add(Reviewed);
+        }
         if (user.IsInRole(Roles.Member) && user.MemberId is not null)
         {
-            parts.Add("(d.owner_member_id = @ReachMemberId OR e.liaison_member_id = @ReachMemberId)");
+            parts.Add($"((d.owner_member_id = @ReachMemberId OR e.liaison_member_id = @ReachMemberId) AND {Reviewed})");
         }
         if (user.IsInRole(Roles.DepartmentLiaison) && user.DepartmentId is not null)
         {
-            parts.Add("d.department_id = @ReachDepartmentId");
+            parts.Add($"(d.department_id = @ReachDepartmentId AND {Reviewed})");
         }
         if (user.IsInRole(Roles.Staff) && user.EnterpriseId is not null)
         {
-            parts.Add("d.enterprise_id = @ReachEnterpriseId");
+            // A demand held for review is seen by the contact who submitted it, and by no other contact.
+            parts.Add($"(d.enterprise_id = @ReachEnterpriseId AND ({Reviewed} OR d.submitted_by = @ReachUserId))");
         }
         return parts.Count == 0 ? "FALSE" : $"d.branch_id IN @ReachBranchIds AND ({string.Join(" OR ", parts)})";
     }
@@ -101,6 +124,7 @@ internal static class DemandStore
         p.Add("ReachMemberId", user.MemberId);
         p.Add("ReachDepartmentId", user.DepartmentId);
         p.Add("ReachEnterpriseId", user.EnterpriseId);
+        p.Add("ReachUserId", user.Id);
         return p;
     }
 
@@ -116,13 +140,30 @@ internal static class DemandStore
             $"{Select} WHERE d.id = @id AND {ReachClause(user)}", p, tx, cancellationToken: ct));
     }
 
+    /// <summary>The caller's part in <paramref name="d"/> (the caller reaches it).</summary>
+    public static DemandActor ActorOf(CurrentUser user, DemandRow d) => new(
+        Manager: user.IsAnyOf(Roles.Commissioner, Roles.Secretary) && user.BranchIds.Contains(d.BranchId),
+        Owner: (d.OwnerMemberId is { } owner && user.MemberId == owner)
+            || (d.DepartmentId is { } department && user.IsInRole(Roles.DepartmentLiaison) && user.DepartmentId == department),
+        StaffOfEnterprise: user.IsInRole(Roles.Staff) && user.EnterpriseId == d.EnterpriseId);
+
+    public static IReadOnlyList<string> AllowedActions(CurrentUser user, DemandRow d) =>
+        DemandPermissions.Allowed(d.Status, d.ExtensionDueDate is not null, ActorOf(user, d));
+
     public static async Task<DemandDetail> DetailAsync(DbConnection connection, DemandRow d, CurrentUser user, DateTimeOffset now, CancellationToken ct)
     {
         var internalToo = SeesInternal(user);
         var events = (await connection.QueryAsync<EventRow>(new CommandDefinition("""
-            SELECT ev.id, ev.kind, ev.visibility, u.display_name AS actor_name, ev.text, ev.created_at,
-                   (SELECT GROUP_CONCAT(a.attachment_id ORDER BY a.attachment_id) FROM demand_event_attachments a WHERE a.event_id = ev.id) AS attachment_ids
+            SELECT ev.id, ev.kind, ev.visibility,
+                   CASE WHEN u.id IS NULL THEN NULL
+                        WHEN am.id IS NOT NULL THEN am.name
+                        WHEN u.enterprise_id IS NOT NULL THEN CONCAT(u.display_name, '（企业联系人）')
+                        WHEN ad.id IS NOT NULL THEN CONCAT(u.display_name, '（', ad.name, '联络人）')
+                        ELSE u.display_name END AS actor_name,
+                   ev.text, ev.created_at,
+                   (SELECT JSON_ARRAYAGG(a.attachment_id) FROM demand_event_attachments a WHERE a.event_id = ev.id) AS attachment_ids
             FROM demand_events ev LEFT JOIN users u ON u.id = ev.actor_user_id
+            LEFT JOIN members am ON am.id = u.member_id LEFT JOIN departments ad ON ad.id = u.department_id
             WHERE ev.demand_id = @Id AND (@internalToo OR ev.visibility = 'public')
             ORDER BY ev.id
             """, new { d.Id, internalToo }, cancellationToken: ct))).Select(e => e.ToEvent()).ToList();
@@ -133,7 +174,7 @@ internal static class DemandStore
             d.ResponsibleUnit, d.Due, d.IsOverdue(now),
             internalToo && d.ExtensionDueDate is { } x ? new ExtensionView(DateOnly.FromDateTime(x), d.ExtensionReason ?? "") : null,
             d.Resolution, d.Solved is { } solved ? new RatingView(solved, d.Satisfaction ?? 0, d.RatingComment) : null, d.ReopenCount, d.ClosingReason,
-            d.SubmittedAt, d.AcceptedAt, d.ResolvedAt, d.ClosedAt, d.Version, events);
+            d.SubmittedAt, d.AcceptedAt, d.ResolvedAt, d.ClosedAt, d.Version, events, d.Responsible, AllowedActions(user, d));
     }
 
     public static Task<long> AppendEventAsync(DbConnection connection, DbTransaction tx, long demandId, long? actorUserId, string kind, string visibility,
@@ -185,6 +226,6 @@ internal static class DemandStore
         public string? AttachmentIds { get; init; }
 
         public TimelineEvent ToEvent() => new(Id, Kind, Visibility, ActorName, Text,
-            AttachmentIds is null ? [] : AttachmentIds.Split(',').Select(long.Parse).ToList(), CreatedAt);
+            Infrastructure.Database.IdLists.Parse(AttachmentIds), CreatedAt);
     }
 }

@@ -4,6 +4,7 @@ using Dapper;
 using EcoAid.Api.Features.Calendar;
 using EcoAid.Api.Features.Notifications;
 using EcoAid.Api.Infrastructure.Auth;
+using EcoAid.Api.Infrastructure.Database;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -22,10 +23,10 @@ public sealed class DemandOptions
 /// <summary>Demands (诉求): intake, queries and export. The workflow actions are in <see cref="DemandWorkflowApi"/>.</summary>
 public static partial class DemandsApi
 {
-    public static IEndpointRouteBuilder MapDemands(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapDemandEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/demands").WithTags("Demands").AddEndpointFilter<ValidationFilter>();
-        group.MapPost("/", SubmitDemand).RequireAuthorization(DemandPolicies.Submitter).WithName(nameof(SubmitDemand))
+        group.MapPost("/", SubmitDemand).RequireAuthorization(DemandPolicies.Submitter).RequireRateLimiting(Hardening.SubmissionPolicy).WithName(nameof(SubmitDemand))
             .WithSummary("提交诉求").WithDescription("企业联系人为本企业提交；服务专员、支部书记可代企业提交（须给出 enterpriseId 与 source）。支持 Idempotency-Key。");
         group.MapGet("/", ListDemands).RequireAuthorization(DemandPolicies.Reader).WithName(nameof(ListDemands))
             .WithSummary("诉求列表").WithDescription("按角色限定范围。筛选：status、category、enterpriseId、owner=me、overdue=true、q（标题与描述）。");
@@ -59,9 +60,10 @@ public static partial class DemandsApi
             }
             enterpriseId = own;
             source = request.Source ?? "mini_program";
-            if (source != "mini_program" && !onBehalf)
+            // An enterprise raises a 吹哨 itself: it starts the branch's 报到 clock (Features/Whistle).
+            if (source is not ("mini_program" or "whistle") && !onBehalf)
             {
-                return Problems.Validation("source", "企业提交的诉求来源只能是 mini_program。");
+                return Problems.Validation("source", "企业提交的诉求来源只能是 mini_program 或 whistle（企业吹哨）。");
             }
         }
         else
@@ -81,12 +83,8 @@ public static partial class DemandsApi
 
         // Checked before the transaction: WeChat is slow compared to the database and must not hold locks.
         var openId = await connection.ExecuteScalarAsync<string>(new CommandDefinition("SELECT openid FROM users WHERE id = @Id", new { user.Id }, cancellationToken: ct));
+        // "risky" or "review" does not refuse: the demand waits for a commissioner or the secretary to look at it.
         var verdict = await contentCheck.CheckAsync(openId!, $"{request.Title}\n{request.Description}", ct);
-        if (verdict == ContentVerdict.Risky)
-        {
-            return Problems.Create(StatusCodes.Status422UnprocessableEntity, "demand.content_risky", "内容未通过安全检测",
-                "标题或描述含有不适宜发布的内容，请修改后再提交。");
-        }
 
         await using var tx = await connection.BeginTransactionAsync(ct);
         var claim = await Idempotency.ClaimAsync(connection, tx, user.Id, key, Idempotency.HashOf(request), now, ct);
@@ -103,8 +101,10 @@ public static partial class DemandsApi
         if (count > options.Value.DailyLimitPerUser)
         {
             await tx.RollbackAsync(ct);
-            return Problems.Create(StatusCodes.Status429TooManyRequests, "demand.daily_limit", "提交过于频繁",
-                $"每人每天最多提交 {options.Value.DailyLimitPerUser} 条诉求，请明天再试。");
+            // Retry-After: until midnight, Asia/Shanghai (UTC+8, no daylight saving).
+            var tomorrow = new DateTimeOffset(today.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8));
+            return Hardening.WithRetryAfter(Problems.Create(StatusCodes.Status429TooManyRequests, "demand.daily_limit", "提交过于频繁",
+                $"每人每天最多提交 {options.Value.DailyLimitPerUser} 条诉求，请明天再试。"), tomorrow - now);
         }
         if (!await DemandStore.OwnsAttachmentsAsync(connection, tx, user.Id, request.AttachmentIds, ct))
         {
@@ -112,12 +112,13 @@ public static partial class DemandsApi
             return Problems.Validation("attachmentIds", "附件不存在，或不是您上传的。");
         }
 
-        var contentState = ContentState(verdict);
-        var (id, number) = await InsertAsync(connection, tx, new NewDemand(target.BranchId, enterpriseId, target.Name, target.LiaisonMemberId, request.Category,
+        var contentState = DemandIntake.ContentState(verdict);
+        var (id, number) = await DemandIntake.InsertAsync(connection, tx, new DemandIntake.NewDemand(target.BranchId, enterpriseId, target.Name, target.LiaisonMemberId, request.Category,
             source, request.Title, request.Description, request.Urgent ?? false, request.ExpectedBy, contentState, user.Id,
             onBehalf && enterpriseId != user.EnterpriseId ? $"代企业提交（来源：{DemandSources.Names[source]}）" : null, request.AttachmentIds), now, ct);
 
-        var created = new CreatedDemand(id, number, DemandStatus.Submitted);
+        var status = DemandIntake.StatusFor(contentState);
+        var created = new CreatedDemand(id, number, status, DemandWorkflow.StatusName(status));
         var location = $"/api/demands/{id}";
         await Idempotency.CompleteAsync(connection, tx, user.Id, key, StatusCodes.Status201Created, created, location, json.Value.SerializerOptions, ct);
         await tx.CommitAsync(ct);
@@ -134,7 +135,7 @@ public static partial class DemandsApi
         }
         if (status is not null && !DemandStatus.All.Contains(status))
         {
-            return Problems.Validation("status", $"取值必须是以下之一：{string.Join("、", DemandStatus.All)}。");
+            return Problems.Validation("status", $"状态须为以下之一：{string.Join("、", DemandStatus.All.Select(s => $"{DemandWorkflow.StatusName(s)}（{s}）"))}。");
         }
         if (owner is not null && owner != "me")
         {
@@ -161,70 +162,28 @@ public static partial class DemandsApi
         if (!string.IsNullOrWhiteSpace(q))
         {
             filters.Add("(d.title LIKE @q OR d.description LIKE @q OR d.number = @qExact)");
-            p.Add("q", "%" + EscapeLike(q.Trim()) + "%");
+            p.Add("q", "%" + Sql.EscapeLike(q.Trim()) + "%");
             p.Add("qExact", q.Trim());
         }
         p.Add("PageSize", paging.PageSize);
         p.Add("Offset", paging.Offset);
         var where = string.Join(" AND ", filters);
+        // The enterprise is joined only when a filter needs it (a member's reach goes through the enterprise's liaison).
+        var from = System.Text.RegularExpressions.Regex.IsMatch(where, @"\be\.") ? "demands d JOIN enterprises e ON e.id = d.enterprise_id" : "demands d";
         await using var connection = await db.OpenConnectionAsync(ct);
+        // The page's ids first, through an index on the list's order (ix_demands_branch_recent), then the joins for those
+        // rows only: the server no longer joins and sorts every demand of the branch to hand back twenty.
         using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
-            {DemandStore.Select} WHERE {where} ORDER BY d.submitted_at DESC, d.id DESC LIMIT @PageSize OFFSET @Offset;
-            SELECT COUNT(*) FROM demands d JOIN enterprises e ON e.id = d.enterprise_id WHERE {where};
+            {DemandStore.Select}
+            JOIN (SELECT d.id FROM {from} WHERE {where} ORDER BY d.submitted_at DESC, d.id DESC LIMIT @PageSize OFFSET @Offset) page ON page.id = d.id
+            ORDER BY d.submitted_at DESC, d.id DESC;
+            SELECT COUNT(*) FROM {from} WHERE {where};
             """, p, cancellationToken: ct));
         var items = (await results.ReadAsync<DemandRow>()).Select(d => new DemandListItem(d.Id, d.Number, d.EnterpriseId, d.EnterpriseName, d.Category,
-            d.Source, d.Title, d.Status, d.Urgent, d.Due, d.IsOverdue(now), d.OwnerName, d.DepartmentName, d.SubmittedAt)).ToList();
+            d.Source, d.Title, d.Status, d.Urgent, d.Due, d.IsOverdue(now), d.OwnerName, d.DepartmentName, d.SubmittedAt,
+            DemandWorkflow.StatusName(d.Status), d.Responsible, d.Version, DemandStore.AllowedActions(user, d))).ToList();
         return TypedResults.Ok(new PagedList<DemandListItem>(items, await results.ReadSingleAsync<long>(), paging.Page, paging.PageSize));
     }
-
-    /// <summary>The <c>content_check</c> a demand is stored with: WeChat unreachable → pending (checked again later).</summary>
-    internal static string ContentState(ContentVerdict verdict) =>
-        verdict switch { ContentVerdict.Unavailable => "pending", ContentVerdict.Review => "review", _ => "passed" };
-
-    /// <summary>A demand to open: what intake and a visit's rectification items have in common.</summary>
-    internal sealed record NewDemand(long BranchId, long EnterpriseId, string EnterpriseName, long? LiaisonMemberId, string Category, string Source,
-        string Title, string Description, bool Urgent, DateOnly? ExpectedBy, string ContentCheck, long SubmittedBy, string? EventText,
-        IReadOnlyCollection<long>? AttachmentIds);
-
-    /// <summary>
-    /// Opens a demand inside the caller's transaction: the next number of the branch's year (<c>SQ{year}-{seq}</c>), the
-    /// row, its first timeline event, and the outbox rows telling the commissioners and the enterprise's liaison.
-    /// </summary>
-    internal static async Task<(long Id, string Number)> InsertAsync(DbConnection connection, DbTransaction tx, NewDemand demand, DateTimeOffset now, CancellationToken ct)
-    {
-        var year = WorkingCalendar.Today(now).Year;
-        var sequence = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-            INSERT INTO demand_numbers (branch_id, year, last) VALUES (@BranchId, @year, LAST_INSERT_ID(1))
-            ON DUPLICATE KEY UPDATE last = LAST_INSERT_ID(last + 1);
-            SELECT LAST_INSERT_ID();
-            """, new { demand.BranchId, year }, tx, cancellationToken: ct));
-        var number = $"SQ{year}-{sequence:0000}";
-        var title = demand.Title.Trim();
-        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-            INSERT INTO demands (branch_id, enterprise_id, number, category, source, title, description, urgent, expected_by, status,
-                                 content_check, submitted_by, submitted_at, updated_at)
-            VALUES (@BranchId, @EnterpriseId, @number, @Category, @Source, @title, @Description, @Urgent, @expectedBy, 'submitted',
-                    @ContentCheck, @SubmittedBy, @now, @now);
-            SELECT LAST_INSERT_ID();
-            """, new
-        {
-            demand.BranchId, demand.EnterpriseId, number, demand.Category, demand.Source, title, demand.Description, demand.Urgent,
-            expectedBy = demand.ExpectedBy?.ToDateTime(TimeOnly.MinValue), demand.ContentCheck, demand.SubmittedBy, now = now.UtcDateTime,
-        }, tx, cancellationToken: ct));
-        await DemandStore.AppendEventAsync(connection, tx, id, demand.SubmittedBy, "submitted", "public", demand.EventText, demand.AttachmentIds, now, ct);
-
-        var recipients = (await Outbox.CommissionersAsync(connection, tx, demand.BranchId, ct)).ToList();
-        if (demand.LiaisonMemberId is { } liaison)
-        {
-            recipients.Add(Recipient.Member(liaison));
-        }
-        await Outbox.EnqueueAsync(connection, tx, NotificationKinds.DemandSubmitted, recipients, id,
-            new { demandId = id, number, title, enterpriseName = demand.EnterpriseName, category = DemandCategories.Names[demand.Category], submittedAt = now }, now, ct);
-        return (id, number);
-    }
-
-    /// <summary>LIKE treats % and _ as wildcards; a user searching for them means the characters.</summary>
-    internal static string EscapeLike(string text) => text.Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_");
 
     static async Task<Results<Ok<DemandDetail>, ProblemHttpResult>> GetDemand(long id, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
     {

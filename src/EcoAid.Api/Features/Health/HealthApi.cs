@@ -5,7 +5,7 @@ namespace EcoAid.Api.Features.Health;
 
 public static class HealthApi
 {
-    public static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("").WithTags("Health").AllowAnonymous();
         group.MapGet("/healthz", () => TypedResults.Ok(new HealthResponse("ok", null))).WithName("Liveness").WithSummary("存活检查");

@@ -16,7 +16,7 @@ public sealed class InviteOptions
 
 public static class InvitesApi
 {
-    public static IEndpointRouteBuilder MapInvites(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapInviteEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/invites").WithTags("Invites").RequireAuthorization(Policies.OrgAdmin).AddEndpointFilter<ValidationFilter>();
         group.MapPost("/", CreateInvite).WithName(nameof(CreateInvite)).WithSummary("生成一次性邀请码")
@@ -119,6 +119,8 @@ public static class InvitesApi
             hash = Secrets.Hash(code), request.Role, CityId = cityId, branchId, enterpriseId, memberId, departmentId,
             createdBy = user.Id, now = now.UtcDateTime, expiresAt = expiresAt.UtcDateTime,
         }, cancellationToken: ct));
+        await Audit.AuditTrail.RecordAsync(connection, null, Audit.AuditEvent.By(user, Audit.AuditKinds.InviteCreated, "invite", id,
+            new { role = request.Role, branchId, enterpriseId, memberId, departmentId }) with { BranchId = branchId, CityId = cityId }, now, ct);
         return TypedResults.Created($"/api/invites/{id}", new InviteResponse(id, code, request.Role, branchId, enterpriseId, memberId, departmentId, expiresAt));
     }
 }

@@ -11,12 +11,14 @@ namespace EcoAid.Api.Features.Me;
 
 public static class MeApi
 {
-    public static IEndpointRouteBuilder MapMe(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapMeEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/me").WithTags("Me").RequireAuthorization(Policies.User).AddEndpointFilter<ValidationFilter>();
         group.MapGet("/", GetMe).WithName(nameof(GetMe)).WithSummary("当前用户");
         group.MapPost("/phone", SetPhone).WithName(nameof(SetPhone)).WithSummary("绑定手机号")
             .WithDescription("用 <button open-type=\"getPhoneNumber\"> 回调中的 code（不是 wx.login 的 code）换取并保存手机号；返回的当前用户中手机号打码显示。");
+        group.MapPatch("/", UpdateMe).WithName(nameof(UpdateMe)).WithSummary("修改姓名")
+            .WithDescription("displayName：在时间线、通知和导出中显示的姓名（1 到 20 个字，不能是“微信用户”）。手机号请走 POST /api/me/phone。");
         group.MapPost("/bind", Bind).WithName(nameof(Bind)).WithSummary("用邀请码绑定身份")
             .WithDescription("兑换一次性邀请码：成为某企业的联系人，或专班成员、服务专员、支部书记、科室联络人、管理员。");
         return routes;
@@ -47,6 +49,29 @@ public static class MeApi
         var phone = info.CountryCode is null or "86" ? info.PurePhoneNumber : info.PhoneNumber;
         await using var connection = await db.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition("UPDATE users SET phone = @phone WHERE id = @Id", new { phone, user.Id }, cancellationToken: ct));
+        return TypedResults.Ok((await LoadAsync(connection, user.Id, ct))!);
+    }
+
+    public sealed record UpdateMeRequest(string DisplayName) : IValidatable
+    {
+        public void Validate(ValidationErrors errors)
+        {
+            errors.Required("displayName", DisplayName, 20);
+            if (DisplayName?.Trim() == DefaultDisplayName)
+            {
+                errors.Add("displayName", "请填写您的真实姓名。");
+            }
+        }
+    }
+
+    /// <summary>The name a user has until they give theirs.</summary>
+    public const string DefaultDisplayName = "微信用户";
+
+    static async Task<Ok<MeResponse>> UpdateMe(UpdateMeRequest request, CurrentUser user, MySqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("UPDATE users SET display_name = @name WHERE id = @Id",
+            new { name = request.DisplayName.Trim(), user.Id }, cancellationToken: ct));
         return TypedResults.Ok((await LoadAsync(connection, user.Id, ct))!);
     }
 
@@ -135,6 +160,8 @@ public static class MeApi
             invite.CityId, invite.BranchId, invite.EnterpriseId, invite.MemberId, invite.DepartmentId, invite.Role,
             UserId = user.Id, InviteId = invite.Id, now,
         }, tx, cancellationToken: ct));
+        await Audit.AuditTrail.RecordAsync(connection, tx, new Audit.AuditEvent(Audit.AuditKinds.RoleGranted, user.Id, invite.BranchId, invite.CityId,
+            "user", user.Id, new { role = invite.Role, inviteId = invite.Id }), clock.GetUtcNow(), ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok((await LoadAsync(connection, user.Id, ct))!);
     }

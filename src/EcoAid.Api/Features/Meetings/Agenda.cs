@@ -110,7 +110,7 @@ internal static class Agenda
         }
         foreach (var d in whistles.OrderBy(d => d.SubmittedAt).ThenBy(d => d.Id))
         {
-            lines.Add(Line(AgendaReasons.Whistle, d, $"{Periods.DateOf(d.SubmittedAt):yyyy-MM-dd} 企业吹哨，当前状态：{DemandWorkflowApi.StatusName(d.Status)}"));
+            lines.Add(Line(AgendaReasons.Whistle, d, $"{Periods.DateOf(d.SubmittedAt):yyyy-MM-dd} 企业吹哨，当前状态：{DemandWorkflow.StatusName(d.Status)}"));
         }
         foreach (var e in notVisited)
         {

@@ -24,7 +24,7 @@ internal static class MeetingMinutes
         var agenda = m.Agenda.Select(a => (IReadOnlyList<string?>)
         [
             a.Seq.ToString(CultureInfo.InvariantCulture), a.ReasonName, a.Demand?.Number, a.Enterprise.Name, a.Demand?.Title,
-            a.Demand is { } d ? DemandWorkflowApi.StatusName(d.Status) : null, a.DueDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), a.Note,
+            a.Demand is { } d ? DemandWorkflow.StatusName(d.Status) : null, a.DueDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), a.Note,
         ]);
         var decisions = m.Decisions.Select((x, i) => (IReadOnlyList<string?>)
         [

@@ -46,7 +46,7 @@ public static class DecisionKinds
 }
 
 public sealed record DecisionRequest(long? DemandId, long? AgendaItemId, string Kind, string Text, long? OwnerMemberId, long? DepartmentId,
-    DateOnly? DueDate, int? DueInWorkingDays) : IValidatable, IDueDate
+    DateOnly? DueDate, int? DueInWorkingDays, long? LiaisonUserId = null) : IValidatable, IDueDate
 {
     public void Validate(ValidationErrors errors)
     {

@@ -20,7 +20,7 @@ namespace EcoAid.Api.Features.Meetings;
 /// </summary>
 public static partial class MeetingsApi
 {
-    public static IEndpointRouteBuilder MapMeetings(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapMeetingEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/meetings").WithTags("Meetings").AddEndpointFilter<ValidationFilter>();
         group.MapPost("/", CreateMeeting).RequireAuthorization(MeetingPolicies.Chair).WithName(nameof(CreateMeeting))
@@ -198,7 +198,7 @@ public static partial class MeetingsApi
         {
             return claim.Answer!;
         }
-        var outcome = await ApplyDecisionAsync(connection, tx, id, branchId, request, user, now, ct);
+        var outcome = await MeetingDecisions.ApplyAsync(connection, tx, id, branchId, request, user, now, ct);
         if (outcome.Problem is not null)
         {
             await tx.RollbackAsync(ct);
@@ -210,104 +210,6 @@ public static partial class MeetingsApi
         await tx.CommitAsync(ct);
         Log.DecisionApplied(loggers.CreateLogger(typeof(MeetingsApi)), outcome.DecisionId, id, decision.Demand.Id, request.Kind);
         return TypedResults.Created(location, decision);
-    }
-
-    private static async Task<(long DecisionId, IResult? Problem)> ApplyDecisionAsync(DbConnection connection, DbTransaction tx, long meetingId, long branchId,
-        DecisionRequest request, CurrentUser user, DateTimeOffset now, CancellationToken ct)
-    {
-        var demandId = request.DemandId;
-        if (request.AgendaItemId is { } itemId)
-        {
-            var item = await connection.QuerySingleOrDefaultAsync<(long Id, long? DemandId)?>(new CommandDefinition(
-                "SELECT id, demand_id FROM meeting_agenda_items WHERE id = @itemId AND meeting_id = @meetingId", new { itemId, meetingId }, tx, cancellationToken: ct));
-            if (item is not { } found)
-            {
-                return (0, Problems.Validation("agendaItemId", "该议题不属于本次会商。"));
-            }
-            if (found.DemandId is null)
-            {
-                return (0, Problems.Validation("agendaItemId", "该议题是未回访的企业，没有对应的诉求；请安排回访。"));
-            }
-            if (demandId is { } given && given != found.DemandId)
-            {
-                return (0, Problems.Validation("demandId", "demandId 与议题对应的诉求不一致。"));
-            }
-            demandId = found.DemandId;
-        }
-        var demand = await DemandStore.FindAsync(connection, tx, demandId!.Value, user, ct);
-        if (demand is null || demand.BranchId != branchId)
-        {
-            return (0, Problems.NotFound("指定的诉求不存在或不属于本支部。"));
-        }
-        var action = DecisionKinds.ActionOf(request.Kind);
-        if (DemandStateMachine.Next(demand.Status, action) is null)
-        {
-            return (0, DemandWorkflowApi.InvalidTransition(demand));
-        }
-
-        var month = await connection.ExecuteScalarAsync<DateTime>(new CommandDefinition(
-            "SELECT month FROM meetings WHERE id = @meetingId", new { meetingId }, tx, cancellationToken: ct));
-        var label = $"{Periods.ChineseMonth(DateOnly.FromDateTime(month))}会商决定";
-        var text = request.Text.Trim();
-        DateOnly? due = null;
-        DemandWorkflowApi.DemandChange change;
-        switch (request.Kind)
-        {
-            case DecisionKinds.Reassign:
-                var (name, unchanged) = request.OwnerMemberId is { } memberId
-                    ? (await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT name FROM members WHERE id = @memberId AND branch_id = @branchId",
-                        new { memberId, branchId }, tx, cancellationToken: ct)), demand.OwnerMemberId == memberId)
-                    : (await connection.ExecuteScalarAsync<string?>(new CommandDefinition("SELECT name FROM departments WHERE id = @DepartmentId AND branch_id = @branchId",
-                        new { request.DepartmentId, branchId }, tx, cancellationToken: ct)), demand.DepartmentId == request.DepartmentId);
-                if (name is null)
-                {
-                    return (0, request.OwnerMemberId is not null
-                        ? Problems.Validation("ownerMemberId", "成员不存在或不属于本支部。")
-                        : Problems.Validation("departmentId", "科室不存在或不属于本支部。"));
-                }
-                if (unchanged)
-                {
-                    return (0, Problems.Validation(request.OwnerMemberId is not null ? "ownerMemberId" : "departmentId", $"该诉求已由{name}办理。"));
-                }
-                change = DemandWorkflowApi.ReassignChange(request.OwnerMemberId, request.DepartmentId, name,
-                    $"{label}：" + (request.DepartmentId is not null ? $"改为移交{name}办理" : $"改由{name}办理") + $"。{text}", ct);
-                break;
-            case DecisionKinds.DueDate:
-                (due, var problem) = await DemandWorkflowApi.ResolveDueAsync(connection, tx, request, now, ct);
-                if (problem is not null)
-                {
-                    return (0, problem);
-                }
-                change = DemandWorkflowApi.DueDateChange(demand, due!.Value, $"（{label}：{text}）", ct);
-                break;
-            case DecisionKinds.Urge:
-                change = DemandWorkflowApi.UrgeChange(demand, $"{label}：{text}", ct);
-                break;
-            case DecisionKinds.Escalate:
-                change = DemandWorkflowApi.EscalateChange(demand, $"{label}：升级为重点督办。{text}", ct);
-                break;
-            default:
-                change = DemandWorkflowApi.NoteChange($"{label}：{text}");
-                break;
-        }
-
-        var (eventId, refused) = await DemandWorkflowApi.ApplyAsync(connection, tx, demand, user.Id, action,
-            change with { Details = EventDetails.Decision(meetingId, request.Kind) }, now, ct);
-        if (refused is not null)
-        {
-            return (0, refused);
-        }
-        var decisionId = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
-            INSERT INTO meeting_decisions (meeting_id, agenda_item_id, demand_id, kind, text, owner_member_id, department_id, due_date, demand_event_id,
-                                           decided_by, created_at)
-            VALUES (@meetingId, @AgendaItemId, @demandId, @Kind, @text, @OwnerMemberId, @DepartmentId, @due, @eventId, @userId, @now);
-            SELECT LAST_INSERT_ID();
-            """, new
-        {
-            meetingId, request.AgendaItemId, demandId, request.Kind, text, request.OwnerMemberId, request.DepartmentId,
-            due = due?.ToDateTime(TimeOnly.MinValue), eventId, userId = user.Id, now = now.UtcDateTime,
-        }, tx, cancellationToken: ct));
-        return (decisionId, null);
     }
 
     static async Task<IResult> ExportMinutes(long id, CurrentUser user, MySqlDataSource db, CancellationToken ct)

@@ -33,7 +33,7 @@ public sealed class DemandDeadlineReminders(IOptions<NotificationOptions> option
         var horizon = calendar.AddWorkingDays(today, settings.Stages.Max() + 1);
         var demands = await connection.QueryAsync<DueDemand>(new CommandDefinition("""
             SELECT d.id, d.branch_id, d.number, d.title, d.category, d.due_date, d.owner_member_id, d.department_id,
-                   e.name AS enterprise_name, COALESCE(m.name, dep.name) AS owner_name
+                   e.name AS enterprise_name, COALESCE(d.responsible_person_name, m.name, dep.name) AS owner_name
             FROM demands d
             JOIN enterprises e ON e.id = d.enterprise_id
             LEFT JOIN members m ON m.id = d.owner_member_id

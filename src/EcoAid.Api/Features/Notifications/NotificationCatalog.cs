@@ -93,6 +93,15 @@ public static class NotificationCatalog
             "您的诉求已退回", "{title}：{text}", DemandPage, WorkflowFields),
         new KindInfo(NotificationKinds.DemandWithdrawn, "企业撤回了诉求（责任人）", Owners,
             "企业已撤回诉求", "{title}：{text}", DemandPage, WorkflowFields),
+        new KindInfo(NotificationKinds.DemandDueChanged, "诉求完成时限调整（企业联系人）", [Roles.Staff],
+            "诉求完成时限已调整", "{title}：新的完成时限 {dueDate}", DemandPage, WorkflowFields),
+        new KindInfo(NotificationKinds.DemandDueDateSet, "您负责的诉求完成时限重新设定（责任人）", Owners,
+            "诉求完成时限已重新设定", "{title}（{enterpriseName}）：新的完成时限 {dueDate}", DemandPage, WorkflowFields),
+        new KindInfo(NotificationKinds.DemandReviewNeeded, "新诉求待人工审核（服务专员）", [Roles.Commissioner],
+            "新诉求待审核", "{enterpriseName}提交的诉求需人工审核（{verdict}）：{title}", DemandPage,
+            new Dictionary<string, PlaceholderType>(DemandFields) { ["verdict"] = PlaceholderType.Text }),
+        new KindInfo(NotificationKinds.DemandReviewed, "诉求审核结果（提交的企业联系人）", [Roles.Staff],
+            "诉求审核结果", "{title}：{text}", DemandPage, WorkflowFields),
         new KindInfo(NotificationKinds.DemandDueSoon, "临近完成时限（责任人；按设置的工作日节点提醒）", Owners,
             "诉求临近完成时限", "{title}：完成时限 {dueDate}，还剩 {daysLeft} 个工作日", DemandPage, ReminderFields),
         new KindInfo(NotificationKinds.DemandOverdue, "已逾期（责任人，每个工作日）", Owners,
@@ -121,6 +130,23 @@ public static class NotificationCatalog
             {
                 ["meetingId"] = PlaceholderType.Number, ["title"] = PlaceholderType.Text, ["month"] = PlaceholderType.Code,
                 ["heldAt"] = PlaceholderType.Instant, ["place"] = PlaceholderType.Text,
+            }),
+        // The programme's own tools (Features/Whistle, CreditRepair, Leniency).
+        new KindInfo("whistle_report_in_due", "吹哨报到时限将到（服务专员、包挂成员）", [Roles.Commissioner, Roles.Member],
+            "吹哨诉求待报到", "{enterpriseName}吹哨：{title}，请在 {deadlineAt} 前报到", DemandPage,
+            new Dictionary<string, PlaceholderType>(DemandFields) { ["deadlineAt"] = PlaceholderType.Instant, ["reportInHours"] = PlaceholderType.Number }),
+        new KindInfo("whistle_report_in_missed", "吹哨超时未报到（支部书记）", [Roles.Secretary],
+            "吹哨诉求超时未报到", "{enterpriseName}吹哨：{title}，报到时限 {deadlineAt} 已过", DemandPage,
+            new Dictionary<string, PlaceholderType>(DemandFields) { ["deadlineAt"] = PlaceholderType.Instant, ["reportInHours"] = PlaceholderType.Number }),
+        new KindInfo("credit_repair_eligible", "信用修复可以申请（包挂成员）", TaskForce,
+            "信用修复可以申请了", "{enterpriseName}：{title}，自 {earliestRepairOn} 起可申请信用修复", DemandPage,
+            new Dictionary<string, PlaceholderType>(DemandFields) { ["earliestRepairOn"] = PlaceholderType.Date }),
+        new KindInfo("leniency_follow_up_due", "免罚整改到期回访（包挂成员）", TaskForce,
+            "免罚整改到期，请回访", "{enterpriseName} 整改期限 {rectifyBy} 已到，请回访核实", "pages/visit/new?enterpriseId={enterpriseId}",
+            new Dictionary<string, PlaceholderType>
+            {
+                ["checkId"] = PlaceholderType.Number, ["enterpriseId"] = PlaceholderType.Number, ["enterpriseName"] = PlaceholderType.Text,
+                ["rectifyBy"] = PlaceholderType.Date,
             }),
     }.ToDictionary(k => k.Kind, StringComparer.Ordinal);
 

@@ -1,3 +1,4 @@
+using EcoAid.Api.Infrastructure.Database;
 using System.Collections.Concurrent;
 using System.Data;
 using System.Globalization;
@@ -54,7 +55,8 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
     public const string ExpiredSql = """
         SELECT id, kind, recipient_type, recipient_id, demand_id, payload, attempts, unknown_sends, created_at, inbox_at
         FROM notification_outbox
-        WHERE status = 'sending' AND next_attempt_at <= @now
+        WHERE status = 'sending' AND (next_attempt_at <= @now
+            OR claimed_by IN (SELECT instance_id FROM dispatcher_instances WHERE heartbeat_at < @silentSince))
         ORDER BY next_attempt_at, id
         LIMIT @limit
         FOR UPDATE SKIP LOCKED
@@ -72,12 +74,50 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
 
     /// <summary>Marks the claimed rows as being sent by this claim until the lease runs out.</summary>
     public const string MarkSendingSql = """
-        UPDATE notification_outbox SET status = 'sending', claim_token = @token, next_attempt_at = @leaseUntil, attempts = attempts + 1,
+        UPDATE notification_outbox SET status = 'sending', claim_token = @token, claimed_by = @instance, next_attempt_at = @leaseUntil, attempts = attempts + 1,
             inbox_at = COALESCE(inbox_at, @now)
         WHERE id IN @ids
         """;
 
+    /// <summary>Marks this instance alive; rows claimed by an instance silent for longer than HeartbeatTimeout are taken over.</summary>
+    public const string HeartbeatSql = """
+        INSERT INTO dispatcher_instances (instance_id, heartbeat_at) VALUES (@instance, @now)
+        ON DUPLICATE KEY UPDATE heartbeat_at = VALUES(heartbeat_at)
+        """;
+
     private NotificationOptions Options => options.Value;
+
+    /// <summary>This process's dispatcher, as its claims and heartbeats name it.</summary>
+    public long InstanceId { get; } = Random.Shared.NextInt64(1, long.MaxValue);
+
+    private string? clientMsgIdPrefix;
+
+    /// <summary>Writes this instance's heartbeat (every claim does too) and forgets instances silent for a day.</summary>
+    public async Task HeartbeatAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(HeartbeatSql + ";\nDELETE FROM dispatcher_instances WHERE heartbeat_at < @forgotten LIMIT 100",
+            new { instance = InstanceId, now = now.UtcDateTime, forgotten = (now - TimeSpan.FromDays(1)).UtcDateTime }, cancellationToken: ct));
+    }
+
+    /// <summary>Beats every third of HeartbeatTimeout while the dispatcher runs, beside the rounds (a slow send never silences it).</summary>
+    private async Task BeatAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(Options.Dispatcher.HeartbeatTimeout / 3, clock);
+        do
+        {
+            try
+            {
+                await HeartbeatAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.HeartbeatFailed(logger, e.GetBaseException().Message);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -85,6 +125,25 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         {
             return;
         }
+        var beating = BeatAsync(stoppingToken);
+        try
+        {
+            await RunRoundsAsync(stoppingToken);
+        }
+        finally
+        {
+            try
+            {
+                await beating;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private async Task RunRoundsAsync(CancellationToken stoppingToken)
+    {
         using var timer = new PeriodicTimer(Options.Dispatcher.Interval, clock);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
@@ -147,7 +206,9 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
 
     private async Task<Batch> ClaimBatchAsync(bool writeWaitingInbox, CancellationToken ct)
     {
+        clientMsgIdPrefix ??= await services.GetRequiredService<DatabaseIdentity>().TokenAsync(ct);
         await using var connection = await db.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(HeartbeatSql, new { instance = InstanceId, now = clock.GetUtcNow().UtcDateTime }, cancellationToken: ct));
         var waitingInboxed = writeWaitingInbox ? await WriteWaitingInboxAsync(connection, ct) : 0;
         var token = Random.Shared.NextInt64(1, long.MaxValue);
         var (rows, recipients) = await ClaimAsync(connection, token, ct);
@@ -262,7 +323,8 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         // One round trip: rows whose lease ran out come first (they have waited longest), then due rows.
         List<OutboxRow> rows;
         using (var found = await connection.QueryMultipleAsync(new CommandDefinition(ExpiredSql + ";\n" + ClaimSql,
-            new { now = now.UtcDateTime, limit = Options.Dispatcher.BatchSize }, tx, cancellationToken: ct)))
+            new { now = now.UtcDateTime, limit = Options.Dispatcher.BatchSize, silentSince = (now - Options.Dispatcher.HeartbeatTimeout).UtcDateTime },
+            tx, cancellationToken: ct)))
         {
             var expired = (await found.ReadAsync<OutboxRow>()).ToList();
             rows = [.. expired.Concat(await found.ReadAsync<OutboxRow>()).Take(Options.Dispatcher.BatchSize)];
@@ -281,6 +343,7 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         var needInbox = rows.Where(r => r.InboxAt is null).ToList();
         var (sql, parameters) = needInbox.Count > 0 ? InboxInsert(needInbox) : ("", new DynamicParameters());
         parameters.Add("token", token);
+        parameters.Add("instance", InstanceId);
         parameters.Add("leaseUntil", (now + Options.Dispatcher.Lease).UtcDateTime);
         parameters.Add("now", now.UtcDateTime);
         parameters.Add("ids", rows.Select(r => r.Id).ToList());
@@ -359,7 +422,7 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
     {
         var message = new TemplateMessage(openId, oa.TemplateId, oa.Render(values),
             MiniProgram: page is null ? null : new TemplateMiniProgram(wechat.Value.MiniProgram.AppId!, page),
-            ClientMsgId: row.Id.ToString(CultureInfo.InvariantCulture));
+            ClientMsgId: DatabaseIdentity.ClientMsgId(clientMsgIdPrefix!, row.Id));
         WechatResult<MessageSent> result;
         try
         {
@@ -619,6 +682,9 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
 
         [LoggerMessage(EventId = 5004, Level = LogLevel.Warning, Message = "{Count} notifications were reclaimed by another instance before their outcome was recorded")]
         public static partial void LeaseLost(ILogger logger, int count);
+
+        [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "Dispatcher heartbeat failed: {Reason}")]
+        public static partial void HeartbeatFailed(ILogger logger, string reason);
 
         [LoggerMessage(EventId = 5008, Level = LogLevel.Error, Message = "Notification {OutboxId} could not be delivered; it will be tried again")]
         public static partial void RowFailed(ILogger logger, Exception exception, long outboxId);

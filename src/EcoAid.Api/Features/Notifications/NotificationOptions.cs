@@ -34,6 +34,9 @@ public sealed class DispatcherOptions
     /// <summary>How long a claim holds its rows; rows of an instance that died are reclaimed after it.</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Rows claimed by an instance whose heartbeat is older than this are taken over (it beats every third of it).</summary>
+    public TimeSpan HeartbeatTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>After this many attempts a row that still fails transiently is parked.</summary>
     public int MaxAttempts { get; set; } = 8;
 

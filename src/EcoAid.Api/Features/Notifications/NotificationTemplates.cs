@@ -210,6 +210,10 @@ public sealed class NotificationOptionsValidator(IOptions<Infrastructure.Wechat.
         {
             errors.Add("Notifications:Dispatcher:Concurrency 须在 1 到 64 之间。");
         }
+        if (d.HeartbeatTimeout < TimeSpan.FromSeconds(3) || d.HeartbeatTimeout >= d.Lease)
+        {
+            errors.Add("Notifications:Dispatcher:HeartbeatTimeout 至少 3 秒，且须短于 Lease。");
+        }
         if (d.Lease < TimeSpan.FromSeconds(30))
         {
             errors.Add("Notifications:Dispatcher:Lease 至少 30 秒（须长于一批消息的发送时间）。");

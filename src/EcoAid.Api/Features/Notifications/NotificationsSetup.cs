@@ -8,9 +8,9 @@ public static class NotificationsSetup
 {
     /// <summary>
     /// The dispatcher and the reminder scheduler (both run in every instance), the template settings (checked at startup),
-    /// and — in the dev run — the demo recipients and the sandbox's memory of them.
+    /// and — in the dev run — the sandbox's memory of the recipients (after the demo seed, which Program.cs lists).
     /// </summary>
-    public static WebApplicationBuilder AddEcoAidNotifications(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddNotifications(this WebApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<NotificationOptions>().BindConfiguration("Notifications").ValidateOnStart();
@@ -18,15 +18,11 @@ public static class NotificationsSetup
         builder.Services.AddSingleton<NotificationTemplates>();
         builder.Services.AddSingleton<IReminderSource, DemandDeadlineReminders>();
         builder.Services.AddSingleton<NotificationDispatcher>();
+        builder.Services.AddSingleton<Infrastructure.Database.DatabaseIdentity>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<NotificationDispatcher>());
         builder.Services.AddSingleton<ReminderScheduler>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ReminderScheduler>());
 
-        // After the demo programme itself (AddEcoAidDemoData runs first), and before the sandbox is told about it.
-        if (builder.Configuration.GetValue<bool>("Demo:Seed"))
-        {
-            builder.Services.AddSingleton<IStartupDataStep, EcoAid.Api.Database.Seed.NotificationDemoData>();
-        }
         if (builder.Configuration.GetValue<bool>("Sandbox:Enabled"))
         {
             builder.Services.AddSingleton<IStartupDataStep, SandboxRecipients>();

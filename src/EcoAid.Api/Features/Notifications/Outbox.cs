@@ -27,6 +27,14 @@ public static class NotificationKinds
     public const string DemandReopened = "demand_reopened";
     public const string DemandReturned = "demand_returned";
     public const string DemandWithdrawn = "demand_withdrawn";
+    /// <summary>To the enterprise's contacts: the demand's due date changed (extension approved, new date after a reopen, a meeting's decision).</summary>
+    public const string DemandDueChanged = "demand_due_changed";
+    /// <summary>To the owner: the due date of a demand they already own was set anew.</summary>
+    public const string DemandDueDateSet = "demand_due_date_set";
+    /// <summary>To the commissioners: WeChat's content check held a new demand for a person's review.</summary>
+    public const string DemandReviewNeeded = "demand_review_needed";
+    /// <summary>To the contact who submitted it: the outcome of the review.</summary>
+    public const string DemandReviewed = "demand_reviewed";
     /// <summary>To an enterprise's liaison: no visit recorded this month yet (once per enterprise and month).</summary>
     public const string VisitDue = "visit_due";
     /// <summary>To every member of the branch: the monthly meeting's agenda is ready.</summary>

@@ -86,7 +86,7 @@ public static class EnterprisesApi
             return Problems.Validation(errors);
         }
         var parameters = new DynamicParameters(Reach(user));
-        parameters.AddDynamicParams(new { paging.PageSize, paging.Offset, Q = string.IsNullOrWhiteSpace(q) ? null : $"%{Demands.DemandsApi.EscapeLike(q.Trim())}%" });
+        parameters.AddDynamicParams(new { paging.PageSize, paging.Offset, Q = string.IsNullOrWhiteSpace(q) ? null : $"%{Infrastructure.Database.Sql.EscapeLike(q.Trim())}%" });
         var sql = $"""
             {SelectEnterprise} WHERE {ReachFilter} AND (@Q IS NULL OR e.name LIKE @Q OR e.credit_code LIKE @Q)
             ORDER BY e.id LIMIT @PageSize OFFSET @Offset;

@@ -63,13 +63,13 @@ public static class MembersApi
 
         public MemberResponse ToResponse(CurrentUser user) => new(Id, BranchId, Name, Title, TaskForceRole,
             user.SeesFullPhoneNumbers ? Phone : PhoneNumbers.Mask(Phone),
-            LiaisonEnterpriseIds is null ? [] : LiaisonEnterpriseIds.Split(',').Select(long.Parse).ToList(),
+            Infrastructure.Database.IdLists.Parse(LiaisonEnterpriseIds),
             new OfficialAccountStatus(OaOpenid is not null, OaOpenid is not null && OaFollowing, OaBoundAt), CreatedAt, UpdatedAt);
     }
 
     private const string SelectMember = """
         SELECT m.id, m.branch_id, m.name, m.title, m.task_force_role, m.phone, m.oa_openid, m.oa_following, m.oa_bound_at, m.created_at, m.updated_at,
-               (SELECT GROUP_CONCAT(e.id ORDER BY e.id) FROM enterprises e WHERE e.liaison_member_id = m.id) AS liaison_enterprise_ids
+               (SELECT JSON_ARRAYAGG(e.id) FROM enterprises e WHERE e.liaison_member_id = m.id) AS liaison_enterprise_ids
         FROM members m
         """;
 

@@ -124,6 +124,14 @@ public static class BenchApi
             }
             await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, tx, cancellationToken: ct));
         }
+        // Index what was just written (the search index is cut beside each revision, as an edit would do it).
+        var unindexed = (await connection.QueryAsync<long>(new CommandDefinition("""
+            SELECT p.id FROM policies p LEFT JOIN policy_search_indexed i ON i.policy_id = p.id WHERE i.policy_id IS NULL
+            """, transaction: tx, cancellationToken: ct))).ToList();
+        foreach (var chunk in unindexed.Chunk(200))
+        {
+            await PolicySearchIndex.IndexAsync(connection, tx, chunk, ct);
+        }
         var version = await PolicyLibraryVersion.BumpAsync(connection, tx, ct);
         await tx.CommitAsync(ct);
         versions.Observe(version);

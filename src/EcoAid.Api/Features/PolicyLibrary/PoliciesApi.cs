@@ -128,7 +128,8 @@ public static class PoliciesApi
         {
             return Problems.NotFound();
         }
-        return Results.Stream(stream, f.ContentType, f.FileName, entityTag: new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(f.Sha256)}\""));
+        // The stored name is shown in the document's list; the download carries a server-made one.
+        return Results.Stream(stream, f.ContentType, Attachments.AttachmentsApi.DownloadName(attachmentId, f.ContentType).FileName, entityTag: new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(f.Sha256)}\""));
     }
 
     /// <summary>Sends a cached answer: 304 when the client has it already, else the bytes; either way with ETag and Cache-Control.</summary>
@@ -181,19 +182,18 @@ public static class PoliciesApi
         }
         else
         {
-            // LIKE works the same on MySQL 8 and MariaDB and needs no full-text parser; title hits rank first, then summary, then body.
-            var like = "%" + DemandsApi.EscapeLike(query) + "%";
+            // Through the bigram index (PolicySearchIndex), the query widened by its synonyms; title hits rank first, then summary, then body.
+            var synonyms = await connection.QueryAsync<(int GroupId, string Term)>(new CommandDefinition("SELECT group_id, term FROM policy_search_synonyms"));
+            var parameters = new DynamicParameters(new { category, paging.PageSize, paging.Offset });
+            var matches = PolicySearchIndex.Matches(PolicySearchIndex.Phrases(query, synonyms), filter, parameters);
             var rows = (await connection.QueryAsync<PolicyListRow>(new CommandDefinition($"""
                 SELECT {ListColumns}, COUNT(*) OVER () AS total
-                FROM (SELECT {ListColumns}, CASE WHEN p.title LIKE @like THEN 0 WHEN p.summary LIKE @like THEN 1 ELSE 2 END AS hit
-                      FROM policies p
-                      WHERE {filter} AND (p.title LIKE @like OR p.summary LIKE @like OR p.body_text LIKE @like)) p
-                ORDER BY p.hit, p.published_at DESC, p.id DESC LIMIT @PageSize OFFSET @Offset
-                """, new { category, like, paging.PageSize, paging.Offset }))).ToList();
+                FROM ({matches}) h JOIN policies p ON p.id = h.policy_id
+                ORDER BY h.hit, p.published_at DESC, p.id DESC LIMIT @PageSize OFFSET @Offset
+                """, parameters))).ToList();
             items = rows.Select(r => r.ToItem()).ToList();
-            total = rows.Count > 0 ? rows[0].Total : paging.Offset == 0 ? 0 : await connection.ExecuteScalarAsync<long>(new CommandDefinition($"""
-                SELECT COUNT(*) FROM policies p WHERE {filter} AND (p.title LIKE @like OR p.summary LIKE @like OR p.body_text LIKE @like)
-                """, new { category, like }));
+            total = rows.Count > 0 ? rows[0].Total : paging.Offset == 0 ? 0 : await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                $"SELECT COUNT(*) FROM ({matches}) h", parameters));
         }
         return CachedAnswer.For(JsonSerializer.SerializeToUtf8Bytes(new PagedList<PolicyListItem>(items, total, paging.Page, paging.PageSize), json));
     }

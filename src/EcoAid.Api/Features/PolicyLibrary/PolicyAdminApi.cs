@@ -22,10 +22,10 @@ public static class PolicyAdminApi
     public static IEndpointRouteBuilder MapPolicyAdmin(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/policies").WithTags("Policies").RequireAuthorization(Policies.OrgAdmin).AddEndpointFilter<ValidationFilter>();
-        group.MapPost("/", CreatePolicy).WithName(nameof(CreatePolicy)).WithSummary("新建政策文件草稿（管理员）")
+        group.MapPost("/", CreatePolicy).WithBodyLimit(BodyLimits.PolicyBytes).WithName(nameof(CreatePolicy)).WithSummary("新建政策文件草稿（管理员）")
             .WithDescription("body 为 HTML（小程序 editor 组件的输出即可），只保留允许的标签和属性：脚本、样式、事件属性、iframe 和 javascript: 链接会被去掉。"
                 + "category：project_approval、funding、honor、petition、credit_repair、laws_standards、explainer。支持 Idempotency-Key。");
-        group.MapPut("/{id:long}", UpdatePolicy).WithName(nameof(UpdatePolicy)).WithSummary("修改政策文件（管理员）")
+        group.MapPut("/{id:long}", UpdatePolicy).WithBodyLimit(BodyLimits.PolicyBytes).WithName(nameof(UpdatePolicy)).WithSummary("修改政策文件（管理员）")
             .WithDescription("保存为新的修订版本，旧版本可在 revisions 中查看。已发布的文件修改后几秒内对所有读者生效。带 revision 时，若文件已被他人改过则返回 409 policy.edited_meanwhile。");
         group.MapPost("/{id:long}/publish", PublishPolicy).WithName(nameof(PublishPolicy)).WithSummary("发布（管理员）")
             .WithDescription("草稿或已撤回的文件发布后对所有人可见（各实例几秒内生效）；已发布的再发布返回 409 policy.invalid_transition。");
@@ -37,7 +37,8 @@ public static class PolicyAdminApi
             .WithDescription("任意状态的文件，含保存的 body 与净化后的 bodyHtml、修订号。");
         group.MapGet("/{id:long}/revisions", ListPolicyRevisions).WithName(nameof(ListPolicyRevisions)).WithSummary("修订历史（管理员）")
             .WithDescription("每次新建、修改、发布、撤回、增删附件留下的完整快照，新的在前。");
-        group.MapPost("/{id:long}/attachments", UploadPolicyAttachment).DisableAntiforgery().WithName(nameof(UploadPolicyAttachment))
+        var maxBytes = routes.ServiceProvider.GetRequiredService<IOptions<AttachmentOptions>>().Value.MaxBytes;
+        group.MapPost("/{id:long}/attachments", UploadPolicyAttachment).WithBodyLimit(Uploads.BodyLimit(maxBytes)).RequireRateLimiting(Hardening.UploadPolicy).DisableAntiforgery().WithName(nameof(UploadPolicyAttachment))
             .WithSummary("上传 PDF 附件（管理员）").WithDescription("multipart/form-data，字段名 file，只接受 PDF（按内容识别），大小上限同 Attachments:MaxBytes。");
         group.MapDelete("/{id:long}/attachments/{attachmentId:long}", RemovePolicyAttachment).WithName(nameof(RemovePolicyAttachment))
             .WithSummary("移除附件（管理员）");
@@ -157,7 +158,7 @@ public static class PolicyAdminApi
             + " AND (@q IS NULL OR p.title LIKE @q)";
         var args = new
         {
-            user.BranchIds, status, category, q = string.IsNullOrWhiteSpace(q) ? null : "%" + DemandsApi.EscapeLike(q.Trim()) + "%",
+            user.BranchIds, status, category, q = string.IsNullOrWhiteSpace(q) ? null : "%" + Infrastructure.Database.Sql.EscapeLike(q.Trim()) + "%",
             paging.PageSize, paging.Offset,
         };
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -219,18 +220,11 @@ public static class PolicyAdminApi
         public DateTimeOffset EditedAt { get; init; }
     }
 
+    private static readonly IReadOnlySet<string> PdfOnly = new HashSet<string> { "application/pdf" };
+
     static async Task<IResult> UploadPolicyAttachment(long id, HttpRequest request, CurrentUser user, MySqlDataSource db, IAttachmentStore store,
         IOptions<AttachmentOptions> options, TimeProvider clock, PolicyLibraryVersion versions, CancellationToken ct)
     {
-        var max = options.Value.MaxBytes;
-        if (request.ContentLength > max + 64 * 1024)
-        {
-            return TooLarge(max);
-        }
-        if (!request.HasFormContentType)
-        {
-            return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "request.unsupported_media_type", "不支持的内容类型", "请以 multipart/form-data 上传，文件字段名为 file。");
-        }
         await using (var probeConnection = await db.OpenConnectionAsync(ct))
         {
             if (!await InReachAsync(probeConnection, id, user, ct))
@@ -238,47 +232,12 @@ public static class PolicyAdminApi
                 return Problems.NotFound();
             }
         }
-        IFormFile? file;
-        try
+        var (file, problem) = await Uploads.ReceiveAsync(request, store, options.Value.MaxBytes, PdfOnly, "政策文件的附件只能是 PDF。", clock, ct);
+        if (file is null)
         {
-            var form = await request.ReadFormAsync(new Microsoft.AspNetCore.Http.Features.FormOptions { MultipartBodyLengthLimit = max + 64 * 1024 }, ct);
-            file = form.Files.GetFile("file");
-        }
-        catch (InvalidDataException)
-        {
-            return TooLarge(max);
-        }
-        if (file is null || file.Length == 0)
-        {
-            return Problems.Validation("file", "请选择要上传的文件。");
-        }
-        if (file.Length > max)
-        {
-            return TooLarge(max);
-        }
-        var head = new byte[16];
-        int read;
-        await using (var probe = file.OpenReadStream())
-        {
-            read = await probe.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
-        }
-        if (AttachmentsApi.Sniff(head.AsSpan(0, read)) != "application/pdf")
-        {
-            return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "attachment.unsupported_type", "不支持的文件类型", "政策文件的附件只能是 PDF。");
+            return problem!;
         }
         var now = clock.GetUtcNow();
-        var storageKey = $"{now:yyyyMMdd}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))}";
-        byte[] hash;
-        await using (var content = file.OpenReadStream())
-        {
-            hash = await SHA256.HashDataAsync(content, ct);
-        }
-        await using (var content = file.OpenReadStream())
-        {
-            await store.SaveAsync(storageKey, content, ct);
-        }
-        var fileName = Path.GetFileName(file.FileName) is { Length: > 0 and <= 200 } name ? name : null;
-
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         if (await LockAsync(connection, tx, id, user, ct) is not { } current)
@@ -287,9 +246,9 @@ public static class PolicyAdminApi
         }
         var attachmentId = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
             INSERT INTO attachments (branch_id, uploaded_by, storage_key, content_type, size_bytes, sha256, file_name, created_at)
-            SELECT branch_id, @userId, @storageKey, 'application/pdf', @Length, @hash, @fileName, @now FROM policies WHERE id = @id;
+            SELECT branch_id, @userId, @StorageKey, 'application/pdf', @Size, @Sha256, @FileName, @now FROM policies WHERE id = @id;
             SELECT LAST_INSERT_ID();
-            """, new { id, userId = user.Id, storageKey, file.Length, hash, fileName, now = now.UtcDateTime }, tx, cancellationToken: ct));
+            """, new { id, userId = user.Id, file.StorageKey, file.Size, file.Sha256, file.FileName, now = now.UtcDateTime }, tx, cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO policy_attachments (policy_id, attachment_id, position)
             SELECT @id, @attachmentId, COALESCE(MAX(position), 0) + 1 FROM policy_attachments WHERE policy_id = @id;
@@ -393,11 +352,15 @@ public static class PolicyAdminApi
         return TypedResults.Ok(view!);
     }
 
-    internal static async Task SnapshotAsync(MySqlConnection connection, MySqlTransaction tx, long id, string action, long userId, DateTimeOffset now, CancellationToken ct) =>
+    /// <summary>Every change leaves a snapshot, and the search index is cut again from the same revision in the same transaction.</summary>
+    internal static async Task SnapshotAsync(MySqlConnection connection, MySqlTransaction tx, long id, string action, long userId, DateTimeOffset now, CancellationToken ct)
+    {
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO policy_revisions (policy_id, revision, action, category, title, summary, body, tags, source, effective_date, status, edited_by, edited_at)
             SELECT id, revision, @action, category, title, summary, body, tags, source, effective_date, status, @userId, @now FROM policies WHERE id = @id
             """, new { id, action, userId, now = now.UtcDateTime }, tx, cancellationToken: ct));
+        await PolicySearchIndex.IndexAsync(connection, tx, [id], ct);
+    }
 
     private static async Task<PolicyAdminView?> AdminViewAsync(MySqlConnection connection, MySqlTransaction? tx, long id, CurrentUser user, CancellationToken ct)
     {
@@ -408,6 +371,4 @@ public static class PolicyAdminApi
 
     private static string? Blank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
-    private static IResult TooLarge(long max) =>
-        Problems.Create(StatusCodes.Status413PayloadTooLarge, "request.too_large", "文件过大", $"文件不能超过 {max / 1024 / 1024} MB。");
 }

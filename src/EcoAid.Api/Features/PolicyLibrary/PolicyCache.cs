@@ -19,10 +19,11 @@ public sealed class PolicyOptions
     public long CacheMaxBytes { get; set; } = 64 * 1024 * 1024;
 
     /// <summary>
-    /// How many searches that miss the cache one instance runs at once. A LIKE over every body is a full scan (tens of
-    /// milliseconds at 10,000 documents); a flood of distinct searches queues here instead of taking the database.
+    /// How many searches that miss the cache one instance runs at once. Searches go through the bigram index
+    /// (<see cref="PolicySearchIndex"/>), a few milliseconds each, so this is a safety valve against a flood of
+    /// distinct long queries rather than a queue every search waits in: at 16, 64 clients at once wait a few turns.
     /// </summary>
-    public int SearchConcurrency { get; set; } = 2;
+    public int SearchConcurrency { get; set; } = 16;
 
     /// <summary>How long a search waits for its turn before it is answered 503 policy.search_busy.</summary>
     public TimeSpan SearchQueueTimeout { get; set; } = TimeSpan.FromSeconds(3);

@@ -5,7 +5,7 @@ namespace EcoAid.Api.Features.PolicyLibrary;
 /// <summary>Registers and maps the policy library, its QR explainers and the material lists.</summary>
 public static class PolicySetup
 {
-    public static WebApplicationBuilder AddEcoAidPolicyLibrary(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddPolicyLibrary(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<PolicyOptions>().BindConfiguration("Policies")
             .Validate(o => o.VersionCheckInterval > TimeSpan.Zero && o.VersionCheckInterval <= TimeSpan.FromMinutes(1),
@@ -21,6 +21,7 @@ public static class PolicySetup
         builder.Services.AddSingleton<PolicyLibraryVersion>();
         builder.Services.AddSingleton<PolicyCache>();
         builder.Services.AddSingleton<SearchGate>();
+        builder.Services.AddSingleton<EcoAid.Api.Infrastructure.Database.IStartupDataStep, PolicySearchCatchUp>();
         builder.Services.AddSingleton<PolicyCounters>();
         builder.Services.AddHostedService<PolicyCounterFlusher>();
         builder.Services.AddMaterialPolicies();

@@ -124,6 +124,8 @@ public static class ReportCharts
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "收集", FillColor = Color.FromHex("#1565C0") });
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "办结", FillColor = Color.FromHex("#2E7D32") });
         plot.Legend.FontName = font.Use();
+        plot.Legend.FontSize = 14;
+        plot.Legend.Padding = new PixelPadding(10, 10, 10, 6); // room above the first item's CJK text
         plot.ShowLegend(Alignment.UpperLeft);
         var top = Math.Max(1, f.Trend.Max(m => Math.Max(m.Collected, m.Closed)));
         plot.Axes.SetLimitsY(0, top * 1.3 + 0.5);
@@ -163,6 +165,12 @@ public static class ReportCharts
         plot.Axes.Bottom.TickLabelStyle.FontSize = 15;
         plot.Axes.Left.TickLabelStyle.FontSize = 14;
         plot.Grid.XAxisStyle.MajorLineStyle.Width = 0;
+        // ScottPlot places tick labels by the default font's metrics; the CJK font's glyphs are taller, so the category
+        // names would sit on the axis line and lose their lower part at the picture's edge. Move them below the line and
+        // keep room for them.
+        plot.Axes.Bottom.TickLabelStyle.OffsetY = 8;
+        plot.Axes.Bottom.MinimumSize = 48;
+        plot.Axes.Left.Label.OffsetX = 10;
         return plot;
     }
 

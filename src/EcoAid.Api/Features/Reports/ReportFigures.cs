@@ -39,7 +39,9 @@ internal static class ReportFigureSource
 {
     // Which event leaves a demand in which state.
     private const string StatusOfEvent = """
-        CASE s.kind WHEN 'submitted' THEN 'submitted' WHEN 'claimed' THEN 'accepted' WHEN 'transferred' THEN 'accepted' WHEN 'reopened' THEN 'accepted'
+        CASE s.kind WHEN 'submitted' THEN IF(d.content_check IN ('risky', 'review'), 'pending_review', 'submitted')
+                    WHEN 'review_accepted' THEN 'submitted' WHEN 'review_returned' THEN 'returned'
+                    WHEN 'claimed' THEN 'accepted' WHEN 'transferred' THEN 'accepted' WHEN 'reopened' THEN 'accepted'
                     WHEN 'resolved' THEN 'resolved' WHEN 'confirmed' THEN 'closed' WHEN 'returned' THEN 'returned' WHEN 'withdrawn' THEN 'withdrawn' END
         """;
 
@@ -51,7 +53,8 @@ internal static class ReportFigureSource
         WITH last_status AS (
             SELECT ev.demand_id, MAX(ev.id) AS id FROM demand_events ev JOIN demands x ON x.id = ev.demand_id
             WHERE x.branch_id IN @ids AND x.submitted_at < @asOf AND ev.created_at < @asOf
-              AND ev.kind IN ('submitted', 'claimed', 'transferred', 'reopened', 'resolved', 'confirmed', 'returned', 'withdrawn')
+              AND ev.kind IN ('submitted', 'review_accepted', 'review_returned', 'claimed', 'transferred', 'reopened', 'resolved', 'confirmed',
+                              'returned', 'withdrawn')
             GROUP BY ev.demand_id),
         last_due AS (
             SELECT ev.demand_id, MAX(ev.id) AS id FROM demand_events ev JOIN demands x ON x.id = ev.demand_id

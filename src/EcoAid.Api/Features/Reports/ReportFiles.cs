@@ -16,7 +16,8 @@ internal static class ReportFiles
     public const int MaxListRows = 10000;
 
     private static readonly string[] StatusOrder =
-        [DemandStatus.Closed, DemandStatus.Resolved, DemandStatus.Accepted, DemandStatus.Submitted, DemandStatus.Returned, DemandStatus.Withdrawn];
+        [DemandStatus.Closed, DemandStatus.Resolved, DemandStatus.Accepted, DemandStatus.Submitted, DemandStatus.PendingReview, DemandStatus.Returned,
+            DemandStatus.Withdrawn];
 
     public static async Task<List<ReportListRow>> ListAsync(MySqlConnection connection, IReadOnlyList<long> ids, ReportFigures f, CancellationToken ct)
     {
@@ -133,7 +134,7 @@ internal static class ReportFiles
                 Periods.DateOf(d.SubmittedAt).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), $"{d.Title}：{d.Description}",
                 DemandListColumns.AcceptanceName(l.AcceptedAs), DemandListColumns.ResponsibleUnit(d), DemandListColumns.ResponsiblePerson(d),
                 l.DueThen?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-                DemandWorkflowApi.StatusName(l.StatusThen) + (l.OverdueThen ? "（已逾期）" : ""),
+                DemandWorkflow.StatusName(l.StatusThen) + (l.OverdueThen ? "（已逾期）" : ""),
             ];
         });
         var cases = f.Cases.Select((c, i) => (IReadOnlyList<string?>)[N(i + 1), c.Number, c.EnterpriseName, c.Title, c.Problem, c.Measures, c.Outcome]);
@@ -141,7 +142,7 @@ internal static class ReportFiles
         List<SheetSpec> sheets =
         [
             new("月报", title, lines, ["项目", "内容"], [24, 110], report),
-            new("分类统计", title, lines, ["问题类别", "合计", .. StatusOrder.Select(DemandWorkflowApi.StatusName)], [16, 10, 10, 12, 10, 10, 10, 10], byCategory),
+            new("分类统计", title, lines, ["问题类别", "合计", .. StatusOrder.Select(DemandWorkflow.StatusName)], [16, 10, 10, 12, 10, 10, 10, 10, 10], byCategory),
         ];
         if (rollUp)
         {

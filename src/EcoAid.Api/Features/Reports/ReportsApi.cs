@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Dapper;
+using EcoAid.Api.Features.Audit;
 using EcoAid.Api.Features.Calendar;
 using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Features.Stats;
@@ -66,16 +67,15 @@ public static class ReportPolicies
 /// </summary>
 public static class ReportsApi
 {
-    public static WebApplicationBuilder AddEcoAidReports(this WebApplicationBuilder builder)
+    internal static IServiceCollection AddReportPolicies(this IServiceCollection services)
     {
-        builder.Services.AddSingleton<ChartFont>();
-        builder.Services.AddAuthorizationBuilder()
+        services.AddAuthorizationBuilder()
             .AddPolicy(ReportPolicies.Issuer, p => p.RequireRole(Roles.Secretary, Roles.CityAdmin))
             .AddPolicy(ReportPolicies.City, p => p.RequireRole(Roles.CityViewer, Roles.CityAdmin));
-        return builder;
+        return services;
     }
 
-    public static IEndpointRouteBuilder MapReports(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapReportEndpoints(this IEndpointRouteBuilder routes)
     {
         var stats = routes.MapGroup("/api/stats").WithTags("Statistics").AddEndpointFilter<ValidationFilter>();
         stats.MapGet("/monthly-report", ExportMonthlyReport).RequireAuthorization(StatsPolicies.Reader).WithName(nameof(ExportMonthlyReport))
@@ -165,13 +165,22 @@ public static class ReportsApi
             return problem;
         }
         var figures = await ReportFigureSource.ComputeAsync(connection, scope, name, branches, first, now, options.Value.ResponseLimitHours, ct);
+        // Downloads of the report's data are audited like exports, in the branch they describe (the city's for a roll-up).
+        var audited = AuditEvent.By(user, AuditKinds.ReportDownloaded, "monthly_report", null,
+            new { month = figures.Month, format, scope, branchId = scope == "branch" ? branches[0].Id : (long?)null });
+        if (scope == "branch")
+        {
+            audited = audited with { BranchId = branches[0].Id };
+        }
         if (format == "json")
         {
+            await AuditTrail.RecordAsync(connection, null, audited, now, ct);
             return TypedResults.Ok(figures);
         }
         try
         {
             var (bytes, type) = await FileAsync(connection, figures, branches, format, font, ct);
+            await AuditTrail.RecordAsync(connection, null, audited, now, ct);
             return Results.File(bytes, type, FileName(figures, format));
         }
         catch (ChartFontMissingException e)
@@ -311,6 +320,8 @@ public static class ReportsApi
                 INSERT INTO report_files (report_id, format, file_name, content, sha256, size_bytes) VALUES (@id, @Format, @FileName, @Bytes, @sha, @size)
                 """, new { id, file.Format, file.FileName, file.Bytes, sha = SHA256.HashData(file.Bytes), size = file.Bytes.LongLength }, tx, cancellationToken: ct));
         }
+        await AuditTrail.RecordAsync(connection, tx, AuditEvent.By(user, AuditKinds.ReportIssued, "report", id,
+            new { month = figures.Month, scope, branchId }) with { BranchId = branchId }, now, ct);
         await tx.CommitAsync(ct);
         var detail = (await LoadAsync(connection, user, id, ct))!;
         return TypedResults.Created($"/api/reports/{id}", detail);
@@ -421,17 +432,20 @@ public static class ReportsApi
         return await LoadAsync(connection, user, id, ct) is { } detail ? TypedResults.Ok(detail) : Problems.NotFound();
     }
 
-    static async Task<IResult> DownloadReportFile(long id, string format, CurrentUser user, MySqlDataSource db, HttpContext http, CancellationToken ct)
+    static async Task<IResult> DownloadReportFile(long id, string format, CurrentUser user, MySqlDataSource db, TimeProvider clock, HttpContext http,
+        CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        var file = await connection.QuerySingleOrDefaultAsync<(string FileName, byte[] Content, byte[] Sha256)>(new CommandDefinition($"""
-            SELECT f.file_name, f.content, f.sha256 FROM report_files f JOIN reports r ON r.id = f.report_id
+        var file = await connection.QuerySingleOrDefaultAsync<(string FileName, byte[] Content, byte[] Sha256, long? BranchId)>(new CommandDefinition($"""
+            SELECT f.file_name, f.content, f.sha256, r.branch_id FROM report_files f JOIN reports r ON r.id = f.report_id
             WHERE f.report_id = @id AND f.format = @format AND {ReachClause(user)}
             """, new { id, format, branchIds = user.BranchIds, cityId = user.CityId }, cancellationToken: ct));
         if (file.Content is null)
         {
             return Problems.NotFound();
         }
+        await AuditTrail.RecordAsync(connection, null, AuditEvent.By(user, AuditKinds.ReportDownloaded, "report", id,
+            new { format, branchId = file.BranchId }) with { BranchId = file.BranchId }, clock.GetUtcNow(), ct);
         var type = format == "docx" ? WordDocument.ContentType : Spreadsheet.ContentType;
         return Results.File(file.Content, type, file.FileName, entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{Convert.ToHexStringLower(file.Sha256)}\""));
     }

@@ -87,7 +87,7 @@ internal sealed class StatsFacts
             FROM demand_events ev JOIN demands d ON d.id = ev.demand_id
             WHERE ev.kind IN ('resolved', 'confirmed', 'reopened') AND ev.created_at >= @fromUtc AND ev.created_at < @toUtc AND d.branch_id IN @branchIds;
             SELECT v.id AS visit_id, v.branch_id, v.enterprise_id,
-                   (SELECT GROUP_CONCAT(vm.member_id ORDER BY vm.member_id) FROM visit_members vm WHERE vm.visit_id = v.id) AS member_ids
+                   (SELECT JSON_ARRAYAGG(vm.member_id) FROM visit_members vm WHERE vm.visit_id = v.id) AS member_ids
             FROM visits v WHERE v.branch_id IN @branchIds AND v.visited_on BETWEEN @visitFrom AND @visitTo;
             """, new
         {
@@ -97,7 +97,7 @@ internal sealed class StatsFacts
             d.Category, d.Source, d.Status, d.SubmittedAt, d.AcceptedAt)).ToList();
         var events = (await results.ReadAsync<EventRow>()).ToList();
         var visits = (await results.ReadAsync<(long VisitId, long BranchId, long EnterpriseId, string? MemberIds)>())
-            .Select(v => new VisitFact(v.VisitId, v.BranchId, v.EnterpriseId, v.MemberIds is null ? [] : v.MemberIds.Split(',').Select(long.Parse).ToList())).ToList();
+            .Select(v => new VisitFact(v.VisitId, v.BranchId, v.EnterpriseId, Infrastructure.Database.IdLists.Parse(v.MemberIds))).ToList();
 
         var resolutions = events.Where(e => e.Kind == "resolved").Select(e => new ResolutionFact(e.DemandId, e.BranchId, e.EnterpriseId, e.OwnerMemberId,
             e.CreatedAt, EventDetails.ReadResolution(e.Details) is { } r ? r.DueDate : e.RowDue)).ToList();

@@ -32,7 +32,7 @@ public sealed record MemberRates(Rate OnTime, Rate Resolution, Rate Satisfaction
 public sealed record BranchStats(long BranchId, string BranchName, StatsSummary Summary, IReadOnlyList<EnterpriseStats> Enterprises, IReadOnlyList<MemberStats> Members);
 
 public sealed record StatsOverview(DateOnly From, DateOnly To, string TimeZone, int ResponseLimitHours, DateTimeOffset GeneratedAt, StatsSummary Total,
-    IReadOnlyList<BranchStats> Branches);
+    IReadOnlyList<BranchStats> Branches, EcoAid.Api.Features.Whistle.WhistleStats Whistle);
 
 public sealed class StatsOptions
 {
@@ -57,17 +57,17 @@ public static class StatsApi
 {
     public const int MaxDays = 732;
 
-    public static IEndpointRouteBuilder MapStats(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapStatsEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/stats").WithTags("Statistics").AddEndpointFilter<ValidationFilter>();
         group.MapGet("/overview", GetOverview).RequireAuthorization(StatsPolicies.Reader).WithName(nameof(GetOverview))
-            .WithSummary("统计概览").WithDescription("from、to 为 yyyy-MM-dd（北京时间，含两端；默认本月 1 日至今天）。按状态、类别、来源计数；响应率、按期办结率、解决率、满意率，" +
+            .WithSummary("统计概览").WithDescription("from、to 为 yyyy-MM-dd（北京时间，含两端；默认本月 1 日至今天）。按状态、类别、来源计数；响应率、按期办结率、解决率、满意率，吹哨数与报到及时率（whistle），" +
                 "每个率都给出分子和分母，无数据时 value 为 null；按企业、按成员细分。书记看本支部，市局看全市各支部并给出汇总（total），可用 branchId 只看一个支部。");
         return routes;
     }
 
     internal static readonly IReadOnlyDictionary<string, string> StatusNames =
-        DemandStatus.All.ToDictionary(s => s, DemandWorkflowApi.StatusName);
+        DemandStatus.All.ToDictionary(s => s, DemandWorkflow.StatusName);
 
     /// <summary>The branches a request covers: every branch the user reaches, or the one asked for (404 if not reached).</summary>
     internal static async Task<(List<(long Id, string Name)> Branches, IResult? Problem)> ScopeAsync(MySqlConnection connection, CurrentUser user, long? branchId,
@@ -84,7 +84,7 @@ public static class StatsApi
     }
 
     static async Task<Results<Ok<StatsOverview>, ValidationProblem, ProblemHttpResult>> GetOverview(CurrentUser user, MySqlDataSource db, TimeProvider clock,
-        IOptions<StatsOptions> options, string? from, string? to, long? branchId, CancellationToken ct)
+        IOptions<StatsOptions> options, IOptions<EcoAid.Api.Features.Whistle.WhistleOptions> whistle, string? from, string? to, long? branchId, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         var today = WorkingCalendar.Today(now);
@@ -143,7 +143,10 @@ public static class StatsApi
                 members[b.Id].Select(m => new MemberStats(m.Id, m.Name, submittedBy[m.Id].Count(), resolvedBy[m.Id].Count(), memberVisits[m.Id].Count(),
                     new MemberRates(Kpis.OnTime(resolvedBy[m.Id]), Kpis.Resolution(confirmedBy[m.Id]), Kpis.Satisfaction(confirmedBy[m.Id])))).ToList());
         }).ToList();
-        return TypedResults.Ok(new StatsOverview(start, end, "Asia/Shanghai", options.Value.ResponseLimitHours, now, Summarise(facts, limit, now), perBranch));
+        var whistleStats = await EcoAid.Api.Features.Whistle.WhistleClock.StatsAsync(connection, ids, Periods.StartUtc(start), Periods.StartUtc(end.AddDays(1)),
+            whistle.Value, now, ct);
+        return TypedResults.Ok(new StatsOverview(start, end, "Asia/Shanghai", options.Value.ResponseLimitHours, now, Summarise(facts, limit, now), perBranch,
+            whistleStats));
     }
 
     internal static Rates RatesOf(StatsFacts f, TimeSpan limit, DateTimeOffset now) =>

@@ -65,7 +65,7 @@ public static class ExpertsApi
             """, new
         {
             user.BranchIds, paging.PageSize, paging.Offset,
-            Q = string.IsNullOrWhiteSpace(q) ? null : "%" + Demands.DemandsApi.EscapeLike(q.Trim()) + "%",
+            Q = string.IsNullOrWhiteSpace(q) ? null : "%" + Infrastructure.Database.Sql.EscapeLike(q.Trim()) + "%",
         }, cancellationToken: ct));
         var rows = (await results.ReadAsync<ExpertRow>()).Select(r => r.ToResponse(user)).ToList();
         return TypedResults.Ok(new PagedList<ExpertResponse>(rows, await results.ReadSingleAsync<long>(), paging.Page, paging.PageSize));

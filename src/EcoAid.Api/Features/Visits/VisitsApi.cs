@@ -19,7 +19,7 @@ namespace EcoAid.Api.Features.Visits;
 /// </summary>
 public static partial class VisitsApi
 {
-    public static IEndpointRouteBuilder MapVisits(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapVisitEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/visits").WithTags("Visits").AddEndpointFilter<ValidationFilter>();
         group.MapPost("/", RecordVisit).RequireAuthorization(VisitPolicies.Recorder).WithName(nameof(RecordVisit))
@@ -106,7 +106,7 @@ public static partial class VisitsApi
                     return Problems.Create(StatusCodes.Status422UnprocessableEntity, "demand.content_risky", "内容未通过安全检测",
                         $"第 {i + 1} 条整改事项的标题或描述含有不适宜发布的内容，请修改后再提交。");
                 }
-                contentStates.Add(DemandsApi.ContentState(verdict));
+                contentStates.Add(DemandIntake.ContentState(verdict));
             }
         }
 
@@ -135,7 +135,7 @@ public static partial class VisitsApi
         for (var i = 0; i < newDemands.Length; i++)
         {
             var item = newDemands[i];
-            var (demandId, _) = await DemandsApi.InsertAsync(connection, tx, new DemandsApi.NewDemand(target.BranchId, target.Id, target.Name,
+            var (demandId, _) = await DemandIntake.InsertAsync(connection, tx, new DemandIntake.NewDemand(target.BranchId, target.Id, target.Name,
                 target.LiaisonMemberId, item.Category, "visit", item.Title, item.Description, item.Urgent ?? false, item.ExpectedBy, contentStates[i], user.Id,
                 $"{visitedOn:yyyy-MM-dd} {VisitKinds.Names[request.Kind]}中发现的整改事项", null), now, ct);
             await connection.ExecuteAsync(new CommandDefinition("INSERT INTO visit_demands (visit_id, demand_id) VALUES (@visitId, @demandId)",

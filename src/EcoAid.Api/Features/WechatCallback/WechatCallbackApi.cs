@@ -18,7 +18,7 @@ public static partial class WechatCallbackApi
     /// <summary>How long a request waits for processing before it answers anyway.</summary>
     public static readonly TimeSpan ProcessingBudget = TimeSpan.FromSeconds(2);
 
-    public static IEndpointRouteBuilder MapWechatCallback(this IEndpointRouteBuilder routes)
+    internal static IEndpointRouteBuilder MapWechatCallbackEndpoints(this IEndpointRouteBuilder routes)
     {
         // WeChat authenticates by signature, not by our sessions.
         var group = routes.MapGroup("/wechat/callback").WithTags("WeChat").AllowAnonymous().ExcludeFromDescription();
@@ -43,7 +43,22 @@ public static partial class WechatCallbackApi
         try
         {
             var body = await CallbackXml.ReadBodyAsync(request.Body, request.HttpContext.RequestAborted);
-            if (string.Equals(q["encrypt_type"], "aes", StringComparison.OrdinalIgnoreCase))
+            // The signature covers the timestamp: a captured triple stops working once it leaves the window. Measured
+            // against the machine's clock (WeChat's), not the service's, which tests move.
+            if (!WithinWindow(q["timestamp"], oa.CallbackWindow, TimeProvider.System.GetUtcNow()))
+            {
+                Log.Rejected(logger, "StaleTimestamp");
+                return Problems.Create(StatusCodes.Status401Unauthorized, "wechat.stale_push", "推送已过期", "推送的时间戳不在允许的时间范围内。");
+            }
+            var encrypted = string.Equals(q["encrypt_type"], "aes", StringComparison.OrdinalIgnoreCase);
+            if (!encrypted && !string.IsNullOrEmpty(oa.EncodingAesKey))
+            {
+                // Plaintext mode signs only (token, timestamp, nonce), not the body: with a key configured, only
+                // encrypted pushes (safe mode, or compatible mode's encrypted part) are believed.
+                Log.Rejected(logger, "PlaintextRefused");
+                return Problems.Create(StatusCodes.Status401Unauthorized, "wechat.encryption_required", "推送须加密", "已配置消息加密密钥，只接受加密的推送。");
+            }
+            if (encrypted)
             {
                 var envelope = CallbackXml.ParseEnvelope(body);
                 var crypto = new WechatMessageCrypto(oa.Token!, oa.EncodingAesKey!, oa.AppId!);
@@ -104,6 +119,11 @@ public static partial class WechatCallbackApi
         }, cancellationToken: ct));
         return inserted == 0 ? null : await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT LAST_INSERT_ID()", cancellationToken: ct));
     }
+
+    internal static bool WithinWindow(string? timestamp, TimeSpan window, DateTimeOffset now) =>
+        long.TryParse(timestamp, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+        && seconds < 100_000_000_000
+        && (now - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() <= window;
 
     internal static string KindOf(CallbackMessage message) => message switch
     {

@@ -20,11 +20,23 @@ public sealed class SessionAuthenticationHandler(
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        string token;
+        string channel;
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            token = header["Bearer ".Length..].Trim();
+            channel = SessionChannels.App;
+        }
+        else if (header.Length == 0 && Request.Cookies.TryGetValue(SessionChannels.ConsoleCookie, out var cookie) && !string.IsNullOrEmpty(cookie))
+        {
+            // The desk console's session rides in an HttpOnly cookie; unsafe methods also need its CSRF header (ConsoleSetup).
+            token = cookie;
+            channel = SessionChannels.Console;
+        }
+        else
         {
             return AuthenticateResult.NoResult();
         }
-        var token = header["Bearer ".Length..].Trim();
         if (token.Length is 0 or > 100)
         {
             return AuthenticateResult.Fail("Malformed token.");
@@ -33,12 +45,12 @@ public sealed class SessionAuthenticationHandler(
         const string sql = """
             SELECT s.id AS session_id, u.id, u.display_name, u.city_id, u.branch_id, u.enterprise_id, u.member_id, u.department_id
             FROM sessions s JOIN users u ON u.id = s.user_id
-            WHERE s.token_hash = @Hash AND s.revoked_at IS NULL AND s.expires_at > @Now;
+            WHERE s.token_hash = @Hash AND s.channel = @Channel AND s.revoked_at IS NULL AND s.expires_at > @Now;
             SELECT r.role FROM sessions s JOIN user_roles r ON r.user_id = s.user_id WHERE s.token_hash = @Hash;
             """;
         await using var connection = await db.OpenConnectionAsync(Context.RequestAborted);
         using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql,
-            new { Hash = Secrets.Hash(token), Now = clock.GetUtcNow().UtcDateTime }, cancellationToken: Context.RequestAborted));
+            new { Hash = Secrets.Hash(token), Channel = channel, Now = clock.GetUtcNow().UtcDateTime }, cancellationToken: Context.RequestAborted));
         var row = await results.ReadSingleOrDefaultAsync<SessionRow>();
         var roles = (await results.ReadAsync<string>()).ToHashSet();
         if (row is null)
@@ -64,9 +76,23 @@ public sealed class SessionAuthenticationHandler(
             DepartmentId = row.DepartmentId, BranchIds = branchIds,
         };
         Context.Items[CurrentUser.ItemKey] = user;
+        if (channel == SessionChannels.Console)
+        {
+            Context.Items[SessionChannels.ConsoleTokenItem] = token;
+        }
         return AuthenticateResult.Success(new AuthenticationTicket(user.ToPrincipal(SchemeName), SchemeName));
     }
 
     private sealed record SessionRow(long SessionId, long Id, string DisplayName, long? CityId, long? BranchId,
         long? EnterpriseId, long? MemberId, long? DepartmentId);
+}
+
+/// <summary>Where a session's token travels: a bearer header (the mini-program) or the console's cookie.</summary>
+public static class SessionChannels
+{
+    public const string App = "app";
+    public const string Console = "console";
+    public const string ConsoleCookie = "ecoaid_console";
+    /// <summary>Set on a request authenticated by the console cookie: the token, from which its CSRF token derives.</summary>
+    public const string ConsoleTokenItem = "EcoAid.ConsoleToken";
 }

@@ -7,6 +7,12 @@ public sealed class DatabaseOptions
 {
     /// <summary>Apply migrations when the service starts (development and tests). Production runs the <c>migrate</c> command instead.</summary>
     public bool MigrateOnStartup { get; set; }
+
+    /// <summary>How long opening a connection may take before the request answers 503 (whole seconds, at least 1).</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long one statement may run before it is cancelled and the request answers 503 (whole seconds, at least 1).</summary>
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 public static class DatabaseSetup
@@ -22,7 +28,19 @@ public static class DatabaseSetup
             throw new InvalidOperationException(
                 "未配置数据库连接：请设置 ConnectionStrings:EcoAid（环境变量 ConnectionStrings__EcoAid），或用 scripts/run.sh 启动，它会自动启动私有 MariaDB。");
         }
-        var csb = new MySqlConnectionStringBuilder(connectionString) { DateTimeKind = MySqlDateTimeKind.Utc };
+        var timeouts = builder.Configuration.GetSection("Database").Get<DatabaseOptions>() ?? new DatabaseOptions();
+        if (timeouts.ConnectTimeout < TimeSpan.FromSeconds(1) || timeouts.CommandTimeout < TimeSpan.FromSeconds(1))
+        {
+            throw new InvalidOperationException("Database:ConnectTimeout 和 Database:CommandTimeout 至少为 1 秒。");
+        }
+        // Set deliberately: the connector's defaults (15 s to connect, 30 s per statement) would hold a request far past
+        // any client's patience while the database is away; these answer 503 instead.
+        var csb = new MySqlConnectionStringBuilder(connectionString)
+        {
+            DateTimeKind = MySqlDateTimeKind.Utc,
+            ConnectionTimeout = (uint)Math.Ceiling(timeouts.ConnectTimeout.TotalSeconds),
+            DefaultCommandTimeout = (uint)Math.Ceiling(timeouts.CommandTimeout.TotalSeconds),
+        };
         builder.Services.AddSingleton(_ => new MySqlDataSourceBuilder(csb.ConnectionString).Build());
         builder.Services.AddSingleton<MigrationRunner>();
         builder.Services.AddOptions<DatabaseOptions>().BindConfiguration("Database");
@@ -53,6 +71,13 @@ internal sealed class DatabaseStartup(IServiceProvider services, Microsoft.Exten
         if (options.Value.MigrateOnStartup)
         {
             await services.GetRequiredService<MigrationRunner>().ApplyAsync(Migration.Embedded(), ct);
+        }
+        if (services.GetService<DemoSeed>() is { } demo)
+        {
+            foreach (var type in demo.Steps)
+            {
+                await ((IStartupDataStep)services.GetRequiredService(type)).RunAsync(ct);
+            }
         }
         foreach (var step in services.GetServices<IStartupDataStep>())
         {

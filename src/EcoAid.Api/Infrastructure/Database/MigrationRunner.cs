@@ -34,7 +34,8 @@ public sealed record Migration(string Name, string Sql)
 public sealed class MigrationException(string message) : Exception(message);
 
 /// <summary>
-/// Applies plain SQL migrations in name order and journals each one with its SHA-256 in <c>schema_migrations</c>.
+/// Applies plain SQL migrations in name order and journals each one with its SHA-256 in <c>schema_migrations</c>. It refuses
+/// a pending script named below the last applied one, so every database applies the same sequence.
 /// The whole run holds a MySQL named lock, so instances starting together apply each script exactly once. MySQL DDL
 /// commits implicitly, so a failed script is fixed forward with a new one, never by editing an applied one.
 /// </summary>
@@ -77,8 +78,14 @@ public sealed partial class MigrationRunner(MySqlDataSource dataSource, ILogger<
                 }
             }
 
+            var pending = migrations.Where(m => !applied.ContainsKey(m.Name)).ToList();
+            if (OutOfOrder(pending, applied.Keys) is { } refusal)
+            {
+                throw new MigrationException(refusal);
+            }
+
             var count = 0;
-            foreach (var migration in migrations.Where(m => !applied.ContainsKey(m.Name)))
+            foreach (var migration in pending)
             {
                 Log.Applying(logger, migration.Name);
                 await connection.ExecuteAsync(new CommandDefinition(migration.Sql, cancellationToken: ct));
@@ -93,6 +100,23 @@ public sealed partial class MigrationRunner(MySqlDataSource dataSource, ILogger<
         {
             await connection.ExecuteScalarAsync<int?>(new CommandDefinition("SELECT RELEASE_LOCK(@LockName)", new { LockName }, cancellationToken: CancellationToken.None));
         }
+    }
+
+    /// <summary>
+    /// Every database must apply the same sequence: a pending script named below the last applied one would run after it
+    /// here but before it on a fresh database. Such a script must be renumbered above the last applied one.
+    /// </summary>
+    public static string? OutOfOrder(IReadOnlyList<Migration> pending, IEnumerable<string> applied)
+    {
+        var last = applied.Max(StringComparer.Ordinal);
+        if (last is null)
+        {
+            return null;
+        }
+        var early = pending.Where(m => StringComparer.Ordinal.Compare(m.Name, last) < 0).Select(m => m.Name).ToList();
+        return early.Count == 0 ? null :
+            $"Migration {string.Join(", ", early)} is numbered below the last applied migration {last}; it would run in a different order " +
+            "here than on a fresh database. Renumber it after the last applied one (the next free number), then start again. Nothing was applied.";
     }
 
     /// <summary>The names of scripts not yet applied (for /readyz); all of them when the journal does not exist yet.</summary>

@@ -7,6 +7,7 @@ namespace EcoAid.Api.Infrastructure.Export;
 /// <summary>
 /// One printable worksheet: a title block (a bold title over the table's width and lines under it such as the branch and
 /// the date), then the table with its header row. <see cref="Widths"/> are column widths in characters, one per column.
+/// An empty title with no lines gives a sheet whose header is its first row (a list sent back in the form it came in).
 /// </summary>
 public sealed record SheetSpec(string Name, string Title, IReadOnlyList<string> Lines, IReadOnlyList<string> Header, IReadOnlyList<double> Widths,
     IEnumerable<IReadOnlyList<string?>> Rows);
@@ -42,7 +43,7 @@ public static class Spreadsheet
                     throw new ArgumentException($"Sheet {spec.Name}: {spec.Widths.Count} widths for {spec.Header.Count} columns.");
                 }
                 var part = workbookPart.AddNewPart<WorksheetPart>();
-                var headerRow = (uint)spec.Lines.Count + 2; // the title, its lines, then the header
+                var headerRow = HasTitle(spec) ? (uint)spec.Lines.Count + 2 : 1; // the title, its lines, then the header
                 part.Worksheet = Sheet(spec, headerRow);
                 sheetList.Append(new Sheet { Id = workbookPart.GetIdOfPart(part), SheetId = sheetId, Name = spec.Name });
                 // Print_Titles: the header row repeats at the top of every printed page.
@@ -59,7 +60,10 @@ public static class Spreadsheet
         var last = Column(spec.Header.Count);
         var columns = new Columns(spec.Widths.Select((w, i) => new Column { Min = (uint)i + 1, Max = (uint)i + 1, Width = w, CustomWidth = true }));
         var data = new SheetData();
-        data.Append(TextRow(1, [spec.Title], TitleStyle, height: 30));
+        if (HasTitle(spec))
+        {
+            data.Append(TextRow(1, [spec.Title], TitleStyle, height: 30));
+        }
         uint r = 2;
         foreach (var line in spec.Lines)
         {
@@ -102,6 +106,24 @@ public static class Spreadsheet
             new HeaderFooter(new OddFooter("&C第 &P 页，共 &N 页")));
         return worksheet;
     }
+
+    private static bool HasTitle(SheetSpec spec) => spec.Title.Length > 0 || spec.Lines.Count > 0;
+
+    /// <summary>Column widths that fit each column's longest line (a Chinese character counts two), between 8 and 40.</summary>
+    public static IReadOnlyList<double> FitWidths(IReadOnlyList<string> header, IEnumerable<IReadOnlyList<string?>> rows)
+    {
+        var widths = header.Select(h => (double)Units(h)).ToArray();
+        foreach (var row in rows)
+        {
+            for (var i = 0; i < row.Count && i < widths.Length; i++)
+            {
+                widths[i] = Math.Max(widths[i], (row[i] ?? "").Split('\n').Max(Units));
+            }
+        }
+        return [.. widths.Select(w => Math.Clamp(w + 2, 8, 40))];
+    }
+
+    private static int Units(string line) => line.Sum(c => c > 0x2E7F ? 2 : 1);
 
     private static Row TextRow(uint index, IReadOnlyList<string?> values, uint style, double? height = null)
     {

@@ -8,7 +8,7 @@ namespace EcoAid.Api.Infrastructure.Http;
 /// <summary>
 /// <c>Idempotency-Key</c> on creating POSTs: the key is claimed in the transaction that creates the resource, and the
 /// response is stored with it. Same user + key + body → the first response again; another body → 422; a retry while
-/// the first request's transaction is still open → 409 (the claim is read with NOWAIT, so it never waits on it).
+/// the first request's transaction is still open → 409 (after at most a second). Different keys never wait on each other.
 /// </summary>
 public static class Idempotency
 {
@@ -47,42 +47,77 @@ public static class Idempotency
         {
             return Claim.Go;
         }
+        // No locking read first: a locking read of a key that does not exist yet takes a gap lock, and the inserts of
+        // other keys of the same user fall into that gap — honest parallel requests with their own keys then refused
+        // each other. The insert alone locks only its own key; a concurrent request with the same key finds it (its
+        // duplicate check waits for at most a second on a claim still being written) and is answered from it.
+        var claimed = await TryInsertAsync(connection, tx, userId, key, hash, now, ct);
+        if (claimed is true)
+        {
+            return Claim.Go;
+        }
+        if (claimed is null)
+        {
+            return InProgress();
+        }
+        var existing = await connection.QuerySingleOrDefaultAsync<StoredResponse>(new CommandDefinition("""
+            SELECT request_hash, response_status, response_body, location, created_at FROM idempotency_keys
+            WHERE user_id = @userId AND idem_key = @key
+            """, new { userId, key }, tx, cancellationToken: ct));
+        if (existing is null)
+        {
+            return InProgress(); // released between the two statements: the client retries
+        }
+        if (existing.ResponseStatus is null)
+        {
+            if (existing.CreatedAt >= (now - AbandonedAfter).UtcDateTime)
+            {
+                return InProgress();
+            }
+            // A claim whose request died before answering (a crash, a lost connection): the retry takes it over.
+            var taken = await connection.ExecuteAsync(new CommandDefinition("""
+                UPDATE idempotency_keys SET request_hash = @hash, created_at = @now
+                WHERE user_id = @userId AND idem_key = @key AND response_status IS NULL AND created_at = @createdAt
+                """, new { userId, key, hash, now = now.UtcDateTime, createdAt = existing.CreatedAt }, tx, cancellationToken: ct));
+            return taken == 1 ? Claim.Go : InProgress();
+        }
+        if (!existing.RequestHash.AsSpan().SequenceEqual(hash))
+        {
+            return new Claim(false, Problems.Create(StatusCodes.Status422UnprocessableEntity, "idempotency.key_reused",
+                "幂等键已被使用", "同一个 Idempotency-Key 已用于内容不同的请求，请为新请求生成新的键。"));
+        }
+        return new Claim(false, new StoredResult(existing.ResponseStatus.Value, existing.ResponseBody ?? "", existing.Location));
+    }
+
+    private static Claim InProgress() => new(false, Problems.Conflict("idempotency.in_progress", "相同的请求正在处理中，请稍后查看结果。"));
+
+    /// <summary>True: claimed. False: the key exists (committed). Null: another open transaction holds the same key.</summary>
+    private static async Task<bool?> TryInsertAsync(MySqlConnection connection, MySqlTransaction tx, long userId, string key, byte[] hash,
+        DateTimeOffset now, CancellationToken ct)
+    {
+        // Only the same user and key can wait here, and for one second at most.
+        await connection.ExecuteAsync(new CommandDefinition("SET SESSION innodb_lock_wait_timeout = 1", transaction: tx, cancellationToken: ct));
         try
         {
-            var existing = await connection.QuerySingleOrDefaultAsync<StoredResponse>(new CommandDefinition("""
-                SELECT request_hash, response_status, response_body, location, created_at FROM idempotency_keys
-                WHERE user_id = @userId AND idem_key = @key FOR UPDATE NOWAIT
-                """, new { userId, key }, tx, cancellationToken: ct));
-            if (existing is { ResponseStatus: null } && existing.CreatedAt < (now - AbandonedAfter).UtcDateTime)
-            {
-                // A claim whose request died before answering (a crash, a lost connection): the retry takes it over.
-                await connection.ExecuteAsync(new CommandDefinition(
-                    "DELETE FROM idempotency_keys WHERE user_id = @userId AND idem_key = @key AND response_status IS NULL",
-                    new { userId, key }, tx, cancellationToken: ct));
-                existing = null;
-            }
-            if (existing is not null)
-            {
-                if (existing.ResponseStatus is null)
-                {
-                    return new Claim(false, Problems.Conflict("idempotency.in_progress", "相同的请求正在处理中，请稍后查看结果。"));
-                }
-                if (!existing.RequestHash.AsSpan().SequenceEqual(hash))
-                {
-                    return new Claim(false, Problems.Create(StatusCodes.Status422UnprocessableEntity, "idempotency.key_reused",
-                        "幂等键已被使用", "同一个 Idempotency-Key 已用于内容不同的请求，请为新请求生成新的键。"));
-                }
-                return new Claim(false, new StoredResult(existing.ResponseStatus.Value, existing.ResponseBody ?? "", existing.Location));
-            }
             await connection.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO idempotency_keys (user_id, idem_key, request_hash, created_at) VALUES (@userId, @key, @hash, @now)",
                 new { userId, key, hash, now = now.UtcDateTime }, tx, cancellationToken: ct));
-            return Claim.Go;
+            return true;
         }
-        catch (MySqlException e) when (e.ErrorCode is MySqlErrorCode.LockWaitTimeout or MySqlErrorCode.LockDeadlock or MySqlErrorCode.DuplicateKeyEntry
-            || (int)e.ErrorCode == 3572 /* ER_LOCK_NOWAIT (MySQL) */)
+        catch (MySqlException e) when (e.ErrorCode == MySqlErrorCode.DuplicateKeyEntry)
         {
-            return new Claim(false, Problems.Conflict("idempotency.in_progress", "相同的请求正在处理中，请稍后查看结果。"));
+            return false;
+        }
+        catch (MySqlException e) when (e.ErrorCode is MySqlErrorCode.LockWaitTimeout or MySqlErrorCode.LockDeadlock)
+        {
+            return null;
+        }
+        finally
+        {
+            if (connection.State == System.Data.ConnectionState.Open)
+            {
+                await connection.ExecuteAsync(new CommandDefinition("SET SESSION innodb_lock_wait_timeout = DEFAULT", transaction: tx, cancellationToken: CancellationToken.None));
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using EcoAid.Api.Infrastructure.Database;
 using EcoAid.Wechat;
 using Microsoft.AspNetCore.Diagnostics;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
@@ -58,9 +59,16 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
             BadHttpRequestException { InnerException: JsonException json } => (400, "request.invalid_body", "请求格式错误", DescribeJson(json)),
             BadHttpRequestException bad => (bad.StatusCode, "request.invalid", "请求无效", "请求格式不正确，请检查参数。"),
             WechatUnavailableException => (503, "wechat.unavailable", "微信服务暂不可用", "暂时无法连接微信服务，请稍后重试。"),
+            _ when DatabaseAway.Is(exception) => (503, "service.unavailable", "服务暂不可用", "服务暂时不可用，请稍后再试。"),
             _ => (500, "internal_error", "服务器错误", "服务器出了点问题，请稍后再试。"),
         };
-        if (status >= 500)
+        if (status == 503 && code == "service.unavailable")
+        {
+            // Expected while the database is away: one line without a stack trace, and the client told when to come back.
+            Log.DatabaseAway(logger, http.Request.Method, http.Request.Path, exception.GetBaseException().Message);
+            Hardening.SetRetryAfter(http, DatabaseAway.RetryAfter);
+        }
+        else if (status >= 500)
         {
             Log.Unhandled(logger, exception, http.Request.Method, http.Request.Path);
         }
@@ -87,5 +95,8 @@ internal sealed partial class ApiExceptionHandler(IProblemDetailsService problem
     {
         [LoggerMessage(EventId = 1100, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
         public static partial void Unhandled(ILogger logger, Exception exception, string method, string path);
+
+        [LoggerMessage(EventId = 1101, Level = LogLevel.Warning, Message = "Database unavailable on {Method} {Path}: {Reason}")]
+        public static partial void DatabaseAway(ILogger logger, string method, string path, string reason);
     }
 }

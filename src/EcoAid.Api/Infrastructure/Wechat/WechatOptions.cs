@@ -41,6 +41,9 @@ public sealed class OfficialAccountOptions
     /// <summary>How long a member-binding QR code can be scanned.</summary>
     public TimeSpan BindingQrLifetime { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>A push whose signed timestamp is further than this from the machine's clock (either way) is refused, in every mode.</summary>
+    public TimeSpan CallbackWindow { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Where the QR image of a ticket is shown (WeChat's showqrcode; the sandbox's in the dev run).</summary>
     public Uri ShowQrCodeUrl { get; set; } = new("https://mp.weixin.qq.com/cgi-bin/showqrcode");
 }

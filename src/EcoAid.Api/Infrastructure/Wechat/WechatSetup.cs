@@ -1,17 +1,16 @@
 using EcoAid.Wechat;
 using EcoAid.Wechat.AccessTokens;
-using EcoAid.Wechat.Sandbox;
 using Microsoft.Extensions.Options;
 
 namespace EcoAid.Api.Infrastructure.Wechat;
 
 public sealed class SandboxOptions
 {
-    /// <summary>Mount the fake WeChat at /wechat-sandbox (development only; refused in Production).</summary>
+    /// <summary>
+    /// WeChat is the dev run's sandbox (its own program, at <c>Wechat:ApiBaseUrl</c>): at startup the service tells it what
+    /// WeChat would remember (development only; refused in Production).
+    /// </summary>
     public bool Enabled { get; set; }
-
-    /// <summary>This service's own /wechat/callback, which the sandbox calls as WeChat would.</summary>
-    public Uri? CallbackUrl { get; set; }
 }
 
 public static class WechatSetup
@@ -42,53 +41,12 @@ public static class WechatSetup
             sp.GetRequiredService<WechatApiClient>(), sp.GetRequiredService<AccessTokenProvider>()));
         builder.Services.AddTransient(sp => new OfficialAccountApi(sp.GetRequiredService<IOptions<WechatOptions>>().Value.OfficialAccountApp,
             sp.GetRequiredService<WechatApiClient>(), sp.GetRequiredService<AccessTokenProvider>()));
-        builder.Services.AddSingleton<Features.WechatCallback.CallbackProcessor>();
-        builder.Services.AddSingleton<Features.WechatCallback.CallbackEventsWorker>();
-        if (builder.RunsWorkers())
-        {
-            builder.Services.AddHostedService(sp => sp.GetRequiredService<Features.WechatCallback.CallbackEventsWorker>());
-        }
 
         var sandbox = builder.Configuration.GetSection("Sandbox").Get<SandboxOptions>() ?? new SandboxOptions();
-        if (sandbox.Enabled)
+        if (sandbox.Enabled && builder.Environment.IsProduction())
         {
-            if (builder.Environment.IsProduction())
-            {
-                throw new InvalidOperationException("Sandbox:Enabled 不能在生产环境中开启。");
-            }
-            builder.Services.AddSingleton(sp =>
-            {
-                var options = sp.GetRequiredService<IOptions<WechatOptions>>().Value;
-                var fake = new WechatSandbox(sp.GetRequiredService<TimeProvider>());
-                fake.RegisterApp(options.MiniProgram.AppId!, options.MiniProgram.AppSecret!, boundToOpenPlatform: true);
-                fake.RegisterApp(options.OfficialAccount.AppId!, options.OfficialAccount.AppSecret!, boundToOpenPlatform: true, SandboxAppKind.OfficialAccount);
-                fake.PushTarget = new SandboxPushTarget(sandbox.CallbackUrl?.AbsoluteUri ?? "/wechat/callback",
-                    options.OfficialAccount.Token!, options.OfficialAccount.EncodingAesKey!, options.OfficialAccount.AppId!);
-                // The templates the bureau would have added in the WeChat consoles: those the notification settings name.
-                if (sp.GetService<Features.Notifications.NotificationTemplates>() is { } templates)
-                {
-                    foreach (var (templateId, keys) in templates.OfficialAccountTemplates)
-                    {
-                        fake.RegisterTemplate(templateId, [.. keys]);
-                    }
-                    foreach (var (templateId, keys) in templates.SubscribeTemplates)
-                    {
-                        fake.RegisterSubscribeTemplate(templateId, [.. keys]);
-                    }
-                }
-                return fake;
-            });
+            throw new InvalidOperationException("Sandbox:Enabled 不能在生产环境中开启。");
         }
         return builder;
-    }
-
-    /// <summary>Mounts the sandbox when it is enabled: the dev run's WeChat lives inside the service.</summary>
-    public static WebApplication MapWechatSandboxIfEnabled(this WebApplication app)
-    {
-        if (app.Services.GetService<WechatSandbox>() is { } sandbox)
-        {
-            app.MapWechatSandbox(sandbox, "/wechat-sandbox");
-        }
-        return app;
     }
 }

@@ -1,0 +1,154 @@
+using System.Globalization;
+using System.Net;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace EcoAid.Api.Infrastructure.Http;
+
+/// <summary>Rate limits per client address and per user (<c>RateLimits:*</c>); every refusal is a 429 with Retry-After.</summary>
+public sealed class RateLimitOptions
+{
+    /// <summary>Logins one client address may attempt per minute.</summary>
+    public int LoginsPerMinutePerAddress { get; set; } = 20;
+
+    /// <summary>Uploads (attachments, policy files) one user may send per minute.</summary>
+    public int UploadsPerMinutePerUser { get; set; } = 30;
+
+    /// <summary>Demands one user may submit per minute (the daily cap is counted in the database besides).</summary>
+    public int SubmissionsPerMinutePerUser { get; set; } = 10;
+}
+
+/// <summary>The reverse proxy in front (<c>Http:KnownProxies</c>): only its X-Forwarded-For is believed.</summary>
+public sealed class HttpEdgeOptions
+{
+    /// <summary>Addresses of the proxies whose X-Forwarded-For and X-Forwarded-Proto are trusted; empty: none (the peer is the client).</summary>
+    public string[] KnownProxies { get; set; } = [];
+}
+
+/// <summary>
+/// What every answer and every request goes through, kept apart from the features: development-only switches refused
+/// elsewhere, no <c>Server</c> header, the known proxy's forwarded headers, security headers, body limits and rate limits.
+/// </summary>
+public static class Hardening
+{
+    public const string LoginPolicy = "login";
+    public const string UploadPolicy = "uploads";
+    public const string SubmissionPolicy = "submissions";
+
+    /// <summary>The switches that only a developer's machine may turn on: they fake WeChat, write demo data or open a door for the benchmark.</summary>
+    public static readonly string[] DevelopmentOnlySwitches = ["Sandbox:Enabled", "Demo:Seed", "Bench:Enabled"];
+
+    public static WebApplicationBuilder AddEcoAidHardening(this WebApplicationBuilder builder)
+    {
+        if (!builder.Environment.IsDevelopment())
+        {
+            foreach (var name in DevelopmentOnlySwitches)
+            {
+                if (builder.Configuration.GetValue<bool>(name))
+                {
+                    throw new InvalidOperationException(
+                        $"{name} 只能在开发环境（Development）中开启，当前环境是 {builder.Environment.EnvironmentName}。");
+                }
+            }
+        }
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+
+        var edge = builder.Configuration.GetSection("Http").Get<HttpEdgeOptions>() ?? new HttpEdgeOptions();
+        builder.Services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            o.ForwardLimit = 1;
+            o.KnownProxies.Clear();
+            o.KnownIPNetworks.Clear();
+            foreach (var proxy in edge.KnownProxies)
+            {
+                o.KnownProxies.Add(IPAddress.TryParse(proxy, out var address)
+                    ? address
+                    : throw new InvalidOperationException($"Http:KnownProxies 中的 {proxy} 不是 IP 地址。"));
+            }
+        });
+
+        builder.Services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits")
+            .Validate(o => o.LoginsPerMinutePerAddress > 0 && o.UploadsPerMinutePerUser > 0 && o.SubmissionsPerMinutePerUser > 0, "RateLimits:* 必须为正。")
+            .ValidateOnStart();
+        var limits = builder.Configuration.GetSection("RateLimits").Get<RateLimitOptions>() ?? new RateLimitOptions();
+        builder.Services.AddRateLimiter(o =>
+        {
+            o.AddPolicy(LoginPolicy, http => RateLimitPartition.GetFixedWindowLimiter("address:" + ClientAddress(http),
+                _ => PerMinute(limits.LoginsPerMinutePerAddress)));
+            o.AddPolicy(UploadPolicy, http => RateLimitPartition.GetFixedWindowLimiter("user:" + UserKey(http),
+                _ => PerMinute(limits.UploadsPerMinutePerUser)));
+            o.AddPolicy(SubmissionPolicy, http => RateLimitPartition.GetFixedWindowLimiter("user:" + UserKey(http),
+                _ => PerMinute(limits.SubmissionsPerMinutePerUser)));
+            o.OnRejected = async (context, ct) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
+                await WriteTooManyAsync(context.HttpContext, retryAfter, "rate_limited", "操作过于频繁，请稍后再试。");
+            };
+        });
+        return builder;
+    }
+
+    private static FixedWindowRateLimiterOptions PerMinute(int permits) =>
+        new() { PermitLimit = permits, Window = TimeSpan.FromMinutes(1), QueueLimit = 0, AutoReplenishment = true };
+
+    private static string ClientAddress(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    private static string UserKey(HttpContext http) =>
+        http.User.FindFirst(System.Security.Claims.ClaimTypes.NameIdentifier)?.Value ?? "anonymous:" + ClientAddress(http);
+
+    /// <summary>A 429 with Retry-After (whole seconds, at least 1) and a Chinese problem.</summary>
+    public static async Task WriteTooManyAsync(HttpContext http, TimeSpan retryAfter, string code, string detail)
+    {
+        SetRetryAfter(http, retryAfter);
+        await Problems.Create(StatusCodes.Status429TooManyRequests, code, "操作过于频繁", detail).ExecuteAsync(http);
+    }
+
+    public static void SetRetryAfter(HttpContext http, TimeSpan retryAfter) =>
+        http.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Adds Retry-After to an answer (the daily cap's 429).</summary>
+    public static IResult WithRetryAfter(IResult inner, TimeSpan retryAfter) => new RetryAfterResult(inner, retryAfter);
+
+    private sealed class RetryAfterResult(IResult inner, TimeSpan retryAfter) : IResult
+    {
+        public Task ExecuteAsync(HttpContext http)
+        {
+            SetRetryAfter(http, retryAfter);
+            return inner.ExecuteAsync(http);
+        }
+    }
+
+    /// <summary>Before authentication: forwarded headers, security headers, body limits.</summary>
+    public static WebApplication UseEcoAidHardening(this WebApplication app)
+    {
+        app.UseForwardedHeaders();
+        app.Use((http, next) =>
+        {
+            http.Response.OnStarting(() =>
+            {
+                var headers = http.Response.Headers;
+                headers.XContentTypeOptions = "nosniff";
+                headers["Referrer-Policy"] = "no-referrer";
+                headers.XFrameOptions = "DENY";
+                // The API answers JSON and files: nothing in them may run or be framed. The reference page (/docs) needs its own scripts.
+                headers.ContentSecurityPolicy = http.Request.Path.StartsWithSegments("/docs")
+                    ? "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+                    : "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox";
+                headers.Remove("Server");
+                return Task.CompletedTask;
+            });
+            return next(http);
+        });
+        app.UseBodyLimits();
+        return app;
+    }
+
+    /// <summary>After authentication, so that limits per user know the user.</summary>
+    public static WebApplication UseEcoAidRateLimits(this WebApplication app)
+    {
+        app.UseRateLimiter();
+        return app;
+    }
+}
