@@ -60,6 +60,15 @@ public class ReportTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         var xlsx = await w.Secretary.GetAsync($"/api/reports/{id}/files/xlsx", Ct);
         var firstBytes = await xlsx.Content.ReadAsByteArrayAsync(Ct);
         Assert.Equal(files["xlsx"].GetProperty("sha256").GetString(), Convert.ToHexStringLower(SHA256.HashData(firstBytes)));
+        // The issuing and the download are in the audit trail, placed in the report's branch, with no more than ids and formats.
+        await using (var audit = await app.OpenDatabaseAsync())
+        {
+            var events = (await audit.QueryAsync<(string Kind, long? BranchId, string? SubjectType, long? SubjectId, string Detail)>(
+                "SELECT kind, branch_id, subject_type, subject_id, detail FROM audit_events WHERE kind IN ('report_issued', 'report_downloaded') ORDER BY id")).ToList();
+            Assert.Equal([("report_issued", w.BranchId, "report", id), ("report_downloaded", w.BranchId, "report", id)],
+                events.Select(e => (e.Kind, e.BranchId ?? 0, e.SubjectType, e.SubjectId ?? 0)).ToArray());
+            Assert.Equal("xlsx", JsonDocument.Parse(events[1].Detail).RootElement.GetProperty("format").GetString());
+        }
         Assert.Equal($"\"{files["xlsx"].GetProperty("sha256").GetString()}\"", xlsx.Headers.ETag?.Tag);
         var docx = await (await w.Secretary.GetAsync($"/api/reports/{id}/files/docx", Ct)).Content.ReadAsByteArrayAsync(Ct);
         Assert.Equal(files["docx"].GetProperty("sha256").GetString(), Convert.ToHexStringLower(SHA256.HashData(docx)));

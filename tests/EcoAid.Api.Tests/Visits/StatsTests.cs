@@ -252,8 +252,8 @@ public class StatsTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         Assert.Equal("100%（1/1）", report["响应率"]);
         Assert.Equal("100%（1/1）", report["按期办结率"]);
         Assert.Equal("100%（1/1）", report["满意率"]);
-        Assert.Equal(["污染治理", "2", "1", "0", "1", "0", "0", "0"], sheets[1][1]);
-        Assert.Equal(["合计", "3", "1", "0", "1", "1", "0", "0"], sheets[1][^1]);
+        Assert.Equal(["污染治理", "2", "1", "0", "1", "0", "0", "0", "0"], sheets[1][1]);
+        Assert.Equal(["合计", "3", "1", "0", "1", "1", "0", "0", "0"], sheets[1][^1]);
         // The list: every demand up to February 28 (Shanghai), oldest first; the one of March 1, 00:30 is not in it.
         Assert.Equal(["一月的诉求", "造数诉求", "二月最后的诉求"], sheets[3].Skip(1).Select(r => r[6].Split('：')[0]).ToArray());
         Assert.Equal("已办结", sheets[3][1][11]);
