@@ -64,7 +64,7 @@ public class ReportTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         await using (var audit = await app.OpenDatabaseAsync())
         {
             var events = (await audit.QueryAsync<(string Kind, long? BranchId, string? SubjectType, long? SubjectId, string Detail)>(
-                "SELECT kind, branch_id, subject_type, subject_id, detail FROM audit_events WHERE kind IN ('report_issued', 'report_downloaded') ORDER BY id")).ToList();
+                "SELECT kind, branch_id, subject_type, subject_id, detail FROM audit_events WHERE subject_type = 'report' AND subject_id = @id ORDER BY id", new { id })).ToList();
             Assert.Equal([("report_issued", w.BranchId, "report", id), ("report_downloaded", w.BranchId, "report", id)],
                 events.Select(e => (e.Kind, e.BranchId ?? 0, e.SubjectType, e.SubjectId ?? 0)).ToArray());
             Assert.Equal("xlsx", JsonDocument.Parse(events[1].Detail).RootElement.GetProperty("format").GetString());
