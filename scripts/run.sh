@@ -50,4 +50,5 @@ echo "Demo logins: see README. Ctrl-C stops the API and the sandbox."
 
 # --no-launch-profile: a launchSettings.json must not override the environment set above. Not exec: the sandbox is
 # stopped when the API ends.
+bash "$script_dir/fonts.sh" || echo "run.sh: no CJK font: report charts will answer 503" >&2
 dotnet run --project src/EcoAid.Api --no-build --no-launch-profile -- --urls "$base_url"

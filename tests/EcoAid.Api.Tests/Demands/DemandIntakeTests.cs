@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -303,16 +302,14 @@ public class DemandIntakeTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
         var response = await w.Commissioner.GetAsync("/api/demands/export?format=xlsx", Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", response.Content.Headers.ContentType!.MediaType);
-        using var zip = new ZipArchive(await response.Content.ReadAsStreamAsync(Ct));
-        using var sheet = new StreamReader(zip.GetEntry("xl/worksheets/sheet1.xml")!.Open());
-        var xml = await sheet.ReadToEndAsync(Ct);
+        var table = Visits.Xlsx.Read(await response.Content.ReadAsByteArrayAsync(Ct)).Single();
+        var xml = string.Join("|", table.SelectMany(r => r));
         foreach (var column in new[] { "编号", "企业名称", "问题类别", "问题描述", "工作目标", "思路举措", "责任单位", "责任人", "完成时限", "办理状态" })
         {
             Assert.Contains(column, xml);
         }
         Assert.Contains(number, xml);
         Assert.Contains("现场指导危废暂存间设置", xml);
-        Assert.NotNull(zip.GetEntry("[Content_Types].xml"));
 
         var csv = await w.Commissioner.GetStringAsync("/api/demands/export?format=csv", Ct);
         Assert.Contains(number, csv);

@@ -17,9 +17,11 @@ namespace EcoAid.Api.Tests.Infrastructure;
 /// The real service on the fixture's database, its WeChat client pointed at the sandbox over loopback. Time is a
 /// <see cref="FakeTimeProvider"/> shared with nothing else, so tests can let sessions and invites expire.
 /// </summary>
-public sealed class EcoAidApp(EcoAidFixture fixture, Action<IDictionary<string, string?>>? configure = null) : WebApplicationFactory<Program>
+public sealed class EcoAidApp(EcoAidFixture fixture, Action<IDictionary<string, string?>>? configure = null, DateTimeOffset? start = null)
+    : WebApplicationFactory<Program>
 {
-    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 3, 2, 1, 0, 0, TimeSpan.Zero));
+    /// <summary>2026-03-02 09:00 Shanghai unless the test starts it earlier (a fake clock only moves forward).</summary>
+    public FakeTimeProvider Clock { get; } = new(start ?? new DateTimeOffset(2026, 3, 2, 1, 0, 0, TimeSpan.Zero));
 
     public WechatSandbox Sandbox => fixture.Sandbox;
 

@@ -1,7 +1,6 @@
-using System.IO.Compression;
-using System.Text.RegularExpressions;
-using System.Xml.Linq;
 using Dapper;
+using DocumentFormat.OpenXml.Packaging;
+using DocumentFormat.OpenXml.Spreadsheet;
 using EcoAid.Api.Tests.Infrastructure;
 
 namespace EcoAid.Api.Tests.Visits;
@@ -49,13 +48,13 @@ public sealed class Crafted(EcoAidApp app)
         });
     }
 
-    public async Task EventAsync(long demandId, string kind, DateTimeOffset at, string? details = null)
+    public async Task EventAsync(long demandId, string kind, DateTimeOffset at, string? details = null, string text = "造数事件")
     {
         await using var db = await app.OpenDatabaseAsync();
         await db.ExecuteAsync("""
             INSERT INTO demand_events (demand_id, actor_user_id, kind, visibility, text, details, created_at)
-            VALUES (@demandId, NULL, @kind, 'public', '造数事件', @details, @at)
-            """, new { demandId, kind, details, at = at.UtcDateTime });
+            VALUES (@demandId, NULL, @kind, 'public', @text, @details, @at)
+            """, new { demandId, kind, details, text, at = at.UtcDateTime });
     }
 
     public static string Confirmation(bool solved, int satisfaction) => $$"""{"solved":{{(solved ? "true" : "false")}},"satisfaction":{{satisfaction}}}""";
@@ -88,21 +87,30 @@ public sealed class Crafted(EcoAidApp app)
     }
 }
 
-/// <summary>Reads the text cells of an .xlsx the service wrote: sheets → rows → cells.</summary>
+/// <summary>
+/// Reads an .xlsx the service wrote, with the Open XML SDK: per sheet, the table from its header row on (the row the
+/// frozen pane sits under), as rows of cell texts. <see cref="Open"/> gives the rest: title block and print setup.
+/// </summary>
 public static class Xlsx
 {
-    public static List<List<List<string>>> Read(byte[] bytes)
+    public sealed record SheetRead(string Name, IReadOnlyList<string> TitleBlock, List<List<string>> Table, Worksheet Worksheet, string? PrintTitles);
+
+    public static List<List<List<string>>> Read(byte[] bytes) => Open(bytes).Select(s => s.Table).ToList();
+
+    public static List<SheetRead> Open(byte[] bytes)
     {
-        using var zip = new ZipArchive(new MemoryStream(bytes));
-        XNamespace ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
-        var sheets = new List<List<List<string>>>();
-        foreach (var entry in zip.Entries.Where(e => Regex.IsMatch(e.FullName, @"^xl/worksheets/sheet\d+\.xml$"))
-                     .OrderBy(e => int.Parse(Regex.Match(e.FullName, @"\d+").Value)))
+        using var document = SpreadsheetDocument.Open(new MemoryStream(bytes), false);
+        var workbook = document.WorkbookPart!;
+        var names = workbook.Workbook.DefinedNames?.Elements<DefinedName>().ToList() ?? [];
+        return workbook.Workbook.Sheets!.Elements<Sheet>().Select((sheet, index) =>
         {
-            using var stream = entry.Open();
-            var xml = XDocument.Load(stream);
-            sheets.Add(xml.Descendants(ns + "row").Select(r => r.Elements(ns + "c").Select(c => string.Concat(c.Descendants(ns + "t").Select(t => t.Value))).ToList()).ToList());
-        }
-        return sheets;
+            var worksheet = ((WorksheetPart)workbook.GetPartById(sheet.Id!)).Worksheet;
+            var pane = worksheet.Descendants<Pane>().Single();
+            var headerRow = (int)pane.VerticalSplit!.Value;
+            var rows = worksheet.Descendants<Row>().Select(r => (Index: (int)r.RowIndex!.Value, Cells: r.Elements<Cell>().Select(c => c.InnerText).ToList())).ToList();
+            var printTitles = names.FirstOrDefault(n => n.Name == "_xlnm.Print_Titles" && n.LocalSheetId?.Value == index)?.Text;
+            return new SheetRead(sheet.Name!, rows.Where(r => r.Index < headerRow).Select(r => r.Cells[0]).ToList(),
+                rows.Where(r => r.Index >= headerRow).Select(r => r.Cells).ToList(), (Worksheet)worksheet.CloneNode(true), printTitles);
+        }).ToList();
     }
 }

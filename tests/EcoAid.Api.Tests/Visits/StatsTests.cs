@@ -217,7 +217,7 @@ public class StatsTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
     [Fact]
     public async Task TheMonthlyReportSaysWhatWasCollectedAndListsItInShanghaiMonths()
     {
-        await using var app = new EcoAidApp(fixture);
+        await using var app = new EcoAidApp(fixture, start: Crafted.Shanghai(2026, 2, 28, 18, 0));
         var world = new World(app);
         var c = new Crafted(app);
         var (cityId, branchId) = await world.BranchAsync();
@@ -229,26 +229,35 @@ public class StatsTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         await c.DemandAsync(branchId, e, Crafted.Shanghai(2026, 2, 3), "accepted", acceptedAt: Crafted.Shanghai(2026, 2, 3, 2, 0), due: new DateOnly(2026, 4, 1));
         await c.DemandAsync(branchId, e, Crafted.Shanghai(2026, 2, 28, 23, 30), category: "credit_repair", title: "二月最后的诉求");
         await c.DemandAsync(branchId, e, Crafted.Shanghai(2026, 3, 1, 0, 30), category: "eia_approval", title: "三月的诉求");
+        // A visit recorded on February 28 counts; one recorded in March for February 28 had not been recorded at the month's end.
+        await c.VisitAsync(branchId, e, new DateOnly(2026, 2, 28));
+        app.Clock.SetUtcNow(Crafted.Shanghai(2026, 3, 2, 9, 0));
         await c.VisitAsync(branchId, e, new DateOnly(2026, 2, 28));
         var secretary = await world.UserAsync("secretary", cityId, branchId);
 
         var response = await secretary.GetAsync("/api/stats/monthly-report?month=2026-02", Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("monthly-report-2026-02.xlsx", response.Content.Headers.ContentDisposition?.FileName);
-        var sheets = Xlsx.Read(await response.Content.ReadAsByteArrayAsync(Ct));
+        var workbook = Xlsx.Open(await response.Content.ReadAsByteArrayAsync(Ct));
+        var sheets = workbook.Select(s => s.Table).ToList();
 
+        Assert.Equal(["月报", "分类统计", "典型案例", "诉求清单"], workbook.Select(s => s.Name).ToArray());
+        Assert.EndsWith("生态润百企工作月报（2026年2月）", workbook[0].TitleBlock[0]);
+        Assert.Equal("统计时点：截至2026年2月28日", workbook[0].TitleBlock[1]);
         var report = sheets[0].ToDictionary(r => r[0], r => r[1]);
-        Assert.EndsWith("生态润百企工作月报（2026年2月）", report["标题"]);
-        Assert.Equal("截至2026年2月28日，共收集 2 类 3 个问题，其中污染治理 2 个、信用修复 1 个；已办结 1 个、办理中 1 个、待受理 1 个。", report["总体情况"]);
-        Assert.Equal("2026年2月新收集 2 个问题（污染治理 1 个、信用修复 1 个），办结 1 次，企业确认 1 次，回访企业 1 次。", report["本月情况"]);
+        Assert.Equal("截至2026年2月28日，共收集 2 类 3 个问题，其中污染治理 2 个、信用修复 1 个；已办结 1 个、办理中 1 个、待受理 1 个。支部认领 1 个、移交相关科室 0 个，无逾期问题。",
+            report["总体情况"]);
+        Assert.Equal("2026年2月新收集问题 2 个（污染治理 1 个、信用修复 1 个），收集方式为小程序 2 个；认领 1 个、移交 0 个，办结 1 个。" +
+            "送政策资料清单 0 份（企业已阅 0 份），回访督查 1 次（其中专家上门 0 次），召开会商会 0 次。", report["本月情况"]);
         Assert.Equal("100%（1/1）", report["响应率"]);
         Assert.Equal("100%（1/1）", report["按期办结率"]);
         Assert.Equal("100%（1/1）", report["满意率"]);
-        Assert.Equal(["污染治理", "2", "1", "0", "1", "0", "0", "0"], sheets[1][1]);
-        Assert.Equal(["合计", "3", "1", "0", "1", "1", "0", "0"], sheets[1][^1]);
+        Assert.Equal(["污染治理", "2", "1", "0", "1", "0", "0", "0", "0"], sheets[1][1]);
+        Assert.Equal(["合计", "3", "1", "0", "1", "1", "0", "0", "0"], sheets[1][^1]);
         // The list: every demand up to February 28 (Shanghai), oldest first; the one of March 1, 00:30 is not in it.
-        Assert.Equal(["一月的诉求", "造数诉求", "二月最后的诉求"], sheets[2].Skip(1).Select(r => r[6].Split('：')[0]).ToArray());
-        Assert.Equal(("已办结", "5"), (sheets[2][1][10], sheets[2][1][12]));
+        Assert.Equal(["一月的诉求", "造数诉求", "二月最后的诉求"], sheets[3].Skip(1).Select(r => r[6].Split('：')[0]).ToArray());
+        Assert.Equal("已办结", sheets[3][1][11]);
+        Assert.Equal(("2026-04-01", "办理中"), (sheets[3][2][10], sheets[3][2][11]));
 
         var empty = Xlsx.Read(await (await secretary.GetAsync("/api/stats/monthly-report?month=2025-12", Ct)).Content.ReadAsByteArrayAsync(Ct));
         Assert.Equal("截至2025年12月31日，尚未收集企业诉求问题。", empty[0].Single(r => r[0] == "总体情况")[1]);

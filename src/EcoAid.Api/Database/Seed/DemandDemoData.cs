@@ -227,6 +227,17 @@ public sealed class DemandDemoData(MySqlDataSource db, TimeProvider clock, ILogg
             await connection.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO demand_numbers (branch_id, year, last) VALUES (@branchId, @year, @number)", new { branchId, year, number }, tx, cancellationToken: ct));
         }
+        // The secretary marked the activated-carbon demand as November's typical case (典型案例), so the 2024-11 report has one.
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO typical_cases (demand_id, problem, measures, outcome, marked_by, marked_at)
+            SELECT id, @problem, @measures, @outcome, @secretary, @at FROM demands WHERE branch_id = @branchId AND number = 'SQ2024-0004'
+            """, new
+        {
+            branchId, secretary = await UserOf("demo-secretary"), at = new DateTime(2024, 11, 28, 8, 0, 0, DateTimeKind.Utc),
+            problem = "企业活性炭吸附装置运行参数不清，活性炭什么时候该换心里没底，担心废气治理不达标。",
+            measures = "支部认领后由党员赵敏牵头，邀请专家到现场检测吸附箱进出口风量和过滤风速，核算活性炭装填量，帮企业定下更换周期。",
+            outcome = "检测结果符合设计要求，企业建立了活性炭更换台账，问题于 11 月 4 日办结，企业评价基本满意。",
+        }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         logger.LogInformation("Loaded {Count} demo demands", Demos.Length + 4);
     }

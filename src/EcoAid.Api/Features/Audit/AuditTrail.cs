@@ -16,6 +16,7 @@ public static class AuditKinds
     public const string PhoneRevealed = "phone_revealed";
     public const string Export = "export";
     public const string ReportDownloaded = "report_downloaded";
+    public const string ReportIssued = "report_issued";
     public const string PersonalDataViewed = "personal_data_viewed";
     public const string PersonalDataExported = "personal_data_exported";
     public const string UserDeactivated = "user_deactivated";

@@ -13,11 +13,16 @@ public static class DemandExportApi
     public static RouteGroupBuilder MapDemandExport(this RouteGroupBuilder group)
     {
         group.MapGet("/export", ExportDemands).RequireAuthorization(DemandPolicies.Manager).WithName(nameof(ExportDemands))
-            .WithSummary("导出诉求清单").WithDescription("format=xlsx（默认）或 csv；可按 status、category 筛选。列：序号、编号、企业、类别、问题描述、工作目标、思路举措、责任单位、责任人、完成时限、状态、办理结果。");
+            .WithSummary("导出诉求清单").WithDescription("format=xlsx（默认）或 csv；可按 status、category 筛选。xlsx 带表头（支部、“生态润百企 企业诉求问题清单”、填报日期），列宽、边框、自动换行、" +
+                "冻结表头，A4 横向打印且每页重复表头。列：序号、编号、企业名称、包挂成员、问题类别、收集方式、提交日期、问题描述、工作目标、思路举措、认领/移交、责任单位、责任人、完成时限、办理状态、办理结果。");
         return group;
     }
 
-    private static readonly string[] Header = ["序号", "编号", "企业名称", "问题类别", "问题描述", "工作目标", "思路举措", "责任单位", "责任人", "完成时限", "办理状态", "办理结果"];
+    private static readonly string[] Header =
+        ["序号", "编号", "企业名称", "包挂成员", "问题类别", "收集方式", "提交日期", "问题描述", "工作目标", "思路举措", "认领/移交", "责任单位", "责任人", "完成时限", "办理状态", "办理结果"];
+
+    // Character widths for the printed list (landscape A4, fitted to the page width).
+    private static readonly double[] Widths = [5, 11, 16, 8, 9, 9, 11, 30, 18, 24, 7, 14, 9, 11, 11, 22];
 
     static async Task<IResult> ExportDemands(CurrentUser user, MySqlDataSource db, TimeProvider clock, string? format, string? status, string? category, CancellationToken ct)
     {
@@ -34,17 +39,24 @@ public static class DemandExportApi
         var demands = (await connection.QueryAsync<DemandRow>(new CommandDefinition(
             $"{DemandStore.Select} WHERE {string.Join(" AND ", filters)} ORDER BY d.submitted_at, d.id LIMIT 10000", p, cancellationToken: ct))).ToList();
 
+        var liaisonIds = demands.Where(d => d.LiaisonMemberId is not null).Select(d => d.LiaisonMemberId!.Value).Distinct().ToList();
+        var liaisons = liaisonIds.Count == 0 ? [] : (await connection.QueryAsync<(long Id, string Name)>(new CommandDefinition(
+            "SELECT id, name FROM members WHERE id IN @liaisonIds", new { liaisonIds }, cancellationToken: ct))).ToDictionary(m => m.Id, m => m.Name);
+        var today = Calendar.WorkingCalendar.Today(clock.GetUtcNow());
         var rows = demands.Select((d, i) => (IReadOnlyList<string?>)
         [
             (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), d.Number, d.EnterpriseName,
-            DemandCategories.Names.GetValueOrDefault(d.Category, d.Category), $"{d.Title}：{d.Description}", d.Objective,
-            string.Join("\n", d.MeasureList.Select((m, n) => $"{n + 1}. {m}")), d.ResponsibleUnit ?? d.DepartmentName,
-            d.ResponsiblePersonLabel, d.Due?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            d.LiaisonMemberId is { } l ? liaisons.GetValueOrDefault(l) : null,
+            DemandCategories.Names.GetValueOrDefault(d.Category, d.Category), DemandSources.Names.GetValueOrDefault(d.Source, d.Source),
+            Calendar.WorkingCalendar.Today(d.SubmittedAt).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+            $"{d.Title}：{d.Description}", d.Objective,
+            string.Join("\n", d.MeasureList.Select((m, n) => $"{n + 1}. {m}")), DemandListColumns.Acceptance(d), DemandListColumns.ResponsibleUnit(d),
+            DemandListColumns.ResponsiblePerson(d), d.Due?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
             StatusText(d, clock.GetUtcNow()), ResultText(d),
         ]).ToList();
         await Audit.AuditTrail.RecordAsync(connection, null, Audit.AuditEvent.By(user, Audit.AuditKinds.Export, "demand_list", null,
             new { format, status, category, rows = rows.Count }), clock.GetUtcNow(), ct);
-        var stamp = Calendar.WorkingCalendar.Today(clock.GetUtcNow()).ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
+        var stamp = today.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
         if (format == "csv")
         {
             var csv = new StringBuilder("\uFEFF"); // a BOM so Excel reads the Chinese as UTF-8
@@ -54,7 +66,11 @@ public static class DemandExportApi
             }
             return Results.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv; charset=utf-8", $"demands-{stamp}.csv");
         }
-        return Results.File(XlsxWriter.Write("企业诉求问题清单", Header, rows), XlsxWriter.ContentType, $"demands-{stamp}.xlsx");
+        var branchNames = (await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT name FROM party_branches WHERE id IN @ids ORDER BY id", new { ids = user.BranchIds }, cancellationToken: ct))).ToList();
+        var sheet = new SheetSpec("企业诉求问题清单", "生态润百企 企业诉求问题清单",
+            [$"填报单位：{string.Join("、", branchNames)}", $"填报日期：{today.Year}年{today.Month}月{today.Day}日"], Header, Widths, rows);
+        return Results.File(Spreadsheet.Write([sheet]), Spreadsheet.ContentType, $"demands-{stamp}.xlsx");
     }
 
     private static string StatusText(DemandRow d, DateTimeOffset now) => (d.Status, d.IsOverdue(now)) switch

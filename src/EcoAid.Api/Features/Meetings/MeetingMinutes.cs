@@ -5,7 +5,7 @@ using EcoAid.Api.Infrastructure.Export;
 
 namespace EcoAid.Api.Features.Meetings;
 
-/// <summary>The minutes (会商纪要) as a workbook: the meeting, its agenda, its decisions.</summary>
+/// <summary>The minutes (会商纪要) as a printable workbook: the meeting, its agenda, its decisions.</summary>
 internal static class MeetingMinutes
 {
     public static byte[] Write(MeetingResponse m)
@@ -32,11 +32,13 @@ internal static class MeetingMinutes
             x.DueDate?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), x.DecidedBy.Name,
             TimeZoneInfo.ConvertTime(x.CreatedAt, WorkingCalendar.Shanghai).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
         ]);
-        return XlsxWriter.Write(
+        var title = $"{m.BranchName}会商纪要（{m.Month}）";
+        string[] lines = [$"议题生成时间：{generated}"];
+        return Spreadsheet.Write(
         [
-            new XlsxSheet("会商概况", ["项目", "内容"], overview),
-            new XlsxSheet("议题", ["序号", "类型", "诉求编号", "企业", "诉求", "当前状态", "完成时限", "说明"], agenda),
-            new XlsxSheet("议定事项", ["序号", "诉求编号", "诉求", "决定", "内容", "新的完成时限", "决定人", "时间"], decisions),
+            new SheetSpec("会商概况", title, lines, ["项目", "内容"], [18, 60], overview),
+            new SheetSpec("议题", title, lines, ["序号", "类型", "诉求编号", "企业", "诉求", "当前状态", "完成时限", "说明"], [6, 12, 14, 24, 28, 12, 12, 40], agenda),
+            new SheetSpec("议定事项", title, lines, ["序号", "诉求编号", "诉求", "决定", "内容", "新的完成时限", "决定人", "时间"], [6, 14, 28, 12, 40, 14, 10, 17], decisions),
         ]);
     }
 }

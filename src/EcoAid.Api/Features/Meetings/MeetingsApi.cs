@@ -221,7 +221,7 @@ public static partial class MeetingsApi
         }
         var meeting = (await LoadAsync(connection, null, id, ct))!;
         var bytes = MeetingMinutes.Write(meeting);
-        return Results.File(bytes, Infrastructure.Export.XlsxWriter.ContentType, $"meeting-{meeting.Month}.xlsx");
+        return Results.File(bytes, Infrastructure.Export.Spreadsheet.ContentType, $"meeting-{meeting.Month}.xlsx");
     }
 
     private sealed class SummaryRow

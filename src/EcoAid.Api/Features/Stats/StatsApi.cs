@@ -52,7 +52,7 @@ public static class StatsPolicies
     }
 }
 
-/// <summary>Statistics for the branch and the city (see <see cref="Kpis"/> for the rates), and the monthly report.</summary>
+/// <summary>Statistics for the branch and the city (see <see cref="Kpis"/> for the rates); the monthly report is in Features/Reports.</summary>
 public static class StatsApi
 {
     public const int MaxDays = 732;
@@ -63,9 +63,6 @@ public static class StatsApi
         group.MapGet("/overview", GetOverview).RequireAuthorization(StatsPolicies.Reader).WithName(nameof(GetOverview))
             .WithSummary("统计概览").WithDescription("from、to 为 yyyy-MM-dd（北京时间，含两端；默认本月 1 日至今天）。按状态、类别、来源计数；响应率、按期办结率、解决率、满意率，吹哨数与报到及时率（whistle），" +
                 "每个率都给出分子和分母，无数据时 value 为 null；按企业、按成员细分。书记看本支部，市局看全市各支部并给出汇总（total），可用 branchId 只看一个支部。");
-        group.MapGet("/monthly-report", ExportMonthlyReport).RequireAuthorization(StatsPolicies.Reader).WithName(nameof(ExportMonthlyReport))
-            .WithSummary("导出月报").WithDescription("month=yyyy-MM（默认本月），xlsx：月报（“截至月底共收集 X 类 Y 个问题，其中……”、本月情况与各项比率）、" +
-                "分类统计（类别 × 状态）、诉求清单。市局不带 branchId 时为全市汇总。");
         return routes;
     }
 
@@ -178,17 +175,5 @@ public static class StatsApi
         var c = f.Confirmations.ToLookup(confirmation);
         var v = f.Visits.ToLookup(visit);
         return key => new StatsFacts { Submitted = [.. s[key]], Resolutions = [.. r[key]], Confirmations = [.. c[key]], Visits = [.. v[key]] };
-    }
-
-    static async Task<IResult> ExportMonthlyReport(CurrentUser user, MySqlDataSource db, TimeProvider clock, IOptions<StatsOptions> options, string? month,
-        string? format, long? branchId, CancellationToken ct)
-    {
-        var result = await MonthlyReport.ExportAsync(user, db, clock, options.Value, month, format, branchId, ct);
-        if (result is Microsoft.AspNetCore.Http.HttpResults.FileContentHttpResult or Microsoft.AspNetCore.Http.HttpResults.FileStreamHttpResult)
-        {
-            await Audit.AuditTrail.RecordAsync(db, Audit.AuditEvent.By(user, Audit.AuditKinds.ReportDownloaded, "monthly_report", branchId,
-                new { month, format, branchId }), clock.GetUtcNow(), ct);
-        }
-        return result;
     }
 }

@@ -350,9 +350,9 @@ public static class SupervisionApi
             }
             return (IReadOnlyList<string?>)row;
         }).ToList();
-        var bytes = XlsxWriter.Write("问题清单", headers, rows);
+        var bytes = Spreadsheet.Write([new SheetSpec("问题清单", "", [], headers, Spreadsheet.FitWidths(headers, rows), rows)]);
         var name = Path.GetFileNameWithoutExtension(batch.FileName) + "（整改情况）.xlsx";
-        return TypedResults.File(bytes, XlsxWriter.ContentType, name);
+        return TypedResults.File(bytes, Spreadsheet.ContentType, name);
     }
 
     private static IResult TooLarge(long max) => Problems.Create(StatusCodes.Status413PayloadTooLarge, "supervision.file_too_large", "文件过大",

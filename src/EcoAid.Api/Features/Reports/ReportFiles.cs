@@ -1,0 +1,214 @@
+using System.Globalization;
+using Dapper;
+using EcoAid.Api.Features.Demands;
+using EcoAid.Api.Features.Stats;
+using EcoAid.Api.Infrastructure.Export;
+using MySqlConnector;
+
+namespace EcoAid.Api.Features.Reports;
+
+/// <summary>One line of the report's list (台账): the demand with its state and due date as of the report's moment.</summary>
+internal sealed record ReportListRow(DemandRow Demand, string StatusThen, DateOnly? DueThen, string? AcceptedAs, bool OverdueThen);
+
+/// <summary>The monthly report as files: the workbook (月报) and the Word 工作信息, both from the same figures.</summary>
+internal static class ReportFiles
+{
+    public const int MaxListRows = 10000;
+
+    private static readonly string[] StatusOrder =
+        [DemandStatus.Closed, DemandStatus.Resolved, DemandStatus.Accepted, DemandStatus.Submitted, DemandStatus.PendingReview, DemandStatus.Returned,
+            DemandStatus.Withdrawn];
+
+    public static async Task<List<ReportListRow>> ListAsync(MySqlConnection connection, IReadOnlyList<long> ids, ReportFigures f, CancellationToken ct)
+    {
+        var asOf = f.AsOf.UtcDateTime;
+        var then = (await connection.QueryAsync<(long Id, string StatusThen, DateTime? DueThen, string? AcceptedAs)>(new CommandDefinition($"""
+            {ReportFigureSource.AsOfDemands}
+            SELECT id, status_then, due_then, accepted_as FROM asof ORDER BY submitted_at, id LIMIT {MaxListRows}
+            """, new { ids, asOf }, cancellationToken: ct))).ToList();
+        if (then.Count == 0)
+        {
+            return [];
+        }
+        var demandIds = then.Select(t => t.Id).ToList();
+        var rows = (await connection.QueryAsync<DemandRow>(new CommandDefinition($"{DemandStore.Select} WHERE d.id IN @demandIds", new { demandIds },
+            cancellationToken: ct))).ToDictionary(d => d.Id);
+        return then.Select(t =>
+        {
+            var due = t.DueThen is { } d ? DateOnly.FromDateTime(d) : (DateOnly?)null;
+            return new ReportListRow(rows[t.Id], t.StatusThen, due, t.AcceptedAs, t.StatusThen == DemandStatus.Accepted && due < f.AsOfDate);
+        }).ToList();
+    }
+
+    public static string Percent(Rate r) => r.Value is { } v
+        ? $"{(v * 100).ToString("0.#", CultureInfo.InvariantCulture)}%（{r.Numerator}/{r.Denominator}）"
+        : "—（本月无数据）";
+
+    private static string N(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    public static string MonthName(ReportFigures f) => Periods.ChineseMonth(DateOnly.ParseExact(f.Month + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture));
+
+    public static string Title(ReportFigures f) => $"{f.ScopeName}生态润百企工作月报（{MonthName(f)}）";
+
+    /// <summary>"截至2024年11月30日，共收集 3 类 7 个问题，其中污染治理 5 个、环评审批 1 个、信用修复 1 个；已办结 3 个、……。"</summary>
+    public static string RunningTotal(ReportFigures f)
+    {
+        var s = f.Total;
+        var date = Periods.ChineseDate(f.AsOfDate);
+        if (s.Collected == 0)
+        {
+            return $"截至{date}，尚未收集企业诉求问题。";
+        }
+        var categories = s.ByCategory.Where(c => c.Count > 0).OrderByDescending(c => c.Count).ToList();
+        var statuses = StatusOrder.Select(code => s.ByStatus.Single(b => b.Code == code)).Where(b => b.Count > 0);
+        return $"截至{date}，共收集 {categories.Count} 类 {s.Collected} 个问题，其中" +
+            string.Join("、", categories.Select(c => $"{c.Name} {c.Count} 个")) + "；" +
+            string.Join("、", statuses.Select(b => $"{b.Name} {b.Count} 个")) + "。" +
+            $"支部认领 {s.Claimed} 个、移交相关科室 {s.Transferred} 个" + (s.Overdue > 0 ? $"，逾期未办结 {s.Overdue} 个。" : "，无逾期问题。");
+    }
+
+    public static string ThisMonth(ReportFigures f)
+    {
+        var s = f.Total;
+        var sources = s.NewBySource.Where(c => c.Count > 0).ToList();
+        var categories = s.NewByCategory.Where(c => c.Count > 0).ToList();
+        var head = f.MonthComplete ? MonthName(f) : $"{MonthName(f)}（截至{f.AsOfDate.Day}日）";
+        return $"{head}新收集问题 {s.NewThisMonth} 个" +
+            (categories.Count > 0 ? "（" + string.Join("、", categories.Select(c => $"{c.Name} {c.Count} 个")) + "）" : "") +
+            (sources.Count > 0 ? "，收集方式为" + string.Join("、", sources.Select(c => $"{c.Name} {c.Count} 个")) : "") +
+            (s.Whistles > 0 ? $"，其中企业吹哨 {s.Whistles} 个" : "") +
+            $"；认领 {s.ClaimedThisMonth} 个、移交 {s.TransferredThisMonth} 个，办结 {s.ClosedThisMonth} 个。" +
+            $"送政策资料清单 {s.MaterialListsSent} 份（企业已阅 {s.MaterialListsRead} 份），回访督查 {s.Visits} 次（其中专家上门 {s.ExpertVisits} 次），召开会商会 {s.Meetings} 次。";
+    }
+
+    public static string RatesSentence(ReportFigures f)
+    {
+        var r = f.Total.Rates;
+        return $"本月响应率 {Percent(r.Response)}，按期办结率 {Percent(r.OnTime)}，解决率 {Percent(r.Resolution)}，满意率 {Percent(r.Satisfaction)}。";
+    }
+
+    private static string Method(ReportFigures f) =>
+        $"统计时点：{(f.MonthComplete ? "月末" : "生成时")}（北京时间 {Periods.ChineseDate(f.AsOfDate)}），各诉求的状态、完成时限均为该时点的情况，按办理记录推算。" +
+        $"响应率：本月提交、已受理或已超过 {f.ResponseLimitHours} 小时响应时限的诉求中，{f.ResponseLimitHours} 小时内受理的比例；" +
+        "按期办结率：本月办结中，在当时有效的完成时限当天或之前办结的比例；解决率：本月企业确认中确认“已解决”的比例；" +
+        $"满意率：本月企业评价中 {Kpis.SatisfiedFrom} 分（基本满意）及以上的比例。责任单位、责任人为导出时的安排。";
+
+    public static IReadOnlyList<string> BranchTableHeader =>
+        ["支部", "累计收集", "本月新收集", "认领", "移交", "已办结", "办理中", "逾期", "资料清单", "回访", "专家上门", "会商", "吹哨", "响应率", "按期办结率", "解决率", "满意率"];
+
+    public static IEnumerable<IReadOnlyList<string?>> BranchTableRows(IEnumerable<ScopeFigures> rows) => rows.Select(b => (IReadOnlyList<string?>)
+    [
+        b.Name, N(b.Collected), N(b.NewThisMonth), N(b.Claimed), N(b.Transferred), N(b.Closed), N(b.InProgress), N(b.Overdue), N(b.MaterialListsSent),
+        N(b.Visits), N(b.ExpertVisits), N(b.Meetings), N(b.Whistles), Percent(b.Rates.Response), Percent(b.Rates.OnTime), Percent(b.Rates.Resolution),
+        Percent(b.Rates.Satisfaction),
+    ]);
+
+    public static byte[] Workbook(ReportFigures f, IReadOnlyList<ReportListRow> list, bool rollUp)
+    {
+        var lines = new[] { $"统计时点：截至{Periods.ChineseDate(f.AsOfDate)}" };
+        var s = f.Total;
+        IReadOnlyList<string?>[] report =
+        [
+            ["总体情况", RunningTotal(f)],
+            ["本月情况", ThisMonth(f)],
+            ["累计收集", N(s.Collected)], ["认领", N(s.Claimed)], ["移交", N(s.Transferred)], ["已办结", N(s.Closed)], ["办理中", N(s.InProgress)],
+            ["逾期", N(s.Overdue)], ["本月新收集", N(s.NewThisMonth)], ["本月认领", N(s.ClaimedThisMonth)], ["本月移交", N(s.TransferredThisMonth)],
+            ["本月办结", N(s.ClosedThisMonth)], ["资料清单（送达/已阅）", $"{s.MaterialListsSent}/{s.MaterialListsRead}"], ["回访督查", N(s.Visits)],
+            ["专家上门", N(s.ExpertVisits)], ["会商", N(s.Meetings)], ["企业吹哨", N(s.Whistles)],
+            ["响应率", Percent(s.Rates.Response)], ["按期办结率", Percent(s.Rates.OnTime)], ["解决率", Percent(s.Rates.Resolution)], ["满意率", Percent(s.Rates.Satisfaction)],
+            ["统计口径", Method(f)],
+            .. list.Count == MaxListRows ? [(IReadOnlyList<string?>)["说明", $"诉求清单只列出前 {MaxListRows} 条，计数为全部。"]] : Array.Empty<IReadOnlyList<string?>>(),
+        ];
+        var byCategory = s.ByCategory.Where(c => c.Count > 0).OrderByDescending(c => c.Count).Select(c =>
+        {
+            var statuses = list.Where(l => l.Demand.Category == c.Code).GroupBy(l => l.StatusThen).ToDictionary(g => g.Key, g => g.Count());
+            return (IReadOnlyList<string?>)[c.Name, N(c.Count), .. StatusOrder.Select(st => N(statuses.GetValueOrDefault(st)))];
+        }).Append(["合计", N(s.Collected), .. StatusOrder.Select(st => N(s.ByStatus.Single(b => b.Code == st).Count))]);
+        var rows = list.Select((l, i) =>
+        {
+            var d = l.Demand;
+            return (IReadOnlyList<string?>)
+            [
+                N(i + 1), .. rollUp ? [f.Branches.FirstOrDefault(b => b.BranchId == d.BranchId)?.Name] : Array.Empty<string?>(), d.Number, d.EnterpriseName,
+                DemandCategories.Names.GetValueOrDefault(d.Category, d.Category), DemandSources.Names.GetValueOrDefault(d.Source, d.Source),
+                Periods.DateOf(d.SubmittedAt).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), $"{d.Title}：{d.Description}",
+                DemandListColumns.AcceptanceName(l.AcceptedAs), DemandListColumns.ResponsibleUnit(d), DemandListColumns.ResponsiblePerson(d),
+                l.DueThen?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                DemandWorkflow.StatusName(l.StatusThen) + (l.OverdueThen ? "（已逾期）" : ""),
+            ];
+        });
+        var cases = f.Cases.Select((c, i) => (IReadOnlyList<string?>)[N(i + 1), c.Number, c.EnterpriseName, c.Title, c.Problem, c.Measures, c.Outcome]);
+        var title = Title(f);
+        List<SheetSpec> sheets =
+        [
+            new("月报", title, lines, ["项目", "内容"], [24, 110], report),
+            new("分类统计", title, lines, ["问题类别", "合计", .. StatusOrder.Select(DemandWorkflow.StatusName)], [16, 10, 10, 12, 10, 10, 10, 10, 10], byCategory),
+        ];
+        if (rollUp)
+        {
+            sheets.Add(new("各支部", title, lines, BranchTableHeader, [34, 10, 11, 8, 8, 8, 8, 8, 10, 8, 10, 8, 8, 16, 16, 16, 16], BranchTableRows(f.Branches)));
+        }
+        sheets.Add(new("典型案例", title, lines, ["序号", "编号", "企业名称", "诉求", "问题", "举措", "成效"], [6, 14, 24, 22, 36, 36, 36], cases));
+        sheets.Add(new("诉求清单", title, lines,
+            ["序号", .. rollUp ? ["支部"] : Array.Empty<string>(), "编号", "企业名称", "问题类别", "收集方式", "提交日期", "问题描述", "认领/移交", "责任单位", "责任人", "完成时限", "办理状态"],
+            [6, .. rollUp ? [24.0] : Array.Empty<double>(), 14, 24, 11, 11, 12, 48, 10, 18, 12, 12, 14], rows));
+        return Spreadsheet.Write(sheets);
+    }
+
+    /// <summary>The 工作信息: 基本情况 with the figures, tables and charts; 主要做法 and 下步打算 as a skeleton to edit; the month's typical cases.</summary>
+    public static byte[] Document(ReportFigures f, IReadOnlyList<ChartImage> charts, bool rollUp)
+    {
+        var s = f.Total;
+        var doc = new WordDocument()
+            .Title($"{f.ScopeName}生态润百企工作信息")
+            .Centred($"（{MonthName(f)}，截至{Periods.ChineseDate(f.AsOfDate)}）")
+            .Heading("一、基本情况")
+            .Paragraph(RunningTotal(f))
+            .Paragraph(ThisMonth(f))
+            .Paragraph(RatesSentence(f))
+            .Table(["项目", "数量", "项目", "数量"],
+            [
+                ["累计收集问题", $"{s.Collected} 个", "本月新收集", $"{s.NewThisMonth} 个"],
+                ["认领 / 移交", $"{s.Claimed} 个 / {s.Transferred} 个", "已办结 / 办理中", $"{s.Closed} 个 / {s.InProgress} 个"],
+                ["逾期未办结", $"{s.Overdue} 个", "企业吹哨", $"{s.Whistles} 个"],
+                ["资料清单（送达/已阅）", $"{s.MaterialListsSent} 份 / {s.MaterialListsRead} 份", "回访督查（专家上门）", $"{s.Visits} 次（{s.ExpertVisits} 次）"],
+                ["会商", $"{s.Meetings} 次", "满意率", Percent(s.Rates.Satisfaction)],
+            ], [2300, 2100, 2300, 2100]);
+        string[] captions = ["图1 诉求问题分类", "图2 近十二个月诉求收集与办结", "图3 本月各项比率"];
+        for (var i = 0; i < charts.Count; i++)
+        {
+            doc.Picture(charts[i].Png, charts[i].Width, charts[i].Height, 15, $"chart{i + 1}").Caption(captions[i]);
+        }
+        if (rollUp)
+        {
+            doc.Paragraph("各支部情况见下表。")
+                .Table(["支部", "累计收集", "本月新收集", "已办结", "逾期", "响应率", "满意率"],
+                    f.Branches.Select(b => (IReadOnlyList<string?>)[b.Name, N(b.Collected), N(b.NewThisMonth), N(b.Closed), N(b.Overdue), Percent(b.Rates.Response), Percent(b.Rates.Satisfaction)]),
+                    [2400, 900, 1000, 900, 800, 1400, 1400]);
+        }
+        doc.Heading("二、主要做法")
+            .Paragraph($"一是畅通诉求收集渠道。本月通过小程序、座谈会、走访等方式收集企业问题 {s.NewThisMonth} 个。（请补充具体做法）")
+            .Paragraph($"二是压实办理责任。支部认领 {s.ClaimedThisMonth} 个、移交相关科室 {s.TransferredThisMonth} 个，明确工作目标、思路举措和完成时限，助企服务专员跟踪督办。（请补充）")
+            .Paragraph($"三是送政策上门、回访问效。送政策资料清单 {s.MaterialListsSent} 份，回访督查 {s.Visits} 次，召开会商会 {s.Meetings} 次。（请补充）")
+            .Heading("三、典型案例");
+        if (f.Cases.Count == 0)
+        {
+            doc.Paragraph("本月暂无典型案例。");
+        }
+        string[] order = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+        for (var i = 0; i < f.Cases.Count; i++)
+        {
+            var c = f.Cases[i];
+            doc.Paragraph($"（{(i < order.Length ? order[i] : N(i + 1))}）{c.EnterpriseName}：{c.Title}")
+                .Paragraph($"问题：{c.Problem}")
+                .Paragraph($"举措：{c.Measures}")
+                .Paragraph($"成效：{c.Outcome}");
+        }
+        doc.Heading("四、下步打算")
+            .Paragraph(s.Overdue > 0
+                ? $"对逾期未办结的 {s.Overdue} 个问题逐一会商、挂牌督办，确保按期销号。（请补充）"
+                : "持续跟踪在办问题，确保按期办结、企业满意。（请补充）")
+            .Paragraph("（请填写下一步工作打算）");
+        return doc.ToBytes();
+    }
+}
