@@ -130,6 +130,7 @@ public static class NotificationCatalog
             {
                 ["meetingId"] = PlaceholderType.Number, ["title"] = PlaceholderType.Text, ["month"] = PlaceholderType.Code,
                 ["heldAt"] = PlaceholderType.Date, ["when"] = PlaceholderType.Text, ["place"] = PlaceholderType.Text,
+                ["at"] = PlaceholderType.Instant,
             }),
         // The programme's own tools (Features/Whistle, CreditRepair, Leniency).
         new KindInfo("whistle_report_in_due", "吹哨报到时限将到（服务专员、包挂成员）", [Roles.Commissioner, Roles.Member],
