@@ -70,7 +70,10 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     {
         try
         {
-            new WebDriverWait(Driver, TimeSpan.FromSeconds(seconds)).Until(condition);
+            var wait = new WebDriverWait(Driver, TimeSpan.FromSeconds(seconds));
+            // The page re-renders a part after each answer: an element found just before that is gone; look again.
+            wait.IgnoreExceptionTypes(typeof(StaleElementReferenceException));
+            wait.Until(condition);
         }
         catch (WebDriverTimeoutException e)
         {

@@ -25,8 +25,8 @@ public static class CalendarApi
         group.MapPost("/import/xlsx", ImportCalendarWorkbook).RequireAuthorization(Policies.CityAdmin).DisableAntiforgery().WithName(nameof(ImportCalendarWorkbook))
             .WithSummary("用 xlsx 导入一年的节假日安排").WithDescription(
                 "multipart/form-data：file（xlsx，第一行表头“日期、类型、名称”，类型填“放假”或“调休上班”），year、noticeTitle、documentNo（可选）、publishedOn、apply。" +
-                "与 JSON 导入相同：apply=false（默认）只预览差异，apply=true 替换该年全部安排。")
-            .Accepts<IFormFile>("multipart/form-data");
+                "与 JSON 导入相同：apply=false（默认）只预览差异，apply=true 替换该年全部安排。");
+        // No Accepts<IFormFile>() here: routing would answer 415 to a wrong content type before authorization answers 403.
         group.MapDelete("/{day}", DeleteCalendarDay).RequireAuthorization(Policies.CityAdmin).WithName(nameof(DeleteCalendarDay)).WithSummary("恢复某天的默认安排");
         return routes;
     }
