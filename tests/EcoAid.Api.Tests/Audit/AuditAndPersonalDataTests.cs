@@ -7,7 +7,7 @@ using EcoAid.Api.Tests.Infrastructure;
 using EcoAid.Api.Features.Notifications;
 using EcoAid.Api.Tests.Notifications;
 
-namespace EcoAid.Api.Tests.Hardening;
+namespace EcoAid.Api.Tests.Audit;
 
 /// <summary>The audit trail and its reach, personal-data export and deactivation, the dispatcher's heartbeat takeover.</summary>
 public class AuditAndPersonalDataTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>

@@ -1,6 +1,6 @@
 using EcoAid.Api.Features.Calendar;
 
-namespace EcoAid.Api.Tests.Demands;
+namespace EcoAid.Api.Tests.Calendar;
 
 public class WorkingCalendarTests
 {

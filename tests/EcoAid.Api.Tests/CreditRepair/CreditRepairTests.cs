@@ -6,7 +6,7 @@ using EcoAid.Api.Tests.Demands;
 using EcoAid.Api.Tests.Infrastructure;
 using EcoAid.Api.Tests.Notifications;
 
-namespace EcoAid.Api.Tests.Programme;
+namespace EcoAid.Api.Tests.CreditRepair;
 
 public class CreditRepairDateTests
 {

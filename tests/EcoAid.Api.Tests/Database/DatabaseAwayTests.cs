@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using EcoAid.Api.Tests.Infrastructure;
 
-namespace EcoAid.Api.Tests.Hardening;
+namespace EcoAid.Api.Tests.Database;
 
 /// <summary>
 /// The service with a fault proxy between it and MariaDB: refused, cut and stalled connections answer 503

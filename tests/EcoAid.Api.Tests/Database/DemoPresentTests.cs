@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace EcoAid.Api.Tests.Demo;
+namespace EcoAid.Api.Tests.Database;
 
 /// <summary>
 /// The dev run's demo, loaded on the tests' fixed clock (Monday 2026-03-02, 09:00 Shanghai): the 2024 story stays

@@ -298,14 +298,14 @@ public class AccountabilityTests(EcoAidFixture fixture) : IClassFixture<EcoAidFi
         string[][] rows = [["2098-01-01", "放假", "元旦"], ["2098-01-02", "放假", "元旦"], ["2098-01-04", "调休上班", "元旦调休上班"]];
         MultipartFormDataContent Form(byte[] workbook, bool apply)
         {
-            var form = Programme.ListXlsx.Form(workbook, "2098年节假日安排.xlsx");
+            var form = ListXlsx.Form(workbook, "2098年节假日安排.xlsx");
             form.Add(new StringContent("2098"), "year");
             form.Add(new StringContent("国务院办公厅关于2098年部分节假日安排的通知（测试）"), "noticeTitle");
             form.Add(new StringContent("2097-11-01"), "publishedOn");
             form.Add(new StringContent(apply ? "true" : "false"), "apply");
             return form;
         }
-        var workbook = Programme.ListXlsx.Build(["日期", "类型", "名称"], rows);
+        var workbook = ListXlsx.Build(["日期", "类型", "名称"], rows);
 
         var preview = await DemandWorld.Expect(HttpStatusCode.OK, await admin.PostAsync("/api/calendar/import/xlsx", Form(workbook, apply: false), Ct));
         Assert.False(preview.GetProperty("applied").GetBoolean());
@@ -324,7 +324,7 @@ public class AccountabilityTests(EcoAidFixture fixture) : IClassFixture<EcoAidFi
         }
 
         // A row that cannot be read is named by its row in the sheet, and nothing changes.
-        var broken = Programme.ListXlsx.Build(["日期", "类型", "名称"], [["2098-01-01", "放假", "元旦"], ["2098-01-02", "休息", "元旦"]]);
+        var broken = ListXlsx.Build(["日期", "类型", "名称"], [["2098-01-01", "放假", "元旦"], ["2098-01-02", "休息", "元旦"]]);
         var refused = await ProblemAssert.IsProblemAsync(await admin.PostAsync("/api/calendar/import/xlsx", Form(broken, apply: true), Ct),
             HttpStatusCode.BadRequest, "validation.failed");
         Assert.Equal("第 3 行：类型应为“放假”或“调休上班”。", refused.GetProperty("errors").GetProperty("rows[3].类型")[0].GetString());

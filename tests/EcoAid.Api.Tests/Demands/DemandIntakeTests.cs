@@ -302,7 +302,7 @@ public class DemandIntakeTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
         var response = await w.Commissioner.GetAsync("/api/demands/export?format=xlsx", Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", response.Content.Headers.ContentType!.MediaType);
-        var table = Visits.Xlsx.Read(await response.Content.ReadAsByteArrayAsync(Ct)).Single();
+        var table = Xlsx.Read(await response.Content.ReadAsByteArrayAsync(Ct)).Single();
         var xml = string.Join("|", table.SelectMany(r => r));
         foreach (var column in new[] { "编号", "企业名称", "问题类别", "问题描述", "工作目标", "思路举措", "责任单位", "责任人", "完成时限", "办理状态" })
         {

@@ -7,7 +7,7 @@ using Dapper;
 using EcoAid.Api.Tests.Demands;
 using EcoAid.Api.Tests.Infrastructure;
 
-namespace EcoAid.Api.Tests.Hardening;
+namespace EcoAid.Api.Tests.Http;
 
 /// <summary>Body limits, uploads, idempotency under parallel load, file headers, rate limits and the environment refusals.</summary>
 public class HardeningTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>

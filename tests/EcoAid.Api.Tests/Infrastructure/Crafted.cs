@@ -3,7 +3,7 @@ using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Spreadsheet;
 using EcoAid.Api.Tests.Infrastructure;
 
-namespace EcoAid.Api.Tests.Visits;
+namespace EcoAid.Api.Tests.Infrastructure;
 
 /// <summary>
 /// Rows at exact instants, written straight into the database (as <see cref="World"/> does) so that tests can put

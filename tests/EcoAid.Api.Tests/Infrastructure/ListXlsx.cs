@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Security;
 using System.Text;
 
-namespace EcoAid.Api.Tests.Programme;
+namespace EcoAid.Api.Tests.Infrastructure;
 
 /// <summary>Builds 监督帮扶 list files the way spreadsheet programs save them (inline strings), with the faults the import must refuse.</summary>
 public static class ListXlsx

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using EcoAid.Api.Tests.Infrastructure;
 
-namespace EcoAid.Api.Tests.Auth;
+namespace EcoAid.Api.Tests.Invites;
 
 public class InviteTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
 {

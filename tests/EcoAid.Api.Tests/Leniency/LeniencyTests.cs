@@ -7,7 +7,7 @@ using EcoAid.Api.Tests.Demands;
 using EcoAid.Api.Tests.Infrastructure;
 using EcoAid.Api.Tests.Notifications;
 
-namespace EcoAid.Api.Tests.Programme;
+namespace EcoAid.Api.Tests.Leniency;
 
 public class LeniencyTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
 {

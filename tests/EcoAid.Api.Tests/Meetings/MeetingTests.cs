@@ -6,7 +6,7 @@ using Dapper;
 using EcoAid.Api.Tests.Demands;
 using EcoAid.Api.Tests.Infrastructure;
 
-namespace EcoAid.Api.Tests.Visits;
+namespace EcoAid.Api.Tests.Meetings;
 
 public class MeetingTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
 {

@@ -5,7 +5,7 @@ using Dapper;
 using EcoAid.Api.Tests.Infrastructure;
 using EcoAid.Wechat.Sandbox;
 
-namespace EcoAid.Api.Tests.Wechat;
+namespace EcoAid.Api.Tests.Organisation;
 
 /// <summary>Binding a member to the Official Account end to end: the API's QR code, the sandbox's scan, the callback.</summary>
 public class OfficialAccountBindingTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>

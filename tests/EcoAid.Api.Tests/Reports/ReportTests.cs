@@ -11,7 +11,7 @@ using EcoAid.Api.Tests.Infrastructure;
 using SkiaSharp;
 using W = DocumentFormat.OpenXml.Wordprocessing;
 
-namespace EcoAid.Api.Tests.Visits;
+namespace EcoAid.Api.Tests.Reports;
 
 /// <summary>
 /// Monthly reports as of a moment, issued and downloaded byte-identical; the seed's counts on crafted data; the files

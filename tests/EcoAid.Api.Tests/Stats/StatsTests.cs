@@ -4,7 +4,7 @@ using System.Text.Json;
 using EcoAid.Api.Tests.Demands;
 using EcoAid.Api.Tests.Infrastructure;
 
-namespace EcoAid.Api.Tests.Visits;
+namespace EcoAid.Api.Tests.Stats;
 
 /// <summary>
 /// The rates on crafted data. The clock stands at 2026-03-02 09:00 Shanghai (01:00 UTC); February 2026 is the period

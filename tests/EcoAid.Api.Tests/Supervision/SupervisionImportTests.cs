@@ -6,7 +6,7 @@ using EcoAid.Api.Tests.Demands;
 using EcoAid.Api.Tests.Infrastructure;
 using MiniExcelLibs;
 
-namespace EcoAid.Api.Tests.Programme;
+namespace EcoAid.Api.Tests.Supervision;
 
 public class SupervisionImportTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
 {

@@ -6,7 +6,7 @@ using EcoAid.Api.Tests.Infrastructure;
 using EcoAid.Wechat.Callback;
 using EcoAid.Wechat.Sandbox;
 
-namespace EcoAid.Api.Tests.Wechat;
+namespace EcoAid.Api.Tests.WechatCallback;
 
 public class CallbackTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
 {
