@@ -34,6 +34,7 @@ public static class ServiceSetup
                 return Task.CompletedTask;
             });
             OpenApiExamples.Apply(o);
+            OpenApiContract.Apply(o);
         });
         return builder;
     }

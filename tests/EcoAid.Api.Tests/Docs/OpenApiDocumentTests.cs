@@ -73,4 +73,61 @@ public class OpenApiDocumentTests(EcoAidFixture fixture) : IClassFixture<EcoAidF
         }
         Assert.True(missing.Count == 0, "Operations without a Chinese summary:\n" + string.Join("\n", missing));
     }
+
+    [Fact]
+    public async Task EveryApiOperationDeclaresItsAnswerAndItsProblems()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var document = JsonNode.Parse(await app.CreateClient().GetStringAsync("/openapi/v1.json", TestContext.Current.CancellationToken))!;
+        var wrong = new List<string>();
+        foreach (var (path, item) in document["paths"]!.AsObject())
+        {
+            if (!path.StartsWith("/api", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            foreach (var (verb, operation) in item!.AsObject())
+            {
+                var name = $"{verb.ToUpperInvariant()} {path}";
+                var responses = operation!["responses"]!.AsObject();
+                var success = responses.Where(r => r.Key.StartsWith('2')).ToList();
+                if (success.Count == 0 || success.Any(r => r.Key != "204" && r.Value?["content"] is null))
+                {
+                    wrong.Add($"{name}: no 2xx answer with a schema");
+                }
+                foreach (var (status, response) in responses.Where(r => r.Key[0] is '4' or '5'))
+                {
+                    if (response?["content"]?["application/problem+json"] is null)
+                    {
+                        wrong.Add($"{name}: {status} is not a problem");
+                    }
+                }
+                if (!responses.ContainsKey("503"))
+                {
+                    wrong.Add($"{name}: no 503");
+                }
+                if (path.Contains('{', StringComparison.Ordinal) && !responses.ContainsKey("404"))
+                {
+                    wrong.Add($"{name}: a route value but no 404");
+                }
+            }
+        }
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
+        Assert.True(document["paths"]!["/api/demands"]!["post"]!["responses"]!["201"]?["content"] is not null, "POST /api/demands answers 201.");
+
+        // A nullable property is never required, and every problem schema carries its code.
+        var schemas = document["components"]!["schemas"]!.AsObject();
+        foreach (var (name, schema) in schemas)
+        {
+            var required = schema?["required"]?.AsArray().Select(r => r!.GetValue<string>()).ToHashSet() ?? [];
+            foreach (var (property, definition) in schema?["properties"]?.AsObject() ?? [])
+            {
+                var nullable = definition?["type"] is JsonArray types && types.Any(t => t!.GetValue<string>() == "null")
+                    || definition?["oneOf"] is JsonArray one && one.Any(o => o?["type"]?.GetValue<string>() == "null");
+                Assert.False(nullable && required.Contains(property), $"{name}.{property} is nullable and required.");
+            }
+        }
+        Assert.Contains("code", schemas["ProblemDetails"]!["required"]!.AsArray().Select(r => r!.GetValue<string>()));
+        Assert.DoesNotContain("normalizedCreditCode", schemas["EnterpriseRequest"]!["properties"]!.AsObject().Select(p => p.Key));
+    }
 }

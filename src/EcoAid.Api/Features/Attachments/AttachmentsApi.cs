@@ -1,5 +1,6 @@
 using Dapper;
 using EcoAid.Api.Features.Demands;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using Microsoft.Extensions.Options;
@@ -14,9 +15,9 @@ public static class AttachmentsApi
     {
         var group = routes.MapGroup("/api/attachments").WithTags("Attachments");
         var maxBytes = routes.ServiceProvider.GetRequiredService<IOptions<AttachmentOptions>>().Value.MaxBytes;
-        group.MapPost("/", Upload).WithBodyLimit(Uploads.BodyLimit(maxBytes)).RequireRateLimiting(Hardening.UploadPolicy).WithIdempotency().RequireAuthorization(DemandPolicies.Reader).DisableAntiforgery().WithName("UploadAttachment")
+        group.MapPost("/", Upload).Produces<UploadedAttachment>(201).WithBodyLimit(Uploads.BodyLimit(maxBytes)).RequireRateLimiting(Hardening.UploadPolicy).WithIdempotency().RequireAuthorization(DemandPolicies.Reader).DisableAntiforgery().WithName("UploadAttachment")
             .WithSummary("上传附件").WithDescription("multipart/form-data，字段名 file；JPEG、PNG、WebP 或 PDF（按文件内容识别），不超过 10 MB。返回 {id}。");
-        group.MapGet("/{id:long}", Download).RequireAuthorization(DemandPolicies.Reader).WithName("DownloadAttachment")
+        group.MapGet("/{id:long}", Download).ProducesFile("image/jpeg", "image/png", "image/webp", "application/pdf").RequireAuthorization(DemandPolicies.Reader).WithName("DownloadAttachment")
             .WithSummary("下载附件").WithDescription("上传者本人，或能看到引用它的诉求事件的用户。");
         return routes;
     }

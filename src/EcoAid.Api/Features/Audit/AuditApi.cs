@@ -1,7 +1,7 @@
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Hosting;
 using System.Text.Json;
 using Dapper;
-using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
@@ -32,7 +32,7 @@ public static class AuditApi
 
     public static IEndpointRouteBuilder MapAudit(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/api/audit-events", ListEvents).WithTags("Audit").RequireAuthorization(Policies.OrgAdmin).WithName(nameof(ListEvents))
+        routes.MapGet("/api/audit-events", ListEvents).Produces<PagedList<AuditEventView>>(200).WithTags("Audit").RequireAuthorization(Policies.OrgAdmin).WithName(nameof(ListEvents))
             .WithSummary("安全审计记录（管理员）")
             .WithDescription("支部管理员看本支部，市级管理员看本市各支部及市级记录。可按 kind、actorUserId、from、to（yyyy-MM-dd，北京时间）筛选，按时间倒序分页。");
         return routes;

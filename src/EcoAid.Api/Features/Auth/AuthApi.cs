@@ -1,4 +1,5 @@
 using Dapper;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
@@ -21,9 +22,9 @@ public static partial class AuthApi
     internal static IEndpointRouteBuilder MapAuthEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/auth").WithTags("Auth").AddEndpointFilter<ValidationFilter>();
-        group.MapPost("/login", Login).AllowAnonymous().RequireRateLimiting(Hardening.LoginPolicy).WithName(nameof(Login))
+        group.MapPost("/login", Login).Answers(403, 502).AllowAnonymous().RequireRateLimiting(Hardening.LoginPolicy).WithName(nameof(Login))
             .WithSummary("用 wx.login 的 code 登录").WithDescription("通过 code2Session 换取 openid，返回本服务的会话令牌。code 只能使用一次。");
-        group.MapPost("/logout", Logout).RequireAuthorization(Policies.User).WithName(nameof(Logout)).WithSummary("退出登录（吊销当前令牌）");
+        group.MapPost("/logout", Logout).Produces(204).RequireAuthorization(Policies.User).WithName(nameof(Logout)).WithSummary("退出登录（吊销当前令牌）");
         return routes;
     }
 

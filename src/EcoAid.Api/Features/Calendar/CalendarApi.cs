@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
@@ -22,12 +23,12 @@ public static class CalendarApi
         group.MapPut("/{day}", SetCalendarDay).RequireAuthorization(Policies.CityAdmin).WithName(nameof(SetCalendarDay)).WithSummary("设置某天为节假日或调休上班日");
         group.MapPost("/import", ImportCalendarYear).RequireAuthorization(Policies.CityAdmin).WithName(nameof(ImportCalendarYear))
             .WithSummary("导入一年的节假日安排").WithDescription("按国务院办公厅当年的通知整年导入：apply=false（默认）只预览与现有数据的差异，apply=true 以导入内容替换该年全部安排并记录通知出处。");
-        group.MapPost("/import/xlsx", ImportCalendarWorkbook).RequireAuthorization(Policies.CityAdmin).DisableAntiforgery().WithName(nameof(ImportCalendarWorkbook))
+        group.MapPost("/import/xlsx", ImportCalendarWorkbook).Produces<CalendarImportResult>(200).Answers(422).RequireAuthorization(Policies.CityAdmin).DisableAntiforgery().WithName(nameof(ImportCalendarWorkbook))
             .WithSummary("用 xlsx 导入一年的节假日安排").WithDescription(
                 "multipart/form-data：file（xlsx，第一行表头“日期、类型、名称”，类型填“放假”或“调休上班”），year、noticeTitle、documentNo（可选）、publishedOn、apply。" +
                 "与 JSON 导入相同：apply=false（默认）只预览差异，apply=true 替换该年全部安排。");
         // No Accepts<IFormFile>() here: routing would answer 415 to a wrong content type before authorization answers 403.
-        group.MapDelete("/{day}", DeleteCalendarDay).RequireAuthorization(Policies.CityAdmin).WithName(nameof(DeleteCalendarDay)).WithSummary("恢复某天的默认安排");
+        group.MapDelete("/{day}", DeleteCalendarDay).Produces(204).RequireAuthorization(Policies.CityAdmin).WithName(nameof(DeleteCalendarDay)).WithSummary("恢复某天的默认安排");
         return routes;
     }
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using EcoAid.Api.Features.Auth;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
@@ -57,13 +58,12 @@ public static class ConsoleLoginApi
             .WithDescription("电脑上的工作台调用：返回一次性票据（短时有效、只能用一次，并绑定到申请它的浏览器），以及票据小程序码的地址。");
         login.MapGet("/{ticket}", GetTicket).AllowAnonymous().WithName(nameof(GetTicket))
             .WithSummary("工作台：查询票据状态").WithDescription("只有申请票据的浏览器能查询：pending（待扫码确认）、confirmed（已确认，可换取会话）、used、expired。");
-        login.MapGet("/{ticket}/qrcode", GetTicketCode).AllowAnonymous().WithName(nameof(GetTicketCode))
-            .Produces(StatusCodes.Status200OK, contentType: "image/png")
+        login.MapGet("/{ticket}/qrcode", GetTicketCode).ProducesFile("image/png", "image/jpeg").Answers(410, 502).AllowAnonymous().WithName(nameof(GetTicketCode))
             .WithSummary("工作台：票据的小程序码").WithDescription("微信 getUnlimitedQRCode 生成，scene 即票据；扫码后小程序打开 Console:Page 配置的确认页。");
-        login.MapPost("/{ticket}/confirm", Confirm).RequireAuthorization(Policies.User).WithName("ConfirmConsoleLogin")
+        login.MapPost("/{ticket}/confirm", Confirm).Answers(403, 409, 410).RequireAuthorization(Policies.User).WithName("ConfirmConsoleLogin")
             .WithSummary("小程序：确认登录电脑工作台")
             .WithDescription("小程序确认页扫码后调用（带用户自己的会话令牌）。只有专班成员、服务专员、支部书记、科室联络人、管理员和市局人员可以确认；企业联系人会被拒绝（403 console_login.role_not_allowed）。");
-        login.MapPost("/{ticket}/session", CreateSession).AllowAnonymous().WithName(nameof(CreateSession))
+        login.MapPost("/{ticket}/session", CreateSession).Answers(409, 410).AllowAnonymous().WithName(nameof(CreateSession))
             .WithSummary("工作台：用已确认的票据换取工作台会话")
             .WithDescription("只有申请票据的浏览器、只能换一次。会话放在 HttpOnly、SameSite=Strict 的 Cookie 中；之后的修改请求须在 X-CSRF-Token 请求头中带上返回的 csrfToken。");
         if (demoScan)
@@ -72,9 +72,9 @@ public static class ConsoleLoginApi
         }
 
         var console = routes.MapGroup("/api/console").WithTags("Console");
-        console.MapGet("/session", GetSession).RequireAuthorization(Policies.User).WithName("GetConsoleSession")
+        console.MapGet("/session", GetSession).Answers(404).RequireAuthorization(Policies.User).WithName("GetConsoleSession")
             .WithSummary("工作台：当前会话").WithDescription("当前用户、会话到期时间和 CSRF 令牌。只接受工作台的 Cookie 会话。");
-        console.MapPost("/logout", LogoutConsole).RequireAuthorization(Policies.User).WithName(nameof(LogoutConsole))
+        console.MapPost("/logout", LogoutConsole).Answers(404).RequireAuthorization(Policies.User).WithName(nameof(LogoutConsole))
             .WithSummary("工作台：退出登录").WithDescription("吊销工作台会话并清除 Cookie。");
         return routes;
     }

@@ -4,6 +4,7 @@ using Dapper;
 using EcoAid.Api.Features.Calendar;
 using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Features.Notifications;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
@@ -87,14 +88,14 @@ public static class CreditRepairApi
 
     public static IEndpointRouteBuilder MapCreditRepair(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/api/credit-repair/rules", ListRules).WithTags("CreditRepair").RequireAuthorization(DemandPolicies.Reader).WithName("ListCreditRepairRules")
+        routes.MapGet("/api/credit-repair/rules", ListRules).Produces<List<CreditRepairRule>>(200).WithTags("CreditRepair").RequireAuthorization(DemandPolicies.Reader).WithName("ListCreditRepairRules")
             .WithSummary("信用修复公示期规则").WithDescription("规则以数据保存并注明出处；同一严重程度有多条时，适用处罚决定日已生效且最严格的一条。");
         var group = routes.MapGroup("/api/demands").WithTags("CreditRepair").AddEndpointFilter<ValidationFilter>();
-        group.MapGet("/{id:long}/credit-repair", Get).RequireAuthorization(DemandPolicies.Reader).WithName("GetCreditRepair")
+        group.MapGet("/{id:long}/credit-repair", Get).Produces<CreditRepairView>(200).RequireAuthorization(DemandPolicies.Reader).WithName("GetCreditRepair")
             .WithSummary("信用修复：处罚信息、可申请修复的最早日期、公示截止日与材料清单");
-        group.MapPut("/{id:long}/credit-repair", Record).RequireAuthorization(DemandPolicies.Worker).WithName("RecordCreditRepairPenalty")
+        group.MapPut("/{id:long}/credit-repair", Record).Produces<CreditRepairView>(200).Answers(409).RequireAuthorization(DemandPolicies.Worker).WithName("RecordCreditRepairPenalty")
             .WithSummary("登记行政处罚信息").WithDescription("仅限类别为信用修复（credit_repair）的诉求。服务按规则计算最早可申请修复日期和公示截止日。");
-        group.MapPost("/{id:long}/credit-repair/checklist", Tick).RequireAuthorization(DemandPolicies.Worker).WithName("TickCreditRepairMaterial")
+        group.MapPost("/{id:long}/credit-repair/checklist", Tick).Produces<CreditRepairView>(200).Answers(409).RequireAuthorization(DemandPolicies.Worker).WithName("TickCreditRepairMaterial")
             .WithSummary("勾选修复材料");
         return routes;
     }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dapper;
 using EcoAid.Api.Features.Calendar;
 using EcoAid.Api.Features.Notifications;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -21,25 +22,25 @@ public static class DemandWorkflowApi
 {
     public static RouteGroupBuilder MapDemandWorkflow(this RouteGroupBuilder group)
     {
-        group.MapPost("/{id:long}/accept", Accept).RequireAuthorization(DemandPolicies.Manager).WithName("AcceptDemand")
+        group.MapPost("/{id:long}/accept", Accept).Produces<DemandDetail>(200).Answers(403, 409).RequireAuthorization(DemandPolicies.Manager).WithName("AcceptDemand")
             .WithSummary("受理：认领或移交").WithDescription("给出工作目标、思路举措、完成时限；ownerMemberId 认领给专班成员，departmentId 移交给局科室。");
-        group.MapPost("/{id:long}/progress", Progress).RequireAuthorization(DemandPolicies.Worker).WithName("RecordDemandProgress")
+        group.MapPost("/{id:long}/progress", Progress).Produces<DemandDetail>(200).Answers(403, 409).RequireAuthorization(DemandPolicies.Worker).WithName("RecordDemandProgress")
             .WithSummary("记录进展").WithDescription("kind：progress 进展、onsite 现场指导、expert 专家服务、note 备注；visibility：public 企业可见、internal 仅内部。");
-        group.MapPost("/{id:long}/urge", Urge).RequireAuthorization(DemandPolicies.Manager).WithName("UrgeDemand").WithSummary("督办");
-        group.MapPost("/{id:long}/extension", RequestExtension).RequireAuthorization(DemandPolicies.Owner).WithName("RequestDemandExtension").WithSummary("申请延期");
-        group.MapPost("/{id:long}/extension/approve", ApproveExtension).RequireAuthorization(DemandPolicies.Manager).WithName("ApproveDemandExtension").WithSummary("批准延期");
-        group.MapPost("/{id:long}/extension/reject", RejectExtension).RequireAuthorization(DemandPolicies.Manager).WithName("RejectDemandExtension").WithSummary("驳回延期");
-        group.MapPost("/{id:long}/due-date", SetDueDate).RequireAuthorization(DemandPolicies.Manager).WithName("SetDemandDueDate")
+        group.MapPost("/{id:long}/urge", Urge).Produces<DemandDetail>(200).Answers(403, 409).RequireAuthorization(DemandPolicies.Manager).WithName("UrgeDemand").WithSummary("督办");
+        group.MapPost("/{id:long}/extension", RequestExtension).Produces<DemandDetail>(200).Answers(403, 409).RequireAuthorization(DemandPolicies.Owner).WithName("RequestDemandExtension").WithSummary("申请延期");
+        group.MapPost("/{id:long}/extension/approve", ApproveExtension).Produces<DemandDetail>(200).Answers(403, 409).RequireAuthorization(DemandPolicies.Manager).WithName("ApproveDemandExtension").WithSummary("批准延期");
+        group.MapPost("/{id:long}/extension/reject", RejectExtension).Produces<DemandDetail>(200).Answers(403, 409).RequireAuthorization(DemandPolicies.Manager).WithName("RejectDemandExtension").WithSummary("驳回延期");
+        group.MapPost("/{id:long}/due-date", SetDueDate).Produces<DemandDetail>(200).Answers(403, 409).RequireAuthorization(DemandPolicies.Manager).WithName("SetDemandDueDate")
             .WithSummary("重新设定完成时限").WithDescription("企业确认未解决（重办）后，服务专员为诉求设定新的完成时限。");
-        group.MapPost("/{id:long}/resolve", Resolve).RequireAuthorization(DemandPolicies.Owner).WithName("ResolveDemand").WithSummary("办结");
-        group.MapPost("/{id:long}/confirm", Confirm).RequireAuthorization(DemandPolicies.Enterprise).WithName("ConfirmDemand")
+        group.MapPost("/{id:long}/resolve", Resolve).Produces<DemandDetail>(200).Answers(403, 409).RequireAuthorization(DemandPolicies.Owner).WithName("ResolveDemand").WithSummary("办结");
+        group.MapPost("/{id:long}/confirm", Confirm).Produces<DemandDetail>(200).Answers(403, 409).RequireAuthorization(DemandPolicies.Enterprise).WithName("ConfirmDemand")
             .WithSummary("企业确认与评价").WithDescription("solved=true 关闭诉求；solved=false 重办（回到已受理，由服务专员设定新的时限）。");
-        group.MapPost("/{id:long}/return", Return).RequireAuthorization(DemandPolicies.Manager).WithName("ReturnDemand").WithSummary("退回（不属于受理范围）");
-        group.MapPost("/{id:long}/review/accept", AcceptReview).RequireAuthorization(DemandPolicies.Manager).WithName("AcceptDemandReview")
+        group.MapPost("/{id:long}/return", Return).Produces<DemandDetail>(200).Answers(403, 409).RequireAuthorization(DemandPolicies.Manager).WithName("ReturnDemand").WithSummary("退回（不属于受理范围）");
+        group.MapPost("/{id:long}/review/accept", AcceptReview).Produces<DemandDetail>(200).Answers(403, 409).RequireAuthorization(DemandPolicies.Manager).WithName("AcceptDemandReview")
             .WithSummary("审核通过").WithDescription("内容安全检测认为有风险或建议人工审核的诉求（pending_review），经服务专员或支部书记查看后进入待受理。");
-        group.MapPost("/{id:long}/review/return", ReturnReview).RequireAuthorization(DemandPolicies.Manager).WithName("ReturnDemandReview")
+        group.MapPost("/{id:long}/review/return", ReturnReview).Produces<DemandDetail>(200).Answers(403, 409).RequireAuthorization(DemandPolicies.Manager).WithName("ReturnDemandReview")
             .WithSummary("审核退回").WithDescription("待审核的诉求退回提交人，须说明理由。");
-        group.MapPost("/{id:long}/withdraw", Withdraw).RequireAuthorization(DemandPolicies.Enterprise).WithName("WithdrawDemand").WithSummary("企业撤回");
+        group.MapPost("/{id:long}/withdraw", Withdraw).Produces<DemandDetail>(200).Answers(403, 409).RequireAuthorization(DemandPolicies.Enterprise).WithName("WithdrawDemand").WithSummary("企业撤回");
         return group;
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dapper;
 using EcoAid.Api.Features.Calendar;
 using EcoAid.Api.Features.Notifications;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Database;
 using EcoAid.Api.Infrastructure.Http;
@@ -26,7 +27,7 @@ public static partial class DemandsApi
     internal static IEndpointRouteBuilder MapDemandEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/demands").WithTags("Demands").AddEndpointFilter<ValidationFilter>();
-        group.MapPost("/", SubmitDemand).RequireAuthorization(DemandPolicies.Submitter).RequireRateLimiting(Hardening.SubmissionPolicy).WithName(nameof(SubmitDemand))
+        group.MapPost("/", SubmitDemand).Produces<CreatedDemand>(201).Answers(409, 422).RequireAuthorization(DemandPolicies.Submitter).RequireRateLimiting(Hardening.SubmissionPolicy).WithName(nameof(SubmitDemand))
             .WithSummary("提交诉求").WithDescription("企业联系人为本企业提交；服务专员、支部书记可代企业提交（须给出 enterpriseId 与 source）。支持 Idempotency-Key。");
         group.MapGet("/", ListDemands).RequireAuthorization(DemandPolicies.Reader).WithName(nameof(ListDemands))
             .WithSummary("诉求列表").WithDescription("按角色限定范围。筛选：status、category、enterpriseId、owner=me、overdue=true、q（标题与描述）。");

@@ -4,6 +4,7 @@ using Dapper;
 using EcoAid.Api.Features.Calendar;
 using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Features.Notifications;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
@@ -60,13 +61,13 @@ public static class LeniencyApi
     public static IEndpointRouteBuilder MapLeniency(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/leniency").WithTags("Leniency").AddEndpointFilter<ValidationFilter>().RequireAuthorization(DemandPolicies.Worker);
-        group.MapGet("/items", ListItems).WithName("ListMinorViolationItems")
+        group.MapGet("/items", ListItems).Produces<List<MinorViolationItem>>(200).WithName("ListMinorViolationItems")
             .WithSummary("轻微违法行为事项清单").WithDescription("每项含适用条件与出处；isExample=true 的为本项目编写的示例，不是官方清单。");
-        group.MapPost("/checks", Run).WithIdempotency().WithName("RunLeniencyCheck")
+        group.MapPost("/checks", Run).Produces<LeniencyCheckView>(201).WithIdempotency().WithName("RunLeniencyCheck")
             .WithSummary("首违不罚核查").WithDescription("对诉求或回访发现的问题核查：事项、近 12 个月记录、条件勾选，给出结论与理由；免罚的须给出整改期限（免罚不免责），到期提醒包挂成员回访。");
-        group.MapGet("/checks", List).WithName("ListLeniencyChecks").WithSummary("首违不罚核查记录").WithDescription("可按 enterpriseId 筛选。");
-        group.MapGet("/checks/{id:long}", Get).WithName("GetLeniencyCheck").WithSummary("核查详情");
-        group.MapPost("/checks/{id:long}/follow-up", FollowUp).WithName("RecordLeniencyFollowUp").WithSummary("登记整改回访");
+        group.MapGet("/checks", List).Produces<List<LeniencyCheckView>>(200).WithName("ListLeniencyChecks").WithSummary("首违不罚核查记录").WithDescription("可按 enterpriseId 筛选。");
+        group.MapGet("/checks/{id:long}", Get).Produces<LeniencyCheckView>(200).WithName("GetLeniencyCheck").WithSummary("核查详情");
+        group.MapPost("/checks/{id:long}/follow-up", FollowUp).Produces<LeniencyCheckView>(200).Answers(409).WithName("RecordLeniencyFollowUp").WithSummary("登记整改回访");
         return routes;
     }
 

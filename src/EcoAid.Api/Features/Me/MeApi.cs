@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
@@ -15,11 +16,11 @@ public static class MeApi
     {
         var group = routes.MapGroup("/api/me").WithTags("Me").RequireAuthorization(Policies.User).AddEndpointFilter<ValidationFilter>();
         group.MapGet("/", GetMe).WithName(nameof(GetMe)).WithSummary("当前用户");
-        group.MapPost("/phone", SetPhone).WithName(nameof(SetPhone)).WithSummary("绑定手机号")
+        group.MapPost("/phone", SetPhone).Answers(502).WithName(nameof(SetPhone)).WithSummary("绑定手机号")
             .WithDescription("用 <button open-type=\"getPhoneNumber\"> 回调中的 code（不是 wx.login 的 code）换取并保存手机号；返回的当前用户中手机号打码显示。");
         group.MapPatch("/", UpdateMe).WithName(nameof(UpdateMe)).WithSummary("修改姓名")
             .WithDescription("displayName：在时间线、通知和导出中显示的姓名（1 到 20 个字，不能是“微信用户”）。手机号请走 POST /api/me/phone。");
-        group.MapPost("/bind", Bind).WithName(nameof(Bind)).WithSummary("用邀请码绑定身份")
+        group.MapPost("/bind", Bind).Answers(409).WithName(nameof(Bind)).WithSummary("用邀请码绑定身份")
             .WithDescription("兑换一次性邀请码：成为某企业的联系人，或专班成员、服务专员、支部书记、科室联络人、管理员。");
         return routes;
     }

@@ -1,5 +1,6 @@
 using Dapper;
 using EcoAid.Api.Features.Audit;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using MySqlConnector;
@@ -16,9 +17,9 @@ public static class PersonalDataApi
 
     public static IEndpointRouteBuilder MapPersonalData(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/api/me/data", ExportMyData).WithTags("Me").RequireAuthorization(Policies.User).WithName(nameof(ExportMyData))
+        routes.MapGet("/api/me/data", ExportMyData).Produces<PersonalData>(200).WithTags("Me").RequireAuthorization(Policies.User).WithName(nameof(ExportMyData))
             .WithSummary("导出本人数据").WithDescription("返回服务保存的与调用者本人有关的全部数据（JSON），供个人信息查阅、复制（《个人信息保护法》第四十五条）。");
-        routes.MapPost("/api/users/{id:long}/deactivate", Deactivate).WithTags("Organisation").RequireAuthorization(Policies.OrgAdmin)
+        routes.MapPost("/api/users/{id:long}/deactivate", Deactivate).Produces(204).Answers(409).WithTags("Organisation").RequireAuthorization(Policies.OrgAdmin)
             .WithName(nameof(Deactivate)).WithSummary("注销用户（管理员）")
             .WithDescription("删除此人的身份信息（姓名、手机号、openid），吊销其登录；其提交的诉求与办理记录作为支部档案保留，显示为“已注销用户”。");
         return routes;

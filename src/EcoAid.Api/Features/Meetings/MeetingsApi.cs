@@ -4,6 +4,7 @@ using EcoAid.Api.Features.Calendar;
 using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Features.Notifications;
 using EcoAid.Api.Features.Stats;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
@@ -23,17 +24,17 @@ public static partial class MeetingsApi
     internal static IEndpointRouteBuilder MapMeetingEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/meetings").WithTags("Meetings").AddEndpointFilter<ValidationFilter>();
-        group.MapPost("/", CreateMeeting).RequireAuthorization(MeetingPolicies.Chair).WithName(nameof(CreateMeeting))
+        group.MapPost("/", CreateMeeting).Produces<MeetingResponse>(201).Answers(409, 422).RequireAuthorization(MeetingPolicies.Chair).WithName(nameof(CreateMeeting))
             .WithSummary("生成月度会商").WithDescription("为本支部的某月（上月、本月或下月）生成会商议题：逾期、临近时限、重办、评价 3 分及以下、移交科室办理中、" +
                 "新的企业吹哨事项、本月尚未回访的企业。每个支部每月一次（重复生成返回 409 meeting.already_exists）。生成后通知本支部全体专班成员。支持 Idempotency-Key。");
         group.MapGet("/", ListMeetings).RequireAuthorization(MeetingPolicies.Reader).WithName(nameof(ListMeetings))
             .WithSummary("会商列表").WithDescription("书记、服务专员看本支部，市局看全市；筛选 month（yyyy-MM）、branchId。");
         group.MapGet("/{id:long}", GetMeeting).RequireAuthorization(MeetingPolicies.Reader).WithName(nameof(GetMeeting))
             .WithSummary("会商详情").WithDescription("议题（每条链接到诉求或企业）与已作出的议定事项。");
-        group.MapPost("/{id:long}/decisions", Decide).RequireAuthorization(MeetingPolicies.Chair).WithName("DecideInMeeting")
+        group.MapPost("/{id:long}/decisions", Decide).Produces<DecisionResponse>(201).Answers(409, 422).RequireAuthorization(MeetingPolicies.Chair).WithName("DecideInMeeting")
             .WithSummary("记录议定事项").WithDescription("kind：reassign 调整责任人（ownerMemberId 或 departmentId）、due_date 调整完成时限（dueDate 或 dueInWorkingDays）、" +
                 "urge 督办、escalate 升级为重点督办、note 备注。决定按诉求的办理规则执行（状态不允许时 409 demand.invalid_transition），并记入诉求时间线。支持 Idempotency-Key。");
-        group.MapGet("/{id:long}/minutes", ExportMinutes).RequireAuthorization(MeetingPolicies.Reader).WithName(nameof(ExportMinutes))
+        group.MapGet("/{id:long}/minutes", ExportMinutes).ProducesFile(Infrastructure.Export.Spreadsheet.ContentType).RequireAuthorization(MeetingPolicies.Reader).WithName(nameof(ExportMinutes))
             .WithSummary("导出会商纪要").WithDescription("xlsx：会商概况、议题、议定事项三张表。");
         return routes;
     }

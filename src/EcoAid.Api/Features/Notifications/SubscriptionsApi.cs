@@ -1,4 +1,5 @@
 using Dapper;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
@@ -24,7 +25,7 @@ public static class SubscriptionsApi
             .AddEndpointFilter<ValidationFilter>();
         group.MapGet("/", ListSubscriptions).WithName(nameof(ListSubscriptions)).WithSummary("可订阅的消息模板")
             .WithDescription("返回与当前用户角色相关的小程序订阅消息模板 ID、各自用于哪些通知，以及剩余可发送次数。小程序据此调用 wx.requestSubscribeMessage。");
-        group.MapPost("/", ReportSubscriptions).WithName(nameof(ReportSubscriptions)).WithSummary("上报订阅结果")
+        group.MapPost("/", ReportSubscriptions).Produces<SubscriptionsReported>(200).WithName(nameof(ReportSubscriptions)).WithSummary("上报订阅结果")
             .WithDescription("accepted 为 wx.requestSubscribeMessage 结果中为 accept 的模板 ID。每个模板 ID 记一次可发送次数；"
                 + "不是本服务配置的模板会被忽略并在 ignored 中返回。支持 Idempotency-Key，网络重试不会重复计数。");
         return routes;

@@ -1,4 +1,5 @@
 using Dapper;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
@@ -15,8 +16,8 @@ public static class BranchesApi
         var group = routes.MapGroup("/api/branches").WithTags("Organisation").AddEndpointFilter<ValidationFilter>();
         group.MapGet("/", ListBranches).RequireAuthorization(Policies.CityReader).WithName(nameof(ListBranches)).WithSummary("支部列表（市局）");
         group.MapGet("/{id:long}", GetBranch).RequireAuthorization(Policies.BranchReader).WithName(nameof(GetBranch)).WithSummary("支部详情");
-        group.MapPost("/", CreateBranch).WithIdempotency().RequireAuthorization(Policies.CityAdmin).WithName(nameof(CreateBranch)).WithSummary("新增支部");
-        group.MapPut("/{id:long}", UpdateBranch).RequireAuthorization(Policies.CityAdmin).WithName(nameof(UpdateBranch)).WithSummary("修改支部");
+        group.MapPost("/", CreateBranch).Produces<BranchResponse>(201).Answers(409).WithIdempotency().RequireAuthorization(Policies.CityAdmin).WithName(nameof(CreateBranch)).WithSummary("新增支部");
+        group.MapPut("/{id:long}", UpdateBranch).Produces<BranchResponse>(200).Answers(409).RequireAuthorization(Policies.CityAdmin).WithName(nameof(UpdateBranch)).WithSummary("修改支部");
         return routes;
     }
 

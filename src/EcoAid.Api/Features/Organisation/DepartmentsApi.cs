@@ -1,4 +1,5 @@
 using Dapper;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
@@ -15,8 +16,8 @@ public static class DepartmentsApi
         var group = routes.MapGroup("/api/departments").WithTags("Organisation").AddEndpointFilter<ValidationFilter>();
         group.MapGet("/", ListDepartments).RequireAuthorization(Policies.BranchReader).WithName(nameof(ListDepartments)).WithSummary("科室列表");
         group.MapGet("/{id:long}", GetDepartment).RequireAuthorization(Policies.BranchReader).WithName(nameof(GetDepartment)).WithSummary("科室详情");
-        group.MapPost("/", CreateDepartment).WithIdempotency().RequireAuthorization(Policies.OrgAdmin).WithName(nameof(CreateDepartment)).WithSummary("新增科室");
-        group.MapPut("/{id:long}", UpdateDepartment).RequireAuthorization(Policies.OrgAdmin).WithName(nameof(UpdateDepartment)).WithSummary("修改科室");
+        group.MapPost("/", CreateDepartment).Produces<DepartmentResponse>(201).Answers(409).WithIdempotency().RequireAuthorization(Policies.OrgAdmin).WithName(nameof(CreateDepartment)).WithSummary("新增科室");
+        group.MapPut("/{id:long}", UpdateDepartment).Produces<DepartmentResponse>(200).Answers(409).RequireAuthorization(Policies.OrgAdmin).WithName(nameof(UpdateDepartment)).WithSummary("修改科室");
         return routes;
     }
 

@@ -1,4 +1,5 @@
 using Dapper;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
@@ -16,8 +17,8 @@ public static class EnterprisesApi
         group.MapGet("/", ListEnterprises).RequireAuthorization(Policies.EnterpriseReader).WithName(nameof(ListEnterprises))
             .WithSummary("企业列表").WithDescription("支部用户看本支部的企业，市局用户看全市，企业联系人只看到自己的企业。q 按名称或信用代码筛选。");
         group.MapGet("/{id:long}", GetEnterprise).RequireAuthorization(Policies.EnterpriseReader).WithName(nameof(GetEnterprise)).WithSummary("企业详情");
-        group.MapPost("/", CreateEnterprise).WithIdempotency().RequireAuthorization(Policies.OrgAdmin).WithName(nameof(CreateEnterprise)).WithSummary("新增企业");
-        group.MapPut("/{id:long}", UpdateEnterprise).RequireAuthorization(Policies.OrgAdmin).WithName(nameof(UpdateEnterprise)).WithSummary("修改企业");
+        group.MapPost("/", CreateEnterprise).Produces<EnterpriseResponse>(201).Answers(409).WithIdempotency().RequireAuthorization(Policies.OrgAdmin).WithName(nameof(CreateEnterprise)).WithSummary("新增企业");
+        group.MapPut("/{id:long}", UpdateEnterprise).Produces<EnterpriseResponse>(200).Answers(409).RequireAuthorization(Policies.OrgAdmin).WithName(nameof(UpdateEnterprise)).WithSummary("修改企业");
         return routes;
     }
 
@@ -25,6 +26,7 @@ public static class EnterprisesApi
         string? ContactPhone, long? LiaisonMemberId, long? BranchId) : IValidatable
     {
         /// <summary>The code as stored: normalized (full-width, case, spaces and dashes do not matter).</summary>
+        [System.Text.Json.Serialization.JsonIgnore]
         public string NormalizedCreditCode => Uscc.Normalize(CreditCode ?? "");
 
         public void Validate(ValidationErrors errors)

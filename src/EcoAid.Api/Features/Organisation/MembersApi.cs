@@ -1,4 +1,5 @@
 using Dapper;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
@@ -15,9 +16,9 @@ public static class MembersApi
         var group = routes.MapGroup("/api/members").WithTags("Organisation").AddEndpointFilter<ValidationFilter>();
         group.MapGet("/", ListMembers).RequireAuthorization(Policies.BranchReader).WithName(nameof(ListMembers)).WithSummary("专班成员列表");
         group.MapGet("/{id:long}", GetMember).RequireAuthorization(Policies.BranchReader).WithName(nameof(GetMember)).WithSummary("成员详情");
-        group.MapPost("/", CreateMember).WithIdempotency().RequireAuthorization(Policies.OrgAdmin).WithName(nameof(CreateMember)).WithSummary("新增成员");
-        group.MapPut("/{id:long}", UpdateMember).RequireAuthorization(Policies.OrgAdmin).WithName(nameof(UpdateMember)).WithSummary("修改成员");
-        group.MapPost("/{id:long}/official-account-qrcode", OfficialAccountBinding.CreateQrCode).RequireAuthorization(Policies.BranchReader)
+        group.MapPost("/", CreateMember).Produces<MemberResponse>(201).WithIdempotency().RequireAuthorization(Policies.OrgAdmin).WithName(nameof(CreateMember)).WithSummary("新增成员");
+        group.MapPut("/{id:long}", UpdateMember).Produces<MemberResponse>(200).RequireAuthorization(Policies.OrgAdmin).WithName(nameof(UpdateMember)).WithSummary("修改成员");
+        group.MapPost("/{id:long}/official-account-qrcode", OfficialAccountBinding.CreateQrCode).Produces<OfficialAccountBinding.BindingQrCodeResponse>(201).Answers(502).RequireAuthorization(Policies.BranchReader)
             .WithName("CreateOfficialAccountBindingQrCode").WithSummary("生成绑定公众号的二维码")
             .WithDescription("管理员为本支部成员、成员为自己生成带参二维码（短时有效、仅能使用一次）。用微信扫码关注或进入公众号后，该成员即与公众号 openid 绑定，之后的待办提醒通过公众号模板消息送达。");
         return routes;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dapper;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Wechat;
@@ -58,8 +59,8 @@ public static partial class ExplainerCodesApi
 {
     public static IEndpointRouteBuilder MapExplainerCodes(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/api/policies/{id:long}/qrcode", GetPolicyQrCode).WithTags("Policies").RequireAuthorization(Policies.OrgAdmin)
-            .WithName(nameof(GetPolicyQrCode)).Produces(StatusCodes.Status200OK, contentType: "image/png")
+        routes.MapGet("/api/policies/{id:long}/qrcode", GetPolicyQrCode).ProducesFile("image/png", "image/jpeg").Answers(502).WithTags("Policies").RequireAuthorization(Policies.OrgAdmin)
+            .WithName(nameof(GetPolicyQrCode))
             .WithSummary("文件的小程序码（管理员）")
             .WithDescription("返回图片（微信 getUnlimitedQRCode 生成，每个文件每个来源只生成一次并保存）。source 为张贴位置的来源标记（如 gate、workshop-2），"
                 + "只能用英文字母、数字、_ 和 -，最多 20 个字符；不带 source 为文件本身的码。scene 在应答头 X-Qr-Scene 中。扫码后小程序打开 Explainers:Page 配置的页面。");

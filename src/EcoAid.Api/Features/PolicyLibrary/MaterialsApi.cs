@@ -1,5 +1,6 @@
 using Dapper;
 using EcoAid.Api.Features.Notifications;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
@@ -38,18 +39,18 @@ public static class MaterialsApi
 
     public static IEndpointRouteBuilder MapMaterials(this IEndpointRouteBuilder routes)
     {
-        routes.MapPost("/api/enterprises/{id:long}/materials", SendMaterials).WithTags("Materials").RequireAuthorization(MaterialPolicies.Sender)
+        routes.MapPost("/api/enterprises/{id:long}/materials", SendMaterials).Produces<SentMaterialList>(201).Answers(409, 422).WithTags("Materials").RequireAuthorization(MaterialPolicies.Sender)
             .AddEndpointFilter<ValidationFilter>().WithName(nameof(SendMaterials)).WithSummary("向企业发送资料清单（送政策）")
             .WithDescription("服务专员可发给本支部任一企业；党员只能发给自己包挂的企业或自己负责诉求的企业（否则 404）。policyIds 须为已发布的文件（1 到 50 个），note 最多 500 字。"
                 + "发送后企业联系人收到“资料送达”通知。支持 Idempotency-Key。");
-        routes.MapGet("/api/enterprises/{id:long}/materials", ListSentMaterials).WithTags("Materials").RequireAuthorization(MaterialPolicies.Tracker)
+        routes.MapGet("/api/enterprises/{id:long}/materials", ListSentMaterials).Produces<List<SentMaterialList>>(200).WithTags("Materials").RequireAuthorization(MaterialPolicies.Tracker)
             .WithName(nameof(ListSentMaterials)).WithSummary("发给企业的资料清单及阅读情况")
             .WithDescription("每份清单列出文件、附言、发送人，以及企业联系人中谁在何时阅读。范围同发送；支部书记可看本支部全部企业。");
         var staff = routes.MapGroup("/api/materials").WithTags("Materials").RequireAuthorization(MaterialPolicies.Recipient);
-        staff.MapGet("/", ListMyMaterials).WithName(nameof(ListMyMaterials)).WithSummary("我的企业收到的资料清单")
+        staff.MapGet("/", ListMyMaterials).Produces<PagedList<MyMaterialList>>(200).WithName(nameof(ListMyMaterials)).WithSummary("我的企业收到的资料清单")
             .WithDescription("新的在前；readAt 为我第一次标记已读的时间。文件已撤回时 available 为 false。");
-        staff.MapGet("/{id:long}", GetMyMaterial).WithName(nameof(GetMyMaterial)).WithSummary("资料清单详情").WithDescription("不是发给我的企业的清单返回 404。");
-        staff.MapPost("/{id:long}/read", MarkMaterialRead).WithName(nameof(MarkMaterialRead)).WithSummary("标记已读")
+        staff.MapGet("/{id:long}", GetMyMaterial).Produces<MyMaterialList>(200).WithName(nameof(GetMyMaterial)).WithSummary("资料清单详情").WithDescription("不是发给我的企业的清单返回 404。");
+        staff.MapPost("/{id:long}/read", MarkMaterialRead).Produces<ReadReceipt>(200).WithName(nameof(MarkMaterialRead)).WithSummary("标记已读")
             .WithDescription("记录我的阅读回执（只记第一次的时间，重复调用不改变）。");
         return routes;
     }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Dapper;
 using EcoAid.Api.Features.Attachments;
 using EcoAid.Api.Features.Demands;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
 using Microsoft.Extensions.Options;
@@ -35,7 +36,7 @@ public static class PoliciesApi
             .Produces<PolicyDetail>().ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("政策文件详情（无需登录）")
             .WithDescription("已发布文件的全文，bodyHtml 为净化后的 HTML，可直接交给 rich-text 组件；草稿和已撤回的文件返回 404。每次打开（含 304）计一次浏览。");
-        group.MapGet("/{id:long}/attachments/{attachmentId:long}", DownloadPolicyAttachment).WithName(nameof(DownloadPolicyAttachment))
+        group.MapGet("/{id:long}/attachments/{attachmentId:long}", DownloadPolicyAttachment).ProducesFile("image/jpeg", "image/png", "image/webp", "application/pdf").WithName(nameof(DownloadPolicyAttachment))
             .WithSummary("下载政策文件附件（无需登录）").WithDescription("已发布文件的 PDF 附件。");
         routes.MapGet("/api/scan/{scene}", Scan).WithTags("Policies").AllowAnonymous().WithName(nameof(Scan))
             .Produces<ScanResponse>().ProducesProblem(StatusCodes.Status404NotFound)

@@ -3,6 +3,7 @@ using Dapper;
 using EcoAid.Api.Features.Attachments;
 using EcoAid.Api.Features.Calendar;
 using EcoAid.Api.Features.Demands;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
@@ -22,27 +23,27 @@ public static class PolicyAdminApi
     public static IEndpointRouteBuilder MapPolicyAdmin(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/policies").WithTags("Policies").RequireAuthorization(Policies.OrgAdmin).AddEndpointFilter<ValidationFilter>();
-        group.MapPost("/", CreatePolicy).WithBodyLimit(BodyLimits.PolicyBytes).WithName(nameof(CreatePolicy)).WithSummary("新建政策文件草稿（管理员）")
+        group.MapPost("/", CreatePolicy).Produces<PolicyAdminView>(201).Answers(409, 422).WithBodyLimit(BodyLimits.PolicyBytes).WithName(nameof(CreatePolicy)).WithSummary("新建政策文件草稿（管理员）")
             .WithDescription("body 为 HTML（小程序 editor 组件的输出即可），只保留允许的标签和属性：脚本、样式、事件属性、iframe 和 javascript: 链接会被去掉。"
                 + "category：project_approval、funding、honor、petition、credit_repair、laws_standards、explainer。支持 Idempotency-Key。");
-        group.MapPut("/{id:long}", UpdatePolicy).WithBodyLimit(BodyLimits.PolicyBytes).WithName(nameof(UpdatePolicy)).WithSummary("修改政策文件（管理员）")
+        group.MapPut("/{id:long}", UpdatePolicy).Produces<PolicyAdminView>(200).Answers(409).WithBodyLimit(BodyLimits.PolicyBytes).WithName(nameof(UpdatePolicy)).WithSummary("修改政策文件（管理员）")
             .WithDescription("保存为新的修订版本，旧版本可在 revisions 中查看。已发布的文件修改后几秒内对所有读者生效。带 revision 时，若文件已被他人改过则返回 409 policy.edited_meanwhile。");
-        group.MapPost("/{id:long}/publish", PublishPolicy).WithName(nameof(PublishPolicy)).WithSummary("发布（管理员）")
+        group.MapPost("/{id:long}/publish", PublishPolicy).Produces<PolicyAdminView>(200).Answers(409).WithName(nameof(PublishPolicy)).WithSummary("发布（管理员）")
             .WithDescription("草稿或已撤回的文件发布后对所有人可见（各实例几秒内生效）；已发布的再发布返回 409 policy.invalid_transition。");
-        group.MapPost("/{id:long}/unpublish", UnpublishPolicy).WithName(nameof(UnpublishPolicy)).WithSummary("撤回（管理员）")
+        group.MapPost("/{id:long}/unpublish", UnpublishPolicy).Produces<PolicyAdminView>(200).Answers(409).WithName(nameof(UnpublishPolicy)).WithSummary("撤回（管理员）")
             .WithDescription("撤回后公众读取返回 404，扫码也打不开；可再次发布。");
-        group.MapGet("/manage", ListManagedPolicies).WithName(nameof(ListManagedPolicies)).WithSummary("管理列表（管理员）")
+        group.MapGet("/manage", ListManagedPolicies).Produces<PagedList<PolicyAdminListItem>>(200).WithName(nameof(ListManagedPolicies)).WithSummary("管理列表（管理员）")
             .WithDescription("本支部（市局管理员：本市各支部）的全部文件，含草稿与已撤回。筛选：status、category、q（标题）。");
-        group.MapGet("/{id:long}/manage", GetManagedPolicy).WithName(nameof(GetManagedPolicy)).WithSummary("管理详情（管理员）")
+        group.MapGet("/{id:long}/manage", GetManagedPolicy).Produces<PolicyAdminView>(200).WithName(nameof(GetManagedPolicy)).WithSummary("管理详情（管理员）")
             .WithDescription("任意状态的文件，含保存的 body 与净化后的 bodyHtml、修订号。");
-        group.MapGet("/{id:long}/revisions", ListPolicyRevisions).WithName(nameof(ListPolicyRevisions)).WithSummary("修订历史（管理员）")
+        group.MapGet("/{id:long}/revisions", ListPolicyRevisions).Produces<PagedList<PolicyRevisionView>>(200).WithName(nameof(ListPolicyRevisions)).WithSummary("修订历史（管理员）")
             .WithDescription("每次新建、修改、发布、撤回、增删附件留下的完整快照，新的在前。");
         var maxBytes = routes.ServiceProvider.GetRequiredService<IOptions<AttachmentOptions>>().Value.MaxBytes;
-        group.MapPost("/{id:long}/attachments", UploadPolicyAttachment).WithBodyLimit(Uploads.BodyLimit(maxBytes)).RequireRateLimiting(Hardening.UploadPolicy).DisableAntiforgery().WithName(nameof(UploadPolicyAttachment))
+        group.MapPost("/{id:long}/attachments", UploadPolicyAttachment).Produces<PolicyAttachment>(201).WithBodyLimit(Uploads.BodyLimit(maxBytes)).RequireRateLimiting(Hardening.UploadPolicy).DisableAntiforgery().WithName(nameof(UploadPolicyAttachment))
             .WithSummary("上传 PDF 附件（管理员）").WithDescription("multipart/form-data，字段名 file，只接受 PDF（按内容识别），大小上限同 Attachments:MaxBytes。");
-        group.MapDelete("/{id:long}/attachments/{attachmentId:long}", RemovePolicyAttachment).WithName(nameof(RemovePolicyAttachment))
+        group.MapDelete("/{id:long}/attachments/{attachmentId:long}", RemovePolicyAttachment).Produces<PolicyAdminView>(200).WithName(nameof(RemovePolicyAttachment))
             .WithSummary("移除附件（管理员）");
-        group.MapGet("/stats", GetPolicyStats).WithName(nameof(GetPolicyStats)).WithSummary("浏览与扫码统计（管理员）")
+        group.MapGet("/stats", GetPolicyStats).Produces<PolicyStats>(200).WithName(nameof(GetPolicyStats)).WithSummary("浏览与扫码统计（管理员）")
             .WithDescription("from、to 为日期（yyyy-MM-dd，北京时间，默认最近 30 天，最长 366 天），可选 policyId。按日给出浏览数和扫码数，扫码再按来源分列，并列出浏览与扫码最多的文件。"
                 + "各实例每隔几秒把计数写入数据库。");
         return routes;

@@ -6,6 +6,7 @@ using EcoAid.Api.Features.Audit;
 using EcoAid.Api.Features.Calendar;
 using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Features.Stats;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Export;
 using EcoAid.Api.Infrastructure.Http;
@@ -78,10 +79,10 @@ public static class ReportsApi
     internal static IEndpointRouteBuilder MapReportEndpoints(this IEndpointRouteBuilder routes)
     {
         var stats = routes.MapGroup("/api/stats").WithTags("Statistics").AddEndpointFilter<ValidationFilter>();
-        stats.MapGet("/monthly-report", ExportMonthlyReport).RequireAuthorization(StatsPolicies.Reader).WithName(nameof(ExportMonthlyReport))
+        stats.MapGet("/monthly-report", ExportMonthlyReport).Produces<ReportFigures>(200).ProducesFile(Infrastructure.Export.Spreadsheet.ContentType, Infrastructure.Export.WordDocument.ContentType).RequireAuthorization(StatsPolicies.Reader).WithName(nameof(ExportMonthlyReport))
             .WithSummary("生成月报（不留存）").WithDescription("month=yyyy-MM（默认本月），format=xlsx（默认）、docx（工作信息）或 json（数据）。按月末（北京时间）时点的办理记录推算；" +
                 "本月按生成时点，标“截至今天”。市局不带 branchId 时为全市汇总，含各支部对比表。要留存并上报请用 POST /api/reports。");
-        stats.MapGet("/charts/{kind}", GetChart).RequireAuthorization(StatsPolicies.Reader).WithName(nameof(GetChart))
+        stats.MapGet("/charts/{kind}", GetChart).ProducesFile("image/png").RequireAuthorization(StatsPolicies.Reader).WithName(nameof(GetChart))
             .WithSummary("统计图（PNG）").WithDescription("kind：categories（诉求分类）、months（近十二个月收集与办结）、rates（本月各项比率）。month、branchId 同月报。" +
                 "服务器未安装中文字体时 503 report.chart_font_missing。");
         stats.MapGet("/branches", GetBranchTable).RequireAuthorization(ReportPolicies.City).WithName(nameof(GetBranchTable))
@@ -89,20 +90,20 @@ public static class ReportsApi
                 "response、onTime、resolution、satisfaction（默认 collected）；order：desc（默认）或 asc。比率按值排序，无数据的排最后。");
 
         var reports = routes.MapGroup("/api/reports").WithTags("Reports").AddEndpointFilter<ValidationFilter>();
-        reports.MapPost("/", IssueReport).WithIdempotency().RequireAuthorization(ReportPolicies.Issuer).WithName(nameof(IssueReport))
+        reports.MapPost("/", IssueReport).Produces<ReportDetail>(201).WithIdempotency().RequireAuthorization(ReportPolicies.Issuer).WithName(nameof(IssueReport))
             .WithSummary("签发月报").WithDescription("支部书记签发本支部某月月报；市局管理员不带 branchId 签发全市月报，带 branchId 签发该支部月报。按该月月末（本月为此刻）时点计算，" +
                 "留存数据、xlsx 与 docx 文件及其 SHA-256、签发人和时间；以后下载与签发时逐字节相同。同一月份可再次签发，各自留存。支持 Idempotency-Key。");
         reports.MapGet("/", ListReports).RequireAuthorization(StatsPolicies.Reader).WithName(nameof(ListReports))
             .WithSummary("已签发的月报").WithDescription("范围内已签发的月报，新的在前；可按 month、branchId 筛选，分页。");
         reports.MapGet("/{id:long}", GetReport).RequireAuthorization(StatsPolicies.Reader).WithName(nameof(GetReport))
             .WithSummary("月报详情").WithDescription("签发时留存的数据（figures）与文件列表。范围外 404。");
-        reports.MapGet("/{id:long}/files/{format}", DownloadReportFile).RequireAuthorization(StatsPolicies.Reader).WithName(nameof(DownloadReportFile))
+        reports.MapGet("/{id:long}/files/{format}", DownloadReportFile).ProducesFile(Infrastructure.Export.Spreadsheet.ContentType, Infrastructure.Export.WordDocument.ContentType).RequireAuthorization(StatsPolicies.Reader).WithName(nameof(DownloadReportFile))
             .WithSummary("下载月报文件").WithDescription("format：xlsx 或 docx。与签发时逐字节相同；ETag 为文件的 SHA-256。");
 
         var cases = routes.MapGroup("/api/demands/{id:long}/typical-case").WithTags("Reports").AddEndpointFilter<ValidationFilter>();
         cases.MapPut("/", MarkTypicalCase).RequireAuthorization(ReportPolicies.Issuer).WithName(nameof(MarkTypicalCase))
             .WithSummary("标为典型案例").WithDescription("支部书记把本支部的诉求标为典型案例并写明问题、举措、成效（各不超过 1000 字）；再次提交即修改。当月签发的月报收录当月标记的案例。");
-        cases.MapDelete("/", UnmarkTypicalCase).RequireAuthorization(ReportPolicies.Issuer).WithName(nameof(UnmarkTypicalCase))
+        cases.MapDelete("/", UnmarkTypicalCase).Produces(204).RequireAuthorization(ReportPolicies.Issuer).WithName(nameof(UnmarkTypicalCase))
             .WithSummary("取消典型案例");
         return routes;
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Dapper;
 using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Features.Organisation;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Export;
 using EcoAid.Api.Infrastructure.Http;
@@ -26,20 +27,20 @@ public static class SupervisionApi
     {
         var group = routes.MapGroup("/api/supervision").WithTags("Supervision").AddEndpointFilter<ValidationFilter>()
             .RequireAuthorization(DemandPolicies.Manager);
-        group.MapGet("/fields", ListFields).WithName("ListSupervisionFields").WithSummary("监督帮扶清单可识别的字段");
+        group.MapGet("/fields", ListFields).Produces<List<FieldView>>(200).WithName("ListSupervisionFields").WithSummary("监督帮扶清单可识别的字段");
         var maxBytes = routes.ServiceProvider.GetRequiredService<Microsoft.Extensions.Options.IOptions<SupervisionOptions>>().Value.MaxUploadBytes;
-        group.MapPost("/batches", Upload).WithBodyLimit(Attachments.Uploads.BodyLimit(maxBytes)).RequireRateLimiting(Infrastructure.Http.Hardening.UploadPolicy).WithIdempotency().DisableAntiforgery().WithName("UploadSupervisionList")
+        group.MapPost("/batches", Upload).Produces<BatchPreview>(201).Produces<BatchPreview>(200).Answers(422).WithBodyLimit(Attachments.Uploads.BodyLimit(maxBytes)).RequireRateLimiting(Infrastructure.Http.Hardening.UploadPolicy).WithIdempotency().DisableAntiforgery().WithName("UploadSupervisionList")
             .WithSummary("上传监督帮扶问题清单（预览）").WithDescription("multipart/form-data，字段名 file（.xlsx），可选 branchId。返回预览：列映射、逐行匹配的企业与问题。" +
                 "同一文件再次上传返回原批次（duplicate=true）。拒绝：非 xlsx、解压过大、超过行数上限、含公式、表头合并单元格。");
-        group.MapGet("/batches", ListBatches).WithName("ListSupervisionBatches").WithSummary("监督帮扶清单批次列表");
-        group.MapGet("/batches/{id:long}", GetBatch).WithName("GetSupervisionBatch").WithSummary("批次预览与导入结果");
-        group.MapPut("/batches/{id:long}/mapping", SetMapping).WithName("SetSupervisionMapping")
+        group.MapGet("/batches", ListBatches).Produces<List<BatchListItem>>(200).WithName("ListSupervisionBatches").WithSummary("监督帮扶清单批次列表");
+        group.MapGet("/batches/{id:long}", GetBatch).Produces<BatchPreview>(200).WithName("GetSupervisionBatch").WithSummary("批次预览与导入结果");
+        group.MapPut("/batches/{id:long}/mapping", SetMapping).Produces<BatchPreview>(200).Answers(409).WithName("SetSupervisionMapping")
             .WithSummary("更正列映射").WithDescription("columns[i] 为第 i 列（从 0 起）对应的字段代码，null 为不读取。已导入的批次不能再改。");
-        group.MapPost("/batches/{id:long}/apply", Apply).WithName("ApplySupervisionBatch")
+        group.MapPost("/batches/{id:long}/apply", Apply).Produces<ApplyResult>(200).Answers(409, 422).WithName("ApplySupervisionBatch")
             .WithSummary("导入：每行生成一条诉求").WithDescription("需要选择企业或未匹配的行须在 choices 中给出 enterpriseId 或 skip=true。幂等：同一批次再次导入不会重复生成。");
-        group.MapGet("/batches/{id:long}/export", Export).WithName("ExportSupervisionBatch")
+        group.MapGet("/batches/{id:long}/export", Export).ProducesFile(Infrastructure.Export.Spreadsheet.ContentType).WithName("ExportSupervisionBatch")
             .WithSummary("按原清单列导出").WithDescription("xlsx，列与上传的清单相同，填入整改情况和是否销号（原清单没有这两列时加在最后）。");
-        group.MapPost("/items/{id:long}/close-out", CloseOut).WithName("CloseOutSupervisionItem")
+        group.MapPost("/items/{id:long}/close-out", CloseOut).Produces<ItemView>(200).Answers(409).WithName("CloseOutSupervisionItem")
             .WithSummary("销号").WithDescription("诉求已办结（待企业确认或已关闭）后，服务专员填写佐证和核查人予以销号；时间线记一条公开事件。");
         return routes;
     }

@@ -1,4 +1,5 @@
 using Dapper;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
@@ -15,9 +16,9 @@ public static class ExpertsApi
         var group = routes.MapGroup("/api/experts").WithTags("Visits").AddEndpointFilter<ValidationFilter>();
         group.MapGet("/", ListExperts).RequireAuthorization(Policies.BranchReader).WithName(nameof(ListExperts))
             .WithSummary("专家库").WithDescription("本支部（市局用户为全市）的专家：姓名、专业方向、单位、电话（管理员以外打码显示）。q 按姓名或专业方向筛选。");
-        group.MapPost("/", CreateExpert).WithIdempotency().RequireAuthorization(Policies.OrgAdmin).WithName(nameof(CreateExpert)).WithSummary("新增专家")
+        group.MapPost("/", CreateExpert).Produces<ExpertResponse>(201).WithIdempotency().RequireAuthorization(Policies.OrgAdmin).WithName(nameof(CreateExpert)).WithSummary("新增专家")
             .WithDescription("支部管理员为本支部新增；市管理员须给出 branchId。name、specialty 必填，phone 为 11 位手机号。");
-        group.MapPut("/{id:long}", UpdateExpert).RequireAuthorization(Policies.OrgAdmin).WithName(nameof(UpdateExpert)).WithSummary("修改专家")
+        group.MapPut("/{id:long}", UpdateExpert).Produces<ExpertResponse>(200).RequireAuthorization(Policies.OrgAdmin).WithName(nameof(UpdateExpert)).WithSummary("修改专家")
             .WithDescription("整体替换姓名、专业方向、单位、电话；专家不能转到其他支部。");
         return routes;
     }

@@ -3,6 +3,7 @@ using Dapper;
 using EcoAid.Api.Features.Calendar;
 using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Features.Stats;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
@@ -22,7 +23,7 @@ public static partial class VisitsApi
     internal static IEndpointRouteBuilder MapVisitEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/visits").WithTags("Visits").AddEndpointFilter<ValidationFilter>();
-        group.MapPost("/", RecordVisit).RequireAuthorization(VisitPolicies.Recorder).WithName(nameof(RecordVisit))
+        group.MapPost("/", RecordVisit).Produces<VisitResponse>(201).Answers(409, 422).RequireAuthorization(VisitPolicies.Recorder).WithName(nameof(RecordVisit))
             .WithSummary("记录回访").WithDescription("kind：follow_up 回访督查、onsite 现场帮扶、expert 专家指导。participants 给出参加的专班成员和专家库中的专家；" +
                 "newDemands 中每一条现场发现的整改事项都会成为一条来源为 visit 的诉求（待受理），并与本次回访关联。专班成员只能记录自己包挂企业的回访。支持 Idempotency-Key。");
         group.MapGet("/", ListVisits).RequireAuthorization(VisitPolicies.Reader).WithName(nameof(ListVisits))

@@ -3,6 +3,7 @@ using Dapper;
 using EcoAid.Api.Features.Calendar;
 using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Features.Notifications;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
@@ -36,9 +37,9 @@ public static class WhistleApi
     public static IEndpointRouteBuilder MapWhistle(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/demands").WithTags("Whistle").AddEndpointFilter<ValidationFilter>();
-        group.MapGet("/{id:long}/whistle", GetClock).RequireAuthorization(DemandPolicies.Reader).WithName("GetWhistleClock")
+        group.MapGet("/{id:long}/whistle", GetClock).Produces<WhistleClockView>(200).RequireAuthorization(DemandPolicies.Reader).WithName("GetWhistleClock")
             .WithSummary("吹哨报到时钟").WithDescription("来源为企业吹哨（whistle）的诉求：开始时间、报到时限（工作时间）、报到时间与状态（waiting、on_time、late、missed）。企业联系人也可查看。");
-        group.MapPost("/{id:long}/report-in", ReportIn).RequireAuthorization(DemandPolicies.Worker).WithName("ReportInWhistle")
+        group.MapPost("/{id:long}/report-in", ReportIn).Produces<DemandDetail>(200).Answers(409).RequireAuthorization(DemandPolicies.Worker).WithName("ReportInWhistle")
             .WithSummary("支部报到").WithDescription("对吹哨诉求作出公开回应（不改变状态），企业可见；受理、公开进展或退回同样算作报到。");
         return routes;
     }

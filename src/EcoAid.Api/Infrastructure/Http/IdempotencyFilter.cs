@@ -137,5 +137,9 @@ public static class IdempotencyFilterExtensions
             return next(http);
         });
 
-    public static RouteHandlerBuilder WithIdempotency(this RouteHandlerBuilder builder) => builder.AddEndpointFilter<IdempotencyFilter>();
+    /// <summary>Marks an endpoint that honours Idempotency-Key (the OpenAPI document then lists its 409 and 422).</summary>
+    public sealed record Idempotent;
+
+    public static RouteHandlerBuilder WithIdempotency(this RouteHandlerBuilder builder) =>
+        builder.AddEndpointFilter<IdempotencyFilter>().WithMetadata(new Idempotent());
 }
