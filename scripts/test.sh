@@ -114,6 +114,19 @@ if [[ -f $client_dir/package.json ]]; then
   fi
 fi
 
+# --- a TypeScript client generated from the OpenAPI document type-checks -----------------
+# Counted as one test: npm ci, openapi-typescript over miniprogram-api-docs/openapi.json, tsc --noEmit with usage.ts.
+ts_passed=0 ts_failed=0
+if ! command -v npm >/dev/null 2>&1; then
+  problems+=("npm is not installed, so the generated TypeScript client cannot be type-checked")
+  ts_failed=1
+elif bash "$script_dir/typescript-client.sh" >"$results_dir/typescript-client.log" 2>&1; then
+  ts_passed=1
+else
+  ts_failed=1
+  problems+=("the TypeScript client generated from openapi.json does not type-check (see $results_dir/typescript-client.log)")
+fi
+
 # --- the production build carries no sandbox -----------------------------------------------
 # The sandbox is a development tool in a program of its own: a publish of the API must not contain it.
 publish_dir=$results_dir/publish-api
@@ -136,8 +149,8 @@ db_stop_started
 
 # --- summary -------------------------------------------------------------------------------
 
-passed=$(( dotnet_passed + node_passed ))
-failed=$(( dotnet_failed + node_failed ))
+passed=$(( dotnet_passed + node_passed + ts_passed ))
+failed=$(( dotnet_failed + node_failed + ts_failed ))
 skipped=$(( dotnet_skipped + node_skipped ))
 
 (( failed == 0 )) || problems+=("$failed test(s) failed")
@@ -149,6 +162,7 @@ echo "- .NET tests: passed $dotnet_passed, failed $dotnet_failed, skipped $dotne
 if [[ -f $client_dir/package.json ]]; then
   echo "- JS client tests: passed $node_passed, failed $node_failed, skipped $node_skipped"
 fi
+echo "- generated TypeScript client type-check: passed $ts_passed, failed $ts_failed"
 for problem in "${problems[@]}"; do
   echo "FAILED: $problem"
 done

@@ -69,12 +69,8 @@ public static class OpenApiContract
             foreach (var (name, property) in properties)
             {
                 // The server reads numeric strings too, but writes numbers and wants numbers: a client sees numbers.
-                if (property is OpenApiSchema concrete && concrete.Type is { } t && t.HasFlag(JsonSchemaType.String)
-                    && (t.HasFlag(JsonSchemaType.Integer) || t.HasFlag(JsonSchemaType.Number)))
-                {
-                    concrete.Type = t & ~JsonSchemaType.String;
-                    concrete.Pattern = null;
-                }
+                NumbersAsNumbers(property);
+                NumbersAsNumbers(property.Items);
                 if (IsNullable(property))
                 {
                     schema.Required?.Remove(name);
@@ -190,6 +186,16 @@ public static class OpenApiContract
                 };
             }
         });
+    }
+
+    private static void NumbersAsNumbers(IOpenApiSchema? schema)
+    {
+        if (schema is OpenApiSchema concrete && concrete.Type is { } t && t.HasFlag(JsonSchemaType.String)
+            && (t.HasFlag(JsonSchemaType.Integer) || t.HasFlag(JsonSchemaType.Number)))
+        {
+            concrete.Type = t & ~JsonSchemaType.String;
+            concrete.Pattern = null;
+        }
     }
 
     private static bool IsNullable(IOpenApiSchema property) =>
