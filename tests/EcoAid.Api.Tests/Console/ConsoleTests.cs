@@ -27,7 +27,7 @@ public class ConsoleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
     }
 
     [Fact]
-    public async Task Login_by_scan_refuses_staff_expired_and_reused_tickets_and_needs_the_browser_that_asked()
+    public async Task LoginByScanRefusesStaffExpiredAndReusedTicketsAndNeedsTheBrowserThatAsked()
     {
         await using var browser = ConsoleBrowser.Start(fixture);
         var world = await DemandWorld.CreateAsync(browser.App);
@@ -77,7 +77,7 @@ public class ConsoleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
     }
 
     [Fact]
-    public async Task A_demand_from_submission_to_resolution_in_the_browser_keyboard_only_and_another_branchs_demand_is_not_found()
+    public async Task ADemandFromSubmissionToResolutionInTheBrowserKeyboardOnlyAndAnotherBranchsDemandIsNotFound()
     {
         await using var browser = ConsoleBrowser.Start(fixture);
         var world = await DemandWorld.CreateAsync(browser.App);
@@ -146,7 +146,7 @@ public class ConsoleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
     }
 
     [Fact]
-    public async Task A_meeting_decision_is_applied_from_the_projector_view()
+    public async Task AMeetingDecisionIsAppliedFromTheProjectorView()
     {
         await using var browser = ConsoleBrowser.Start(fixture, 1920, 1080);
         var world = await DemandWorld.CreateAsync(browser.App);

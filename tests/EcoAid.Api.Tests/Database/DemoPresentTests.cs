@@ -4,8 +4,6 @@ using System.Text.Json;
 using Dapper;
 using EcoAid.Api.Features.Notifications;
 using EcoAid.Api.Tests.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EcoAid.Api.Tests.Database;
@@ -21,16 +19,9 @@ public class DemoPresentTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixtu
     [Fact]
     public async Task TheDemoLivesInThePresentAndItsFirstRemindersAreOnlyAboutIt()
     {
-        // The demo starts only in Development; the dev run's own settings file (its sandbox, its templates) stays out.
+        // The demo starts only in Development; EcoAidApp keeps the dev run's own settings file (its sandbox, its templates) out.
         await using var app = new EcoAidApp(fixture, s => s["Demo:Seed"] = "true") { EnvironmentName = "Development" };
-        await using var dev = app.WithWebHostBuilder(b => b.ConfigureAppConfiguration((_, config) =>
-        {
-            foreach (var file in config.Sources.OfType<JsonConfigurationSource>().Where(j => j.Path == "appsettings.Development.json").ToList())
-            {
-                config.Sources.Remove(file);
-            }
-        }));
-        var scheduler = dev.Services.GetRequiredService<ReminderScheduler>(); // starting the host loads the demo
+        var scheduler = app.Services.GetRequiredService<ReminderScheduler>(); // starting the host loads the demo
 
         await scheduler.ProduceDueAsync(Ct);
 
@@ -56,7 +47,7 @@ public class DemoPresentTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixtu
         }
 
         // A visit this month and last month's meeting, held on a working day (2026-02-20 falls in 春节: moved to the 24th).
-        var secretary = dev.CreateClient();
+        var secretary = app.CreateClient();
         var login = await HttpExpect.JsonAsync(HttpStatusCode.OK, await secretary.PostAsJsonAsync("/api/auth/login",
             new { code = app.Sandbox.IssueLoginCode(EcoAidFixture.AppId, "demo-secretary") }, Ct));
         secretary.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", login.GetProperty("token").GetString());
