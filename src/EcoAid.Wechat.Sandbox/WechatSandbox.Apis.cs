@@ -1,9 +1,3 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-
 namespace EcoAid.Wechat.Sandbox;
 
 // The state behind the business APIs of the fake WeChat (wechat-reference §4, §5, §6, §9.1, §10, §11, §12, §14), the

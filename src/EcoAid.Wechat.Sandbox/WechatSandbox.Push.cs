@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Security;
-using System.Security.Cryptography;
 using EcoAid.Wechat.Callback;
 
 namespace EcoAid.Wechat.Sandbox;

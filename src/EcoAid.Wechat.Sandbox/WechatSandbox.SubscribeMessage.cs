@@ -1,9 +1,3 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-
 namespace EcoAid.Wechat.Sandbox;
 
 public sealed partial class WechatSandbox

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Security.Cryptography;
-
 namespace EcoAid.Wechat.Sandbox;
 
 /// <summary>A fault to answer instead of the real behaviour, for the next <see cref="Times"/> calls of one endpoint.</summary>

@@ -1,13 +1,7 @@
-using EcoAid.Api.Infrastructure.Hosting;
-using EcoAid.Api.Infrastructure.Database;
 using System.Collections.Concurrent;
 using System.Data;
-using System.Globalization;
 using System.Text;
 using Dapper;
-using EcoAid.Api.Infrastructure.Wechat;
-using EcoAid.Wechat;
-using Microsoft.Extensions.Options;
 using MySqlConnector;
 
 namespace EcoAid.Api.Features.Notifications;
