@@ -52,6 +52,7 @@ public sealed class EcoAidApp(EcoAidFixture fixture, Action<IDictionary<string, 
             ["Database:CommandTimeout"] = "00:01:00",
             // Every test logs in from the same (absent) address: the limits are tested on their own, with small numbers.
             ["RateLimits:LoginsPerMinutePerAddress"] = "1000000",
+            ["RateLimits:LoginsPerMinutePerUser"] = "1000000",
             ["RateLimits:UploadsPerMinutePerUser"] = "1000000",
             ["RateLimits:SubmissionsPerMinutePerUser"] = "1000000",
         };
