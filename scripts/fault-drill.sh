@@ -9,6 +9,8 @@
 # (ECOAID_PORT + 1), a black-hole WeChat ECOAID_DRILL_BLACKHOLE_PORT (ECOAID_PORT + 2), the WeChat sandbox (its own
 # program, as scripts/run.sh starts it) ECOAID_SANDBOX_PORT (ECOAID_PORT + 3). Needs curl and python3.
 # DRILL_ONLY=dispatcher runs only the kill -9 section; DRILL_KEEP=1 keeps the drill database and logs for a look.
+# Sizes, for a quick check that the script still runs (the figures are meant at the defaults): DRILL_BODY_MB (29),
+# DRILL_LOGINS (150), DRILL_ROWS (600).
 # Not part of the tests; figures depend on the machine, so it prints the load average beside them.
 set -euo pipefail
 
@@ -116,6 +118,8 @@ echo "fault drill — $(date -u '+%Y-%m-%d %H:%M UTC'); load average $(cut -d' '
 
 export DRILL_BASE=$base DRILL_SERVICE_PID=$service_pid DRILL_DB_PID_FILE=$db_pid_file DRILL_WORK=$work_dir
 export DRILL_TOKEN=sandboxcallbacktoken DRILL_SANDBOX=$sandbox_url DRILL_DB_SCRIPT=$script_dir/db.sh
+export DRILL_BODY_MB=${DRILL_BODY_MB:-29} DRILL_LOGINS=${DRILL_LOGINS:-150}
+drill_rows=${DRILL_ROWS:-600}
 
 # --- sections 1, 2, 3, 4, 5, 6: one Python driver (threads, timings) ---------------------------------------------------
 [[ $only == dispatcher ]] || python3 - <<'PY'
@@ -183,7 +187,8 @@ def login(openid):
     return json.loads(data)["token"]
 
 # 1. Four 29 MB login bodies at once.
-body = b'{"code":"' + b"y" * (29 * 1024 * 1024) + b'"}'
+body_mb = int(os.environ["DRILL_BODY_MB"])
+body = b'{"code":"' + b"y" * (body_mb * 1024 * 1024) + b'"}'
 before = rss_kb(service_pid); results = [None] * 4
 def big(i):
     results[i] = request("POST", "/api/auth/login", body, {"Content-Type": "application/json"}, timeout=60, chunked=(i % 2 == 1))
@@ -191,7 +196,7 @@ threads = [threading.Thread(target=big, args=(i,)) for i in range(4)]
 [t.start() for t in threads]; [t.join() for t in threads]
 after = rss_kb(service_pid)
 statuses = ",".join(str(r[0]) for r in results); slowest = max(r[1] for r in results)
-print(f"29 MB login bodies x4 (2 declared, 2 chunked): status {statuses}; slowest {slowest:.0f} ms; RSS growth {(after - before) / 1024:.1f} MB (target < 50 MB)")
+print(f"{body_mb} MB login bodies x4 (2 declared, 2 chunked): status {statuses}; slowest {slowest:.0f} ms; RSS growth {(after - before) / 1024:.1f} MB (target < 50 MB)")
 
 # 2. A stale and a forged callback.
 token = os.environ["DRILL_TOKEN"]
@@ -279,11 +284,17 @@ statuses = {}
 for a in during: statuses[a[1]] = statuses.get(a[1], 0) + 1
 print(f"database frozen 6 s: longest answer {longest:.0f} ms; answers by status {dict(sorted(statuses.items()))}")
 
-# 7. 150 bogus logins in a burst.
+# 7. 150 bogus logins in a burst; the code2Session calls are counted at the sandbox (its GET /_sandbox/state).
+def code2session_calls():
+    with urllib.request.urlopen(os.environ["DRILL_SANDBOX"] + "/_sandbox/state", timeout=30) as r:
+        return json.loads(r.read())["calls"].get("sns/jscode2session", 0)
+calls_before = code2session_calls()
 statuses = []
-for i in range(150):
+logins = int(os.environ["DRILL_LOGINS"])
+for i in range(logins):
     statuses.append(post_json("/api/auth/login", {"code": f"bogus-{i}"})[0])
-print(f"150 bogus logins in a burst: {statuses.count(429)} x 429, {statuses.count(400)} x 400 — so {statuses.count(400)} code2Session calls (one per 400)")
+calls = code2session_calls() - calls_before
+print(f"{logins} bogus logins in a burst: {statuses.count(429)} x 429, {statuses.count(400)} x 400; code2Session calls counted at the sandbox: {calls}")
 PY
 
 # --- 6. kill -9 of the dispatcher with 600 rows -------------------------------------------------------------------------
@@ -310,7 +321,7 @@ sql "INSERT INTO members (branch_id, name, title, task_force_role, phone, oa_ope
      SET @m = LAST_INSERT_ID();
      INSERT INTO notification_outbox (kind, recipient_type, recipient_id, payload, next_attempt_at, created_at)
      SELECT 'demand_urged', 'member', @m, '{\"demandId\":1,\"number\":\"D-1\",\"title\":\"演练\",\"enterpriseName\":\"演练企业\",\"dueDate\":\"2026-12-31\"}', NOW(6), NOW(6)
-     FROM (SELECT 1 FROM information_schema.columns LIMIT 600) x;"
+     FROM (SELECT 1 FROM information_schema.columns LIMIT $drill_rows) x;"
 rows=$(sql "SELECT COUNT(*) FROM notification_outbox WHERE status = 'pending'")
 # Instance A: WeChat answers nothing (the black hole holds every connection), so what A claims stays 'sending'.
 # Its HTTP client waits 30 s per call (the lease is long enough for that, as the settings check demands), so only

@@ -24,7 +24,10 @@ public sealed record SandboxAcceptance(
 
 public static partial class SandboxEndpoints
 {
-    private static void MapState(RouteGroupBuilder group, WechatSandbox sandbox) =>
+    private static void MapState(RouteGroupBuilder group, WechatSandbox sandbox)
+    {
+        // What a drill or a developer counts at WeChat: how often each API was called since the sandbox started.
+        group.MapGet("/_sandbox/state", () => Results.Json(new { calls = sandbox.CallCounts() }));
         group.MapPost("/_sandbox/state", (SandboxState state) =>
         {
             foreach (var (templateId, keys) in state.OfficialAccountTemplates ?? [])
@@ -50,4 +53,5 @@ public static partial class SandboxEndpoints
             }
             return Results.NoContent();
         });
+    }
 }

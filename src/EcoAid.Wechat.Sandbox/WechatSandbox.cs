@@ -54,6 +54,9 @@ public sealed partial class WechatSandbox
     /// <summary>How many times an endpoint (e.g. <c>cgi-bin/stable_token</c>) was called.</summary>
     public int CallCount(string endpoint) => calls.GetValueOrDefault(endpoint);
 
+    /// <summary>Every endpoint called so far with its count (a snapshot).</summary>
+    public IReadOnlyDictionary<string, int> CallCounts() => new SortedDictionary<string, int>(calls, StringComparer.Ordinal);
+
     /// <summary>Queues a fault for an endpoint (e.g. <c>sns/jscode2session</c>).</summary>
     public void InjectFault(string endpoint, SandboxFault fault) =>
         faults.GetOrAdd(endpoint, _ => new ConcurrentQueue<SandboxFault>()).Enqueue(fault);

@@ -92,6 +92,10 @@ public class CreditRepairTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
         Assert.Contains(unpaid.GetProperty("blockers").EnumerateArray(), b => b.GetString() == "罚款尚未缴清");
         Assert.Equal(6, unpaid.GetProperty("checklist").GetArrayLength());
         Assert.Contains((await w.DetailAsync(w.Commissioner, id)).GetProperty("timeline").EnumerateArray(), e => e.GetProperty("kind").GetString() == "credit_repair_recorded");
+        var recorded = await AuditLook.OfBranchAsync(app, w.BranchId, "credit_repair_recorded");
+        Assert.Equal(2, recorded.Count(e => e.SubjectId() == id));
+        Assert.Contains(recorded, e => e.GetProperty("detail").GetProperty("serious").GetBoolean() && !e.GetProperty("detail").GetProperty("finePaid").GetBoolean());
+        Assert.Contains(await AuditLook.OfBranchAsync(app, w.BranchId, "credit_repair_material_ticked"), e => e.SubjectId() == id);
     }
 
     [Fact]

@@ -200,6 +200,35 @@ public class HardeningTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture
     }
 
     [Fact]
+    public async Task LoginsPerUserAreLimitedOnceWechatHasNamedTheUser()
+    {
+        await using var app = new EcoAidApp(fixture, s => s["RateLimits:LoginsPerMinutePerUser"] = "2");
+        var client = app.CreateClient();
+        var (busy, other) = (World.Unique("login-busy"), World.Unique("login-other"));
+
+        async Task<HttpResponseMessage> LoginAsync(string openId) =>
+            await client.PostAsJsonAsync("/api/auth/login", new { code = app.Sandbox.IssueLoginCode(EcoAidFixture.AppId, openId) }, Ct);
+
+        var first = await LoginAsync(busy);
+        var second = await LoginAsync(busy);
+        var calls = app.Sandbox.CallCount("sns/jscode2session");
+        var refused = await LoginAsync(busy);
+        // Another user from the same address is not held back: the limit is the user's, not the address's.
+        var someoneElse = await LoginAsync(other);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.TooManyRequests, "auth.too_many_logins");
+        Assert.True(int.Parse(refused.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture) is > 0 and <= 60);
+        Assert.Equal(HttpStatusCode.OK, someoneElse.StatusCode);
+        // The user is known only from WeChat's answer: the refused login did ask it, and wrote no session.
+        Assert.Equal(calls + 2, app.Sandbox.CallCount("sns/jscode2session"));
+        await using var db = await app.OpenDatabaseAsync();
+        Assert.Equal(2, await db.ExecuteScalarAsync<int>(
+            "SELECT COUNT(*) FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.openid = @busy", new { busy }));
+    }
+
+    [Fact]
     public async Task TheDailyCapAnswers429WithRetryAfterUntilMidnight()
     {
         await using var app = new EcoAidApp(fixture, s => s["Demands:DailyLimitPerUser"] = "1");

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using MySqlConnector;
 
@@ -27,6 +28,9 @@ public sealed class EcoAidApp(EcoAidFixture fixture, Action<IDictionary<string, 
 
     /// <summary>The hosting environment the service starts in (tests of the production refusals change it).</summary>
     public string EnvironmentName { get; init; } = "Testing";
+
+    /// <summary>Every log line the service writes, at every level, when a test asks for them (tests that nothing secret is logged).</summary>
+    public LogCapture? Logs { get; init; }
 
     protected override IHost CreateHost(IHostBuilder builder)
     {
@@ -52,6 +56,7 @@ public sealed class EcoAidApp(EcoAidFixture fixture, Action<IDictionary<string, 
             ["Database:CommandTimeout"] = "00:01:00",
             // Every test logs in from the same (absent) address: the limits are tested on their own, with small numbers.
             ["RateLimits:LoginsPerMinutePerAddress"] = "1000000",
+            ["RateLimits:LoginsPerMinutePerUser"] = "1000000",
             ["RateLimits:UploadsPerMinutePerUser"] = "1000000",
             ["RateLimits:SubmissionsPerMinutePerUser"] = "1000000",
         };
@@ -74,6 +79,10 @@ public sealed class EcoAidApp(EcoAidFixture fixture, Action<IDictionary<string, 
             }
         });
         builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
+        if (Logs is { } logs)
+        {
+            builder.ConfigureLogging(logging => logging.AddProvider(logs).AddFilter<LogCapture>(null, Microsoft.Extensions.Logging.LogLevel.Trace));
+        }
     }
 
     /// <summary>Logs in through the sandbox as <paramref name="openId"/> and returns a client carrying the token.</summary>

@@ -103,5 +103,10 @@ public class LeniencyTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         await ProblemAssert.IsProblemAsync(await stranger.Liaison.GetAsync($"/api/leniency/checks/{checkId}", Ct), HttpStatusCode.NotFound, "not_found");
         await ProblemAssert.IsProblemAsync(await stranger.Commissioner.PostAsJsonAsync("/api/leniency/checks", Check(w.EnterpriseId, itemId, met, "2026-03-01"), Ct),
             HttpStatusCode.NotFound, "not_found");
+
+        var checkedEvent = Assert.Single(await AuditLook.OfBranchAsync(app, w.BranchId, "leniency_checked"));
+        Assert.Equal((checkId, w.EnterpriseId), (checkedEvent.SubjectId(), checkedEvent.GetProperty("detail").GetProperty("enterpriseId").GetInt64()));
+        Assert.Equal(checkId, Assert.Single(await AuditLook.OfBranchAsync(app, w.BranchId, "leniency_followed_up")).SubjectId());
+        Assert.Empty(await AuditLook.OfBranchAsync(app, stranger.BranchId, "leniency_checked"));
     }
 }

@@ -99,6 +99,9 @@ public class SupervisionImportTests(EcoAidFixture fixture) : IClassFixture<EcoAi
         Assert.Equal("2026-04-15", corrected.GetProperty("rows")[0].GetProperty("deadline").GetString());
         var applied = await HttpExpect.JsonAsync(HttpStatusCode.OK, await s.W.Commissioner.PostAsJsonAsync($"/api/supervision/batches/{batchId}/apply", new { }, Ct));
         Assert.Equal(1, applied.GetProperty("created").GetInt32());
+        var changed = Assert.Single(await AuditLook.OfBranchAsync(app, s.W.BranchId, "supervision_mapping_changed"));
+        Assert.Equal(batchId, changed.SubjectId());
+        Assert.Equal("description", changed.GetProperty("detail").GetProperty("columns")[0].GetString());
     }
 
     [Fact]
@@ -237,5 +240,20 @@ public class SupervisionImportTests(EcoAidFixture fixture) : IClassFixture<EcoAi
         Assert.Equal("是", sheet[1]["K"]?.ToString());
         Assert.Contains("整改中", sheet[2]["J"]?.ToString());
         Assert.Equal("否", sheet[2]["K"]?.ToString());
+
+        // The upload, the apply, the 销号 and the export are in the branch's audit trail; the refused attempts are not.
+        var commissionerId = await s.W.UserIdOfAsync(s.W.Commissioner);
+        var uploaded = Assert.Single(await AuditLook.OfBranchAsync(app, s.W.BranchId, "supervision_list_uploaded"));
+        Assert.Equal((batchId, commissionerId, 2), (uploaded.SubjectId(), uploaded.GetProperty("actorUserId").GetInt64(),
+            uploaded.GetProperty("detail").GetProperty("rows").GetInt32()));
+        var appliedEvent = Assert.Single(await AuditLook.OfBranchAsync(app, s.W.BranchId, "supervision_applied"));
+        Assert.Equal((batchId, 2), (appliedEvent.SubjectId(), appliedEvent.GetProperty("detail").GetProperty("created").GetInt32()));
+        Assert.Contains(demandId, appliedEvent.GetProperty("detail").GetProperty("demandIds").EnumerateArray().Select(d => d.GetInt64()));
+        var closedOut = Assert.Single(await AuditLook.OfBranchAsync(app, s.W.BranchId, "supervision_closed_out"));
+        Assert.Equal((itemId, demandId), (closedOut.SubjectId(), closedOut.GetProperty("detail").GetProperty("demandId").GetInt64()));
+        var exported = Assert.Single(await AuditLook.OfBranchAsync(app, s.W.BranchId, "export"));
+        Assert.Equal(("supervision_batch", batchId, "xlsx"), (exported.GetProperty("subjectType").GetString(), exported.SubjectId(),
+            exported.GetProperty("detail").GetProperty("format").GetString()));
+        Assert.Empty(await AuditLook.OfBranchAsync(app, stranger.BranchId, "supervision_closed_out"));
     }
 }

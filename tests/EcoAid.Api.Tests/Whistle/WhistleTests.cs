@@ -102,6 +102,8 @@ public class WhistleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         Assert.Equal("late", seen.GetProperty("state").GetString());
         Assert.Equal(new DateTimeOffset(2030, 6, 11, 11, 0, 0, Shanghai), seen.GetProperty("reportedInAt").GetDateTimeOffset());
         Assert.Equal(270.0, seen.GetProperty("minutesToReportIn").GetDouble());
+        var reportedIn = Assert.Single(await AuditLook.OfBranchAsync(app, w.BranchId, "whistle_reported_in"));
+        Assert.Equal((id, await w.UserIdOfAsync(w.Liaison)), (reportedIn.SubjectId(), reportedIn.GetProperty("actorUserId").GetInt64()));
     }
 
     [Fact]

@@ -20,6 +20,17 @@ public static class AuditKinds
     public const string PersonalDataViewed = "personal_data_viewed";
     public const string PersonalDataExported = "personal_data_exported";
     public const string UserDeactivated = "user_deactivated";
+
+    // The programme's tools: every change they make (the export of a 监督帮扶 batch is an Export).
+    public const string SupervisionListUploaded = "supervision_list_uploaded";
+    public const string SupervisionMappingChanged = "supervision_mapping_changed";
+    public const string SupervisionApplied = "supervision_applied";
+    public const string SupervisionClosedOut = "supervision_closed_out";
+    public const string WhistleReportedIn = "whistle_reported_in";
+    public const string CreditRepairRecorded = "credit_repair_recorded";
+    public const string CreditRepairMaterialTicked = "credit_repair_material_ticked";
+    public const string LeniencyChecked = "leniency_checked";
+    public const string LeniencyFollowedUp = "leniency_followed_up";
 }
 
 /// <summary>

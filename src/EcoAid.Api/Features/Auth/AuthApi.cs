@@ -23,7 +23,8 @@ public static partial class AuthApi
     {
         var group = routes.MapGroup("/api/auth").WithTags("Auth").AddEndpointFilter<ValidationFilter>();
         group.MapPost("/login", Login).Answers(403, 502).AllowAnonymous().RequireRateLimiting(Hardening.LoginPolicy).WithName(nameof(Login))
-            .WithSummary("用 wx.login 的 code 登录").WithDescription("通过 code2Session 换取 openid，返回本服务的会话令牌。code 只能使用一次。");
+            .WithSummary("用 wx.login 的 code 登录").WithDescription("通过 code2Session 换取 openid，返回本服务的会话令牌。code 只能使用一次。" +
+                "同一客户端地址、同一微信用户每分钟的登录次数有限，超过返回 429（带 Retry-After）。");
         group.MapPost("/logout", Logout).Produces(204).RequireAuthorization(Policies.User).WithName(nameof(Logout)).WithSummary("退出登录（吊销当前令牌）");
         return routes;
     }
@@ -37,7 +38,8 @@ public static partial class AuthApi
 
     static async Task<Results<Ok<LoginResponse>, ProblemHttpResult, ValidationProblem>> Login(
         LoginRequest request, WechatApiClient wechat, IOptions<WechatOptions> wechatOptions, IOptions<AuthOptions> authOptions,
-        IOptions<BootstrapOptions> bootstrap, MySqlDataSource db, TimeProvider clock, ILoggerFactory loggers, CancellationToken ct)
+        IOptions<BootstrapOptions> bootstrap, UserLoginLimiter perUser, HttpContext http, MySqlDataSource db, TimeProvider clock,
+        ILoggerFactory loggers, CancellationToken ct)
     {
         var session = await wechat.Code2SessionAsync(wechatOptions.Value.MiniProgramApp, request.Code, ct);
         if (session.Error is { } error)
@@ -57,10 +59,18 @@ public static partial class AuthApi
             };
         }
 
+        var openId = session.Value!.Openid;
+        if (perUser.TryAcquire(openId) is { } wait)
+        {
+            // The code is spent at WeChat already; the user logs in again with a fresh one after the wait.
+            Hardening.SetRetryAfter(http, wait);
+            return Problems.Create(StatusCodes.Status429TooManyRequests, "auth.too_many_logins", "登录过于频繁",
+                "该微信账号登录过于频繁，请稍后再试。");
+        }
+
         var now = clock.GetUtcNow();
         var token = Secrets.NewSessionToken();
         var expiresAt = now + authOptions.Value.SessionLifetime;
-        var openId = session.Value!.Openid;
 
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using Dapper;
+using EcoAid.Api.Features.Audit;
 using EcoAid.Api.Features.Calendar;
 using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Features.Notifications;
@@ -129,10 +130,10 @@ public static class CreditRepairApi
     static async Task<IResult> Get(long id, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        var demand = await DemandStore.FindAsync(connection, null, id, user, ct);
-        if (demand is null)
+        var reached = await DemandStore.ReachAsync(connection, id, user, null, ct);
+        if (!reached.Found)
         {
-            return Problems.NotFound();
+            return reached.Refusal;
         }
         var view = await ViewAsync(connection, null, id, clock.GetUtcNow(), ct);
         return view is null ? Problems.NotFound("该诉求还没有登记行政处罚信息。") : TypedResults.Ok(view);
@@ -142,14 +143,11 @@ public static class CreditRepairApi
     {
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
-        var demand = await DemandStore.FindAsync(connection, null, id, user, ct);
-        if (demand is null)
+        var reached = await DemandStore.ReachAsync(connection, id, user, d => d.Category == "credit_repair" ? null
+            : Problems.Conflict("credit_repair.wrong_category", "只有类别为“信用修复”的诉求才能登记处罚信息。"), ct);
+        if (!reached.Found)
         {
-            return Problems.NotFound();
-        }
-        if (demand.Category != "credit_repair")
-        {
-            return Problems.Conflict("credit_repair.wrong_category", "只有类别为“信用修复”的诉求才能登记处罚信息。");
+            return reached.Refusal;
         }
         var decidedOn = request.DecidedOn!.Value;
         if (decidedOn > WorkingCalendar.Today(now))
@@ -182,6 +180,10 @@ public static class CreditRepairApi
         await DemandStore.AppendEventAsync(connection, tx, id, user.Id, "credit_repair_recorded", "internal",
             $"登记行政处罚 {request.DecisionNumber.Trim()}（{decidedOn:yyyy-MM-dd}，{(request.Serious == true ? "严重失信" : "一般失信")}）：最早 {earliest:yyyy-MM-dd} 可申请信用修复，公示至 {ends:yyyy-MM-dd}",
             null, now, ct);
+        await AuditTrail.RecordAsync(connection, tx, AuditEvent.By(user, AuditKinds.CreditRepairRecorded, "demand", id, new
+        {
+            decidedOn, serious = request.Serious, finePaid = request.FinePaid, obligationsFulfilled = request.ObligationsFulfilled, ruleId = rule.Id,
+        }) with { BranchId = reached.Demand.BranchId }, now, ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok(await ViewAsync(connection, null, id, now, ct));
     }
@@ -190,10 +192,10 @@ public static class CreditRepairApi
     {
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
-        var demand = await DemandStore.FindAsync(connection, null, id, user, ct);
-        if (demand is null)
+        var reached = await DemandStore.ReachAsync(connection, id, user, null, ct);
+        if (!reached.Found)
         {
-            return Problems.NotFound();
+            return reached.Refusal;
         }
         await using var tx = await connection.BeginTransactionAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<(string Checklist, bool Serious)?>(new CommandDefinition(
@@ -214,6 +216,8 @@ public static class CreditRepairApi
             new { id, checklist = JsonSerializer.Serialize(ticks, Json), userId = user.Id, now = now.UtcDateTime }, tx, cancellationToken: ct));
         await DemandStore.AppendEventAsync(connection, tx, id, user.Id, "credit_repair_material", "internal",
             $"修复材料“{material.Text}”{(request.Done == true ? "已备齐" : "改为未备齐")}", null, now, ct);
+        await AuditTrail.RecordAsync(connection, tx, AuditEvent.By(user, AuditKinds.CreditRepairMaterialTicked, "demand", id,
+            new { code = request.Code, done = request.Done }) with { BranchId = reached.Demand.BranchId }, now, ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok(await ViewAsync(connection, null, id, now, ct));
     }

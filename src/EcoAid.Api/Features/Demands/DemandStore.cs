@@ -1,8 +1,10 @@
 using System.Data.Common;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Dapper;
 using EcoAid.Api.Features.Calendar;
 using EcoAid.Api.Infrastructure.Auth;
+using EcoAid.Api.Infrastructure.Http;
 
 namespace EcoAid.Api.Features.Demands;
 
@@ -65,6 +67,14 @@ internal sealed class DemandRow
         ? $"{ResponsiblePersonName}（{phone}）" : ResponsiblePersonName ?? OwnerName;
 
     public IReadOnlyList<string> MeasureList => Measures is null ? [] : JsonSerializer.Deserialize<string[]>(Measures) ?? [];
+}
+
+/// <summary>A demand found by <see cref="DemandStore.ReachAsync"/>, or the refusal to answer with.</summary>
+internal sealed record DemandInReach(DemandRow? Demand, IResult? Refusal)
+{
+    [MemberNotNullWhen(true, nameof(Demand))]
+    [MemberNotNullWhen(false, nameof(Refusal))]
+    public bool Found => Demand is not null;
 }
 
 /// <summary>Reads demands within a user's reach; the reach rules live here and nowhere else.</summary>
@@ -138,6 +148,22 @@ internal static class DemandStore
         p.Add("id", id);
         return await connection.QuerySingleOrDefaultAsync<DemandRow>(new CommandDefinition(
             $"{Select} WHERE d.id = @id AND {ReachClause(user)}", p, tx, cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// The first step of an action a feature adds to a demand (吹哨 报到, 信用修复): the demand within the user's reach that
+    /// also <paramref name="fits"/> the feature (its source, its category), or the answer to give instead — 404 when out
+    /// of reach, the feature's own refusal when it does not fit.
+    /// </summary>
+    public static async Task<DemandInReach> ReachAsync(DbConnection connection, long id, CurrentUser user, Func<DemandRow, IResult?>? fits,
+        CancellationToken ct)
+    {
+        var demand = await FindAsync(connection, null, id, user, ct);
+        if (demand is null)
+        {
+            return new DemandInReach(null, Problems.NotFound());
+        }
+        return fits?.Invoke(demand) is { } refusal ? new DemandInReach(null, refusal) : new DemandInReach(demand, null);
     }
 
     /// <summary>The caller's part in <paramref name="d"/> (the caller reaches it).</summary>

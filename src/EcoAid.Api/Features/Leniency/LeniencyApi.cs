@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json;
 using Dapper;
+using EcoAid.Api.Features.Audit;
 using EcoAid.Api.Features.Calendar;
 using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Features.Notifications;
@@ -199,6 +200,10 @@ public static class LeniencyApi
             await DemandStore.AppendEventAsync(connection, tx, onDemand, user.Id, "leniency_checked", "internal",
                 $"首违不罚核查（{OutcomeName(outcome)}）：{reasoning}" + (request.RectifyBy is { } r ? $" 整改期限 {r:yyyy-MM-dd}。" : ""), null, now, ct);
         }
+        await AuditTrail.RecordAsync(connection, tx, AuditEvent.By(user, AuditKinds.LeniencyChecked, "leniency_check", id, new
+        {
+            enterpriseId = target.Id, request.DemandId, request.VisitId, itemId = item.Id, outcome, priorRecords = prior.Count,
+        }) with { BranchId = target.BranchId }, now, ct);
         await tx.CommitAsync(ct);
         return TypedResults.Created($"/api/leniency/checks/{id}", await ViewAsync(connection, id, user, ct));
     }
@@ -273,6 +278,12 @@ public static class LeniencyApi
         {
             await DemandStore.AppendEventAsync(connection, tx, demandId, user.Id, "leniency_followed_up", "internal", $"免罚整改回访：{request.Note.Trim()}", null, now, ct);
         }
+        await AuditTrail.RecordAsync(connection, tx, AuditEvent.By(user, AuditKinds.LeniencyFollowedUp, "leniency_check", id,
+            new { enterpriseId = view.EnterpriseId, view.DemandId }) with
+        {
+            BranchId = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                "SELECT branch_id FROM leniency_checks WHERE id = @id", new { id }, tx, cancellationToken: ct)),
+        }, now, ct);
         await tx.CommitAsync(ct);
         return TypedResults.Ok(await ViewAsync(connection, id, user, ct));
     }

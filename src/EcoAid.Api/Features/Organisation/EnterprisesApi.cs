@@ -81,7 +81,7 @@ public static class EnterprisesApi
     private static object Reach(CurrentUser user) => new { user.BranchIds, OnlyEnterpriseId = user.IsOnlyStaff ? user.EnterpriseId ?? -1 : (long?)null };
 
     static async Task<Results<Ok<PagedList<EnterpriseResponse>>, ValidationProblem>> ListEnterprises(
-        CurrentUser user, MySqlDataSource db, int? page, int? pageSize, string? q, CancellationToken ct)
+        CurrentUser user, MySqlDataSource db, TimeProvider clock, int? page, int? pageSize, string? q, CancellationToken ct)
     {
         if (!Paging.TryCreate(page, pageSize, out var paging, out var errors))
         {
@@ -98,14 +98,25 @@ public static class EnterprisesApi
         using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, parameters, cancellationToken: ct));
         var rows = (await results.ReadAsync<EnterpriseRow>()).Select(r => r.ToResponse(user)).ToList();
         var total = await results.ReadSingleAsync<long>();
+        await Audit.PersonalDataAudit.PhonesShownAsync(connection, user, "enterprise", null, rows.Select(r => (r.Id, r.ContactPhone)), clock.GetUtcNow(), ct);
         return TypedResults.Ok(new PagedList<EnterpriseResponse>(rows, total, paging.Page, paging.PageSize));
     }
 
-    static async Task<Results<Ok<EnterpriseResponse>, ProblemHttpResult>> GetEnterprise(long id, CurrentUser user, MySqlDataSource db, CancellationToken ct)
+    static async Task<Results<Ok<EnterpriseResponse>, ProblemHttpResult>> GetEnterprise(long id, CurrentUser user, MySqlDataSource db, TimeProvider clock,
+        CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var row = await FindAsync(connection, id, user, ct);
-        return row is null ? Problems.NotFound() : TypedResults.Ok(row.ToResponse(user));
+        if (row is null)
+        {
+            return Problems.NotFound();
+        }
+        var response = row.ToResponse(user);
+        var now = clock.GetUtcNow();
+        // The contact person's name and phone are personal data.
+        await Audit.PersonalDataAudit.RecordOpenedAsync(connection, user, "enterprise", id, ["contactName", "contactPhone"], own: false, now, ct);
+        await Audit.PersonalDataAudit.PhonesShownAsync(connection, user, "enterprise", id, [(response.Id, response.ContactPhone)], now, ct);
+        return TypedResults.Ok(response);
     }
 
     private static async Task<EnterpriseRow?> FindAsync(MySqlConnection connection, long id, CurrentUser user, CancellationToken ct)

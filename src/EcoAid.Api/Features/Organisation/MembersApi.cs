@@ -75,7 +75,7 @@ public static class MembersApi
         """;
 
     static async Task<Results<Ok<PagedList<MemberResponse>>, ValidationProblem>> ListMembers(
-        CurrentUser user, MySqlDataSource db, int? page, int? pageSize, CancellationToken ct)
+        CurrentUser user, MySqlDataSource db, TimeProvider clock, int? page, int? pageSize, CancellationToken ct)
     {
         if (!Paging.TryCreate(page, pageSize, out var paging, out var errors))
         {
@@ -89,14 +89,25 @@ public static class MembersApi
         using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql,
             new { user.BranchIds, paging.PageSize, paging.Offset }, cancellationToken: ct));
         var rows = (await results.ReadAsync<MemberRow>()).Select(r => r.ToResponse(user)).ToList();
-        return TypedResults.Ok(new PagedList<MemberResponse>(rows, await results.ReadSingleAsync<long>(), paging.Page, paging.PageSize));
+        var total = await results.ReadSingleAsync<long>();
+        await Audit.PersonalDataAudit.PhonesShownAsync(connection, user, "member", null, rows.Select(r => (r.Id, r.Phone)), clock.GetUtcNow(), ct);
+        return TypedResults.Ok(new PagedList<MemberResponse>(rows, total, paging.Page, paging.PageSize));
     }
 
-    static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> GetMember(long id, CurrentUser user, MySqlDataSource db, CancellationToken ct)
+    static async Task<Results<Ok<MemberResponse>, ProblemHttpResult>> GetMember(long id, CurrentUser user, MySqlDataSource db, TimeProvider clock,
+        CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var row = await FindAsync(connection, id, user, ct);
-        return row is null ? Problems.NotFound() : TypedResults.Ok(row.ToResponse(user));
+        if (row is null)
+        {
+            return Problems.NotFound();
+        }
+        var response = row.ToResponse(user);
+        var now = clock.GetUtcNow();
+        await Audit.PersonalDataAudit.RecordOpenedAsync(connection, user, "member", id, ["name", "phone", "officialAccount"], own: user.MemberId == id, now, ct);
+        await Audit.PersonalDataAudit.PhonesShownAsync(connection, user, "member", id, [(response.Id, response.Phone)], now, ct);
+        return TypedResults.Ok(response);
     }
 
     private static Task<MemberRow?> FindAsync(MySqlConnection connection, long id, CurrentUser user, CancellationToken ct) =>

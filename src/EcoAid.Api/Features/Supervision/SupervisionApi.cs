@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Dapper;
+using EcoAid.Api.Features.Audit;
 using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Features.Organisation;
 using EcoAid.Api.Infrastructure;
@@ -130,6 +131,8 @@ public static class SupervisionApi
             branchId, fileName, sha, headers = JsonSerializer.Serialize(table!.Headers, Json), cells = JsonSerializer.Serialize(table.Rows, Json),
             mapping = JsonSerializer.Serialize(ListColumns.Guess(table.Headers), Json), rowCount = table.Rows.Count, userId = user.Id, now = now.UtcDateTime,
         }, cancellationToken: ct));
+        await AuditTrail.RecordAsync(connection, null, AuditEvent.By(user, AuditKinds.SupervisionListUploaded, "supervision_batch", id,
+            new { rows = table.Rows.Count }) with { BranchId = branchId }, now, ct);
         var created = await LoadAsync(connection, null, id, user, ct);
         return TypedResults.Created($"/api/supervision/batches/{id}", await PreviewAsync(connection, created!, duplicate: false, ct));
     }
@@ -154,7 +157,7 @@ public static class SupervisionApi
         return batch is null ? Problems.NotFound() : TypedResults.Ok(await PreviewAsync(connection, batch, duplicate: false, ct));
     }
 
-    static async Task<IResult> SetMapping(long id, SetMappingRequest request, CurrentUser user, MySqlDataSource db, CancellationToken ct)
+    static async Task<IResult> SetMapping(long id, SetMappingRequest request, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -173,6 +176,8 @@ public static class SupervisionApi
         }
         await connection.ExecuteAsync(new CommandDefinition("UPDATE mee_batches SET mapping = @mapping WHERE id = @id",
             new { id, mapping = JsonSerializer.Serialize(request.Columns, Json) }, tx, cancellationToken: ct));
+        await AuditTrail.RecordAsync(connection, tx, AuditEvent.By(user, AuditKinds.SupervisionMappingChanged, "supervision_batch", id,
+            new { columns = request.Columns }) with { BranchId = batch.BranchId }, clock.GetUtcNow(), ct);
         await tx.CommitAsync(ct);
         var fresh = await LoadAsync(connection, null, id, user, ct);
         return TypedResults.Ok(await PreviewAsync(connection, fresh!, duplicate: false, ct));
@@ -277,6 +282,14 @@ public static class SupervisionApi
         await connection.ExecuteAsync(new CommandDefinition("""
             UPDATE mee_batches SET status = 'applied', applied_by = COALESCE(applied_by, @userId), applied_at = COALESCE(applied_at, @now) WHERE id = @id
             """, new { id, userId = user.Id, now = now.UtcDateTime }, tx, cancellationToken: ct));
+        if (toCreate.Count > 0)
+        {
+            // A second apply that creates nothing changes nothing, and is not an event.
+            await AuditTrail.RecordAsync(connection, tx, AuditEvent.By(user, AuditKinds.SupervisionApplied, "supervision_batch", id, new
+            {
+                created = toCreate.Count, skipped, demandIds = items.Where(i => i.Created).Select(i => i.DemandId).ToList(),
+            }) with { BranchId = batch.BranchId }, now, ct);
+        }
         await tx.CommitAsync(ct);
         return TypedResults.Ok(new ApplyResult(id, toCreate.Count, existing.Count, skipped, items.OrderBy(i => i.RowNumber).ToList()));
     }
@@ -310,12 +323,14 @@ public static class SupervisionApi
             """, new { id, now = now.UtcDateTime, userId = user.Id, evidence = request.Evidence.Trim(), verifier = request.Verifier.Trim() }, tx, cancellationToken: ct));
         await DemandStore.AppendEventAsync(connection, tx, item.DemandId, user.Id, "mee_closed_out", "public",
             $"监督帮扶问题已销号。佐证：{request.Evidence.Trim()}；核查人：{request.Verifier.Trim()}", request.AttachmentIds, now, ct);
+        await AuditTrail.RecordAsync(connection, tx, AuditEvent.By(user, AuditKinds.SupervisionClosedOut, "supervision_item", id,
+            new { batchId = item.BatchId, demandId = item.DemandId, attachments = request.AttachmentIds?.Length ?? 0 }) with { BranchId = item.BranchId }, now, ct);
         await tx.CommitAsync(ct);
         var fresh = await connection.QuerySingleAsync<ItemRow>(new CommandDefinition($"{ItemSelect} WHERE i.id = @id", new { id }, cancellationToken: ct));
         return TypedResults.Ok(fresh.ToView());
     }
 
-    static async Task<IResult> Export(long id, CurrentUser user, MySqlDataSource db, CancellationToken ct)
+    static async Task<IResult> Export(long id, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var batch = await LoadAsync(connection, null, id, user, ct);
@@ -353,6 +368,9 @@ public static class SupervisionApi
         }).ToList();
         var bytes = Spreadsheet.Write([new SheetSpec("问题清单", "", [], headers, Spreadsheet.FitWidths(headers, rows), rows)]);
         var name = Path.GetFileNameWithoutExtension(batch.FileName) + "（整改情况）.xlsx";
+        await AuditTrail.RecordAsync(connection, null, AuditEvent.By(user, AuditKinds.Export, "supervision_batch", id,
+            new { format = "xlsx", rows = rows.Count, closedOut = items.Values.Count(i => i.ClosedOutAt is not null) }) with { BranchId = batch.BranchId },
+            clock.GetUtcNow(), ct);
         return TypedResults.File(bytes, Spreadsheet.ContentType, name);
     }
 
@@ -522,7 +540,7 @@ public static class SupervisionApi
     }
 
     private const string ItemSelect = """
-        SELECT i.id, i.batch_id, i.row_no, i.demand_id, d.number, d.status, d.resolution, i.enterprise_id, i.due_date, i.closed_out_at, i.evidence, i.verifier
+        SELECT i.id, i.batch_id, b.branch_id, i.row_no, i.demand_id, d.number, d.status, d.resolution, i.enterprise_id, i.due_date, i.closed_out_at, i.evidence, i.verifier
         FROM mee_items i JOIN mee_batches b ON b.id = i.batch_id JOIN demands d ON d.id = i.demand_id
         """;
 
@@ -530,6 +548,7 @@ public static class SupervisionApi
     {
         public long Id { get; init; }
         public long BatchId { get; init; }
+        public long BranchId { get; init; }
         public int RowNo { get; init; }
         public long DemandId { get; init; }
         public string Number { get; init; } = "";

@@ -51,8 +51,8 @@ public static class ExpertsApi
 
     internal const string SelectExpert = "SELECT x.id, x.branch_id, x.name, x.specialty, x.organisation, x.phone FROM experts x";
 
-    static async Task<Results<Ok<PagedList<ExpertResponse>>, ValidationProblem>> ListExperts(CurrentUser user, MySqlDataSource db, int? page, int? pageSize,
-        string? q, CancellationToken ct)
+    static async Task<Results<Ok<PagedList<ExpertResponse>>, ValidationProblem>> ListExperts(CurrentUser user, MySqlDataSource db, TimeProvider clock,
+        int? page, int? pageSize, string? q, CancellationToken ct)
     {
         if (!Paging.TryCreate(page, pageSize, out var paging, out var errors))
         {
@@ -69,7 +69,9 @@ public static class ExpertsApi
             Q = string.IsNullOrWhiteSpace(q) ? null : "%" + Infrastructure.Database.Sql.EscapeLike(q.Trim()) + "%",
         }, cancellationToken: ct));
         var rows = (await results.ReadAsync<ExpertRow>()).Select(r => r.ToResponse(user)).ToList();
-        return TypedResults.Ok(new PagedList<ExpertResponse>(rows, await results.ReadSingleAsync<long>(), paging.Page, paging.PageSize));
+        var total = await results.ReadSingleAsync<long>();
+        await Audit.PersonalDataAudit.PhonesShownAsync(connection, user, "expert", null, rows.Select(r => (r.Id, r.Phone)), clock.GetUtcNow(), ct);
+        return TypedResults.Ok(new PagedList<ExpertResponse>(rows, total, paging.Page, paging.PageSize));
     }
 
     private static Task<ExpertRow?> FindAsync(MySqlConnection connection, long id, CurrentUser user, CancellationToken ct) =>

@@ -151,8 +151,8 @@ public static partial class VisitsApi
         return TypedResults.Created(location, created);
     }
 
-    static async Task<Results<Ok<PagedList<VisitResponse>>, ValidationProblem>> ListVisits(CurrentUser user, MySqlDataSource db, int? page, int? pageSize,
-        long? enterpriseId, string? month, string? kind, CancellationToken ct)
+    static async Task<Results<Ok<PagedList<VisitResponse>>, ValidationProblem>> ListVisits(CurrentUser user, MySqlDataSource db, TimeProvider clock,
+        int? page, int? pageSize, long? enterpriseId, string? month, string? kind, CancellationToken ct)
     {
         if (!Paging.TryCreate(page, pageSize, out var paging, out var errors))
         {
@@ -191,18 +191,33 @@ public static partial class VisitsApi
             """, p, cancellationToken: ct));
         var ids = (await results.ReadAsync<long>()).ToList();
         var total = await results.ReadSingleAsync<long>();
-        return TypedResults.Ok(new PagedList<VisitResponse>(await LoadAsync(connection, null, ids, user, ct), total, paging.Page, paging.PageSize));
+        var visits = await LoadAsync(connection, null, ids, user, ct);
+        await ExpertPhonesShownAsync(connection, user, visits, clock.GetUtcNow(), ct);
+        return TypedResults.Ok(new PagedList<VisitResponse>(visits, total, paging.Page, paging.PageSize));
     }
 
-    static async Task<Results<Ok<VisitResponse>, ProblemHttpResult>> GetVisit(long id, CurrentUser user, MySqlDataSource db, CancellationToken ct)
+    static async Task<Results<Ok<VisitResponse>, ProblemHttpResult>> GetVisit(long id, CurrentUser user, MySqlDataSource db, TimeProvider clock,
+        CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var p = ReachParameters(user);
         p.Add("id", id);
         var reachable = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             $"SELECT EXISTS (SELECT 1 FROM visits v JOIN enterprises e ON e.id = v.enterprise_id WHERE v.id = @id AND {EnterpriseReach(user)})", p, cancellationToken: ct));
-        return reachable ? TypedResults.Ok((await LoadAsync(connection, null, [id], user, ct)).Single()) : Problems.NotFound();
+        if (!reachable)
+        {
+            return Problems.NotFound();
+        }
+        var visit = (await LoadAsync(connection, null, [id], user, ct)).Single();
+        await ExpertPhonesShownAsync(connection, user, [visit], clock.GetUtcNow(), ct);
+        return TypedResults.Ok(visit);
     }
+
+    /// <summary>Experts' full numbers in visits shown to a city administrator go in the audit trail.</summary>
+    private static Task ExpertPhonesShownAsync(MySqlConnection connection, CurrentUser user, IEnumerable<VisitResponse> visits, DateTimeOffset now,
+        CancellationToken ct) =>
+        Audit.PersonalDataAudit.PhonesShownAsync(connection, user, "expert", null,
+            visits.SelectMany(v => v.Participants.Experts).Select(x => (x.Id, x.PhoneMasked)), now, ct);
 
     static async Task<Results<Ok<PagedList<DueVisit>>, ValidationProblem>> ListDueVisits(CurrentUser user, MySqlDataSource db, TimeProvider clock,
         string? month, int? page, int? pageSize, CancellationToken ct)

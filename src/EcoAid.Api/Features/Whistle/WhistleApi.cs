@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using EcoAid.Api.Features.Audit;
 using EcoAid.Api.Features.Calendar;
 using EcoAid.Api.Features.Demands;
 using EcoAid.Api.Features.Notifications;
@@ -47,14 +48,11 @@ public static class WhistleApi
     static async Task<IResult> GetClock(long id, CurrentUser user, MySqlDataSource db, TimeProvider clock, IOptions<WhistleOptions> options, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
-        var demand = await DemandStore.FindAsync(connection, null, id, user, ct);
-        if (demand is null)
+        var reached = await DemandStore.ReachAsync(connection, id, user,
+            d => d.Source == "whistle" ? null : Problems.NotFound("该诉求不是企业吹哨，没有报到时钟。"), ct);
+        if (!reached.Found)
         {
-            return Problems.NotFound();
-        }
-        if (demand.Source != "whistle")
-        {
-            return Problems.NotFound("该诉求不是企业吹哨，没有报到时钟。");
+            return reached.Refusal;
         }
         var now = clock.GetUtcNow();
         var row = (await WhistleClock.LoadAsync(connection, "d.id = @id", new { id }, ct)).Single();
@@ -70,15 +68,13 @@ public static class WhistleApi
     {
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
-        var demand = await DemandStore.FindAsync(connection, null, id, user, ct);
-        if (demand is null)
+        var reached = await DemandStore.ReachAsync(connection, id, user,
+            d => d.Source == "whistle" ? null : Problems.Conflict("whistle.not_whistle", "该诉求不是企业吹哨，无需报到。"), ct);
+        if (!reached.Found)
         {
-            return Problems.NotFound();
+            return reached.Refusal;
         }
-        if (demand.Source != "whistle")
-        {
-            return Problems.Conflict("whistle.not_whistle", "该诉求不是企业吹哨，无需报到。");
-        }
+        var demand = reached.Demand;
         if (!DemandStateMachine.IsOpen(demand.Status))
         {
             return DemandWorkflow.InvalidTransition(demand);
@@ -100,6 +96,8 @@ public static class WhistleApi
             demandId = id, number = demand.Number, title = demand.Title, enterpriseName = demand.EnterpriseName,
             category = DemandCategories.Names[demand.Category], status = demand.Status, text, dueDate = demand.Due, at = now,
         }, now, ct);
+        await AuditTrail.RecordAsync(connection, tx, AuditEvent.By(user, AuditKinds.WhistleReportedIn, "demand", id) with { BranchId = demand.BranchId },
+            now, ct);
         await tx.CommitAsync(ct);
         var fresh = await DemandStore.FindAsync(connection, null, id, user, ct);
         return TypedResults.Ok(await DemandStore.DetailAsync(connection, fresh!, user, now, ct));

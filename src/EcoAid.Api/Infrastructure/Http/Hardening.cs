@@ -12,6 +12,9 @@ public sealed class RateLimitOptions
     /// <summary>Logins one client address may attempt per minute.</summary>
     public int LoginsPerMinutePerAddress { get; set; } = 20;
 
+    /// <summary>Logins one WeChat user (openid, known once code2Session has answered) may complete per minute.</summary>
+    public int LoginsPerMinutePerUser { get; set; } = 5;
+
     /// <summary>Uploads (attachments, policy files) one user may send per minute.</summary>
     public int UploadsPerMinutePerUser { get; set; } = 30;
 
@@ -70,8 +73,10 @@ public static class Hardening
         });
 
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration("RateLimits")
-            .Validate(o => o.LoginsPerMinutePerAddress > 0 && o.UploadsPerMinutePerUser > 0 && o.SubmissionsPerMinutePerUser > 0, "RateLimits:* 必须为正。")
+            .Validate(o => o.LoginsPerMinutePerAddress > 0 && o.LoginsPerMinutePerUser > 0 && o.UploadsPerMinutePerUser > 0
+                && o.SubmissionsPerMinutePerUser > 0, "RateLimits:* 必须为正。")
             .ValidateOnStart();
+        builder.Services.AddSingleton<UserLoginLimiter>();
         var limits = builder.Configuration.GetSection("RateLimits").Get<RateLimitOptions>() ?? new RateLimitOptions();
         builder.Services.AddRateLimiter(o =>
         {
@@ -90,7 +95,7 @@ public static class Hardening
         return builder;
     }
 
-    private static FixedWindowRateLimiterOptions PerMinute(int permits) =>
+    internal static FixedWindowRateLimiterOptions PerMinute(int permits) =>
         new() { PermitLimit = permits, Window = TimeSpan.FromMinutes(1), QueueLimit = 0, AutoReplenishment = true };
 
     private static string ClientAddress(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
@@ -160,4 +165,33 @@ public static class Hardening
         app.UseRateLimiter();
         return app;
     }
+}
+
+/// <summary>
+/// Logins per WeChat user. The user is known only once code2Session has answered, after the endpoint's own limit per
+/// address, so the login handler acquires here itself. Partitions are keyed by openid in memory only; nothing is logged.
+/// </summary>
+public sealed class UserLoginLimiter : IDisposable
+{
+    private readonly PartitionedRateLimiter<string> limiter;
+
+    public UserLoginLimiter(Microsoft.Extensions.Options.IOptions<RateLimitOptions> options)
+    {
+        var permits = options.Value.LoginsPerMinutePerUser;
+        limiter = PartitionedRateLimiter.Create<string, string>(openId =>
+            RateLimitPartition.GetFixedWindowLimiter(openId, _ => Hardening.PerMinute(permits)));
+    }
+
+    /// <summary>Null when the login may go on; otherwise how long the user must wait.</summary>
+    public TimeSpan? TryAcquire(string openId)
+    {
+        using var lease = limiter.AttemptAcquire(openId);
+        if (lease.IsAcquired)
+        {
+            return null;
+        }
+        return lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
+    }
+
+    public void Dispose() => limiter.Dispose();
 }

@@ -4,15 +4,6 @@ using Microsoft.Extensions.Options;
 
 namespace EcoAid.Api.Infrastructure.Wechat;
 
-public sealed class SandboxOptions
-{
-    /// <summary>
-    /// WeChat is the dev run's sandbox (its own program, at <c>Wechat:ApiBaseUrl</c>): at startup the service tells it what
-    /// WeChat would remember (development only; refused in Production).
-    /// </summary>
-    public bool Enabled { get; set; }
-}
-
 public static class WechatSetup
 {
     public static WebApplicationBuilder AddEcoAidWechat(this WebApplicationBuilder builder)
@@ -41,12 +32,7 @@ public static class WechatSetup
             sp.GetRequiredService<WechatApiClient>(), sp.GetRequiredService<AccessTokenProvider>()));
         builder.Services.AddTransient(sp => new OfficialAccountApi(sp.GetRequiredService<IOptions<WechatOptions>>().Value.OfficialAccountApp,
             sp.GetRequiredService<WechatApiClient>(), sp.GetRequiredService<AccessTokenProvider>()));
-
-        var sandbox = builder.Configuration.GetSection("Sandbox").Get<SandboxOptions>() ?? new SandboxOptions();
-        if (sandbox.Enabled && builder.Environment.IsProduction())
-        {
-            throw new InvalidOperationException("Sandbox:Enabled 不能在生产环境中开启。");
-        }
+        // Sandbox:Enabled (the dev run's WeChat) is one of Hardening.DevelopmentOnlySwitches, refused there outside Development.
         return builder;
     }
 }
