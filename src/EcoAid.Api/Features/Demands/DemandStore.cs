@@ -1,3 +1,4 @@
+using EcoAid.Api.Features.Organisation;
 using System.Data.Common;
 using System.Text.Json;
 using Dapper;
@@ -59,10 +60,6 @@ internal sealed class DemandRow
     public ResponsibleView? Responsible => ResponsibleUnitKind is null ? null
         : new ResponsibleView(ResponsibleUnitKind, ResponsibleUnit ?? "", ResponsiblePersonKind, ResponsiblePersonName,
             ResponsiblePersonKind == "other" ? ResponsiblePersonPhone : null, OwnerMemberId, ResponsibleUserId);
-
-    /// <summary>The 责任人 column of exports: the person's name, with the phone for a person of another body.</summary>
-    public string? ResponsiblePersonLabel => ResponsiblePersonKind == "other" && ResponsiblePersonPhone is { Length: > 0 } phone
-        ? $"{ResponsiblePersonName}（{phone}）" : ResponsiblePersonName ?? OwnerName;
 
     public IReadOnlyList<string> MeasureList => Measures is null ? [] : JsonSerializer.Deserialize<string[]>(Measures) ?? [];
 }
@@ -153,17 +150,11 @@ internal static class DemandStore
     public static async Task<DemandDetail> DetailAsync(DbConnection connection, DemandRow d, CurrentUser user, DateTimeOffset now, CancellationToken ct)
     {
         var internalToo = SeesInternal(user);
-        var events = (await connection.QueryAsync<EventRow>(new CommandDefinition("""
-            SELECT ev.id, ev.kind, ev.visibility,
-                   CASE WHEN u.id IS NULL THEN NULL
-                        WHEN am.id IS NOT NULL THEN am.name
-                        WHEN u.enterprise_id IS NOT NULL THEN CONCAT(u.display_name, '（企业联系人）')
-                        WHEN ad.id IS NOT NULL THEN CONCAT(u.display_name, '（', ad.name, '联络人）')
-                        ELSE u.display_name END AS actor_name,
+        var events = (await connection.QueryAsync<EventRow>(new CommandDefinition($"""
+            SELECT ev.id, ev.kind, ev.visibility, {PersonNames.Actor} AS actor_name,
                    ev.text, ev.created_at,
                    (SELECT JSON_ARRAYAGG(a.attachment_id) FROM demand_event_attachments a WHERE a.event_id = ev.id) AS attachment_ids
             FROM demand_events ev LEFT JOIN users u ON u.id = ev.actor_user_id
-            LEFT JOIN members am ON am.id = u.member_id LEFT JOIN departments ad ON ad.id = u.department_id
             WHERE ev.demand_id = @Id AND (@internalToo OR ev.visibility = 'public')
             ORDER BY ev.id
             """, new { d.Id, internalToo }, cancellationToken: ct))).Select(e => e.ToEvent()).ToList();
