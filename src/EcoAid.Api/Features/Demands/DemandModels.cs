@@ -267,4 +267,7 @@ public sealed record DemandDetail(long Id, string Number, long BranchId, long En
     IReadOnlyList<string> Measures, PersonRef? Owner, PersonRef? Department, string? ResponsibleUnit, DateOnly? DueDate, bool Overdue,
     ExtensionView? PendingExtension, string? Resolution, RatingView? Rating, int ReopenCount, string? ClosingReason,
     DateTimeOffset SubmittedAt, DateTimeOffset? AcceptedAt, DateTimeOffset? ResolvedAt, DateTimeOffset? ClosedAt, int Version,
-    IReadOnlyList<TimelineEvent> Timeline, ResponsibleView? Responsible, IReadOnlyList<string> AllowedActions);
+    IReadOnlyList<TimelineEvent> Timeline, ResponsibleView? Responsible, IReadOnlyList<string> AllowedActions, EnterpriseContactView? EnterpriseContact);
+
+/// <summary>The enterprise's primary contact (企业联系人): name, role or title, phone (masked except for administrators).</summary>
+public sealed record EnterpriseContactView(string Name, string? Title, string? Phone);

@@ -51,6 +51,10 @@ internal sealed class DemandRow
     public DateTimeOffset? ResolvedAt { get; init; }
     public DateTimeOffset? ClosedAt { get; init; }
     public int Version { get; init; }
+    /// <summary>The enterprise's primary contact (企业联系人), as the detail names the enterprise's person.</summary>
+    public string? ContactName { get; init; }
+    public string? ContactTitle { get; init; }
+    public string? ContactPhone { get; init; }
 
     public DateOnly? Due => DueDate is { } d ? DateOnly.FromDateTime(d) : null;
 
@@ -73,9 +77,11 @@ internal static class DemandStore
                d.owner_member_id, m.name AS owner_name, d.department_id, dep.name AS department_name, d.responsible_unit, d.responsible_unit_kind,
                d.responsible_person_kind, d.responsible_person_name, d.responsible_person_phone, d.responsible_user_id, d.due_date,
                d.extension_due_date, d.extension_reason, d.resolution, d.solved, d.satisfaction, d.rating_comment, d.reopen_count,
-               d.closing_reason, d.submitted_by, d.submitted_at, d.accepted_at, d.resolved_at, d.closed_at, d.version
+               d.closing_reason, d.submitted_by, d.submitted_at, d.accepted_at, d.resolved_at, d.closed_at, d.version,
+               epc.name AS contact_name, epc.title AS contact_title, epc.phone AS contact_phone
         FROM demands d
         JOIN enterprises e ON e.id = d.enterprise_id
+        LEFT JOIN enterprise_contacts epc ON epc.enterprise_id = d.enterprise_id AND epc.is_primary
         LEFT JOIN members m ON m.id = d.owner_member_id
         LEFT JOIN departments dep ON dep.id = d.department_id
         """;
@@ -165,7 +171,10 @@ internal static class DemandStore
             d.ResponsibleUnit, d.Due, d.IsOverdue(now),
             internalToo && d.ExtensionDueDate is { } x ? new ExtensionView(DateOnly.FromDateTime(x), d.ExtensionReason ?? "") : null,
             d.Resolution, d.Solved is { } solved ? new RatingView(solved, d.Satisfaction ?? 0, d.RatingComment) : null, d.ReopenCount, d.ClosingReason,
-            d.SubmittedAt, d.AcceptedAt, d.ResolvedAt, d.ClosedAt, d.Version, events, d.Responsible, AllowedActions(user, d));
+            d.SubmittedAt, d.AcceptedAt, d.ResolvedAt, d.ClosedAt, d.Version, events, d.Responsible, AllowedActions(user, d),
+            d.ContactName is { } contact
+                ? new EnterpriseContactView(contact, d.ContactTitle, user.SeesFullPhoneNumbers ? d.ContactPhone : Infrastructure.Validation.PhoneNumbers.Mask(d.ContactPhone))
+                : null);
     }
 
     public static Task<long> AppendEventAsync(DbConnection connection, DbTransaction tx, long demandId, long? actorUserId, string kind, string visibility,

@@ -45,4 +45,15 @@ public static class PersonNames
               WHEN u.department_id IS NOT NULL THEN CONCAT({KnownName}, '（', {DepartmentName}, '联络人）')
               ELSE {KnownName} END)
         """;
+
+    /// <summary>
+    /// The enterprise's person as a notification about its demand names them: the one who submitted it, when they are its
+    /// contact (named as above); else its primary contact; else "企业联系人". Parameters <c>@personUserId</c>, <c>@personEnterpriseId</c>.
+    /// </summary>
+    public const string EnterprisePerson = $"""
+        SELECT COALESCE(
+            (SELECT {KnownName} FROM users u WHERE u.id = @personUserId AND u.enterprise_id = @personEnterpriseId),
+            (SELECT pc.name FROM enterprise_contacts pc WHERE pc.enterprise_id = @personEnterpriseId AND pc.is_primary),
+            '企业联系人')
+        """;
 }
