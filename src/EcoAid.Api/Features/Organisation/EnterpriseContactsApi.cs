@@ -18,7 +18,7 @@ public static class EnterpriseContactsApi
 
     public static IEndpointRouteBuilder MapEnterpriseContacts(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/api/enterprises/{enterpriseId:long}/contacts").WithTags("Organisation").AddEndpointFilter<ValidationFilter>();
+        var group = routes.MapGroup("/api/enterprises/{id:long}/contacts").WithTags("Organisation").AddEndpointFilter<ValidationFilter>();
         group.MapGet("/", ListContacts).RequireAuthorization(Policies.EnterpriseReader).WithName(nameof(ListContacts))
             .WithSummary("企业联系人列表").WithDescription("主要联系人排在最前；手机号除管理员外均打码。");
         group.MapPost("/", AddContact).RequireAuthorization(Policies.EnterpriseContactEditor).WithName(nameof(AddContact))
@@ -79,7 +79,7 @@ public static class EnterpriseContactsApi
     private static IResult NotAllowed() => Problems.Create(StatusCodes.Status403Forbidden, "enterprise_contact.not_allowed", "无权操作",
         "只有该企业自己的联系人或支部管理员可以维护企业联系人。");
 
-    static async Task<IResult> ListContacts(long enterpriseId, CurrentUser user, MySqlDataSource db, CancellationToken ct)
+    static async Task<IResult> ListContacts([Microsoft.AspNetCore.Mvc.FromRoute(Name = "id")] long enterpriseId, CurrentUser user, MySqlDataSource db, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         if (await EnterpriseInReachAsync(connection, null, enterpriseId, user, ct) is null)
@@ -91,7 +91,7 @@ public static class EnterpriseContactsApi
         return TypedResults.Ok(rows.Select(r => r.ToResponse(user)).ToList());
     }
 
-    static async Task<IResult> AddContact(long enterpriseId, ContactRequest request, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
+    static async Task<IResult> AddContact([Microsoft.AspNetCore.Mvc.FromRoute(Name = "id")] long enterpriseId, ContactRequest request, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
@@ -139,7 +139,7 @@ public static class EnterpriseContactsApi
         return TypedResults.Created($"/api/enterprises/{enterpriseId}/contacts/{id}", row.ToResponse(user));
     }
 
-    static async Task<IResult> UpdateContact(long enterpriseId, long contactId, ContactRequest request, CurrentUser user, MySqlDataSource db, TimeProvider clock,
+    static async Task<IResult> UpdateContact([Microsoft.AspNetCore.Mvc.FromRoute(Name = "id")] long enterpriseId, long contactId, ContactRequest request, CurrentUser user, MySqlDataSource db, TimeProvider clock,
         CancellationToken ct)
     {
         var now = clock.GetUtcNow();
@@ -186,7 +186,7 @@ public static class EnterpriseContactsApi
         return TypedResults.Ok(row.ToResponse(user));
     }
 
-    static async Task<IResult> RemoveContact(long enterpriseId, long contactId, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
+    static async Task<IResult> RemoveContact([Microsoft.AspNetCore.Mvc.FromRoute(Name = "id")] long enterpriseId, long contactId, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
