@@ -53,6 +53,10 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         ["GET /api/enterprises/{id}"] = AllRoles,
         ["POST /api/enterprises"] = OrgAdmins,
         ["PUT /api/enterprises/{id}"] = OrgAdmins,
+        ["GET /api/enterprises/{id}/contacts"] = AllRoles,
+        ["POST /api/enterprises/{id}/contacts"] = ["staff", .. OrgAdmins],
+        ["PUT /api/enterprises/{id}/contacts/{contactId}"] = ["staff", .. OrgAdmins],
+        ["DELETE /api/enterprises/{id}/contacts/{contactId}"] = ["staff", .. OrgAdmins],
         ["GET /api/members"] = BranchReaders,
         ["GET /api/members/{id}"] = BranchReaders,
         ["POST /api/members"] = OrgAdmins,
@@ -78,6 +82,7 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         ["POST /api/demands/{id}/extension/approve"] = DemandManagers,
         ["POST /api/demands/{id}/extension/reject"] = DemandManagers,
         ["POST /api/demands/{id}/due-date"] = DemandManagers,
+        ["POST /api/demands/{id}/responsible"] = DemandManagers,
         ["POST /api/demands/{id}/resolve"] = DemandWorkers,
         ["POST /api/demands/{id}/confirm"] = ["staff"],
         ["POST /api/demands/{id}/return"] = DemandManagers,
@@ -168,7 +173,7 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["ANY"]).Select(method =>
             {
                 var path = "/" + e.RoutePattern.RawText!.Trim('/').Replace("{id:long}", "{id}", StringComparison.Ordinal)
-                    .Replace("{attachmentId:long}", "{attachmentId}", StringComparison.Ordinal);
+                    .Replace("{attachmentId:long}", "{attachmentId}", StringComparison.Ordinal).Replace("{contactId:long}", "{contactId}", StringComparison.Ordinal);
                 return ($"{method} {path}", method, path, e.Metadata.GetMetadata<IAllowAnonymous>() is not null);
             }))
             .ToList();
@@ -207,7 +212,8 @@ public class ReachTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         foreach (var (key, method, path, anonymous) in ApiEndpoints(app))
         {
             var allowed = Expected[key];
-            var url = path.Replace("{id}", "987654321", StringComparison.Ordinal).Replace("{attachmentId}", "987654322", StringComparison.Ordinal);
+            var url = path.Replace("{id}", "987654321", StringComparison.Ordinal).Replace("{attachmentId}", "987654322", StringComparison.Ordinal)
+                .Replace("{contactId}", "987654323", StringComparison.Ordinal);
 
             var unauthenticated = await SendAsync(app.CreateClient(), method, url);
             if (!anonymous && unauthenticated != HttpStatusCode.Unauthorized)

@@ -1,3 +1,4 @@
+using EcoAid.Api.Features.Organisation;
 using System.Text.Json;
 using Dapper;
 using EcoAid.Api.Infrastructure.Database;
@@ -178,8 +179,8 @@ public sealed class DemandDemoData(MySqlDataSource db, TimeProvider clock, ILogg
             foreach (var d in demos)
             {
                 // A transferred demand's 责任人 is its department's liaison (the demo has one, for 法制宣传科).
-                var liaison = d.Department is null ? null : await connection.QuerySingleOrDefaultAsync<(long Id, string Name)?>(new CommandDefinition("""
-                    SELECT u.id, u.display_name FROM users u JOIN departments dep ON dep.id = u.department_id
+                var liaison = d.Department is null ? null : await connection.QuerySingleOrDefaultAsync<(long Id, string Name)?>(new CommandDefinition($"""
+                    SELECT u.id, {Features.Organisation.PersonNames.Name} FROM users u JOIN departments dep ON dep.id = u.department_id
                     JOIN user_roles r ON r.user_id = u.id AND r.role = 'department_liaison'
                     WHERE dep.name = @Department AND dep.branch_id = @branchId ORDER BY u.id LIMIT 1
                     """, new { d.Department, branchId }, tx, cancellationToken: ct));
@@ -187,6 +188,13 @@ public sealed class DemandDemoData(MySqlDataSource db, TimeProvider clock, ILogg
                 var closedStep = d.Steps.LastOrDefault(s => s.Kind == "confirmed");
                 var resolvedStep = d.Steps.LastOrDefault(s => s.Kind == "resolved");
                 var acceptStep = d.Steps.FirstOrDefault(s => s.Kind is "claimed" or "transferred");
+                var unit = d.Department ?? (d.Owner is null ? null : DemoData.BranchName);
+                var unitKind = d.Department is not null ? "department" : d.Owner is not null ? "branch" : null;
+                var personKind = d.Owner is not null ? "member" : liaison is not null && d.Department is not null ? "department_contact" : null;
+                var personName = d.Owner ?? (d.Department is not null ? liaison?.Name : null);
+                // The claim or transfer records the pair it set, as the workflow's own events do (reports read it back).
+                var acceptDetails = unit is null ? null
+                    : Features.Demands.EventDetails.Responsibility(new Features.Demands.ResponsibleSnapshot(unitKind!, unit, personKind, personName, null));
                 var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
                     INSERT INTO demands (branch_id, enterprise_id, number, category, source, title, description, urgent, status, content_check,
                         objective, measures, owner_member_id, department_id, responsible_unit, responsible_unit_kind, responsible_person_kind,
@@ -203,10 +211,7 @@ public sealed class DemandDemoData(MySqlDataSource db, TimeProvider clock, ILogg
                     d.Description, d.Status, d.Objective, measures = d.Measures.Length == 0 ? null : JsonSerializer.Serialize(d.Measures),
                     ownerId = d.Owner is null ? (long?)null : await IdOf("members", d.Owner),
                     departmentId = d.Department is null ? (long?)null : await IdOf("departments", d.Department),
-                    unit = d.Department ?? (d.Owner is null ? null : DemoData.BranchName),
-                    unitKind = d.Department is not null ? "department" : d.Owner is not null ? "branch" : null,
-                    personKind = d.Owner is not null ? "member" : liaison is not null && d.Department is not null ? "department_contact" : null,
-                    personName = d.Owner ?? (d.Department is not null ? liaison?.Name : null),
+                    unit, unitKind, personKind, personName,
                     personUserId = d.Department is not null ? liaison?.Id : null,
                     due = d.DueDate is null ? (DateTime?)null : DateTime.Parse(d.DueDate, System.Globalization.CultureInfo.InvariantCulture),
                     d.Resolution, solved = closedStep is null ? (bool?)null : true, d.Satisfaction, d.Comment,
@@ -219,8 +224,10 @@ public sealed class DemandDemoData(MySqlDataSource db, TimeProvider clock, ILogg
                 foreach (var step in steps)
                 {
                     await connection.ExecuteAsync(new CommandDefinition("""
-                        INSERT INTO demand_events (demand_id, actor_user_id, kind, visibility, text, created_at) VALUES (@id, @actor, @Kind, @Visibility, @text, @at)
-                        """, new { id, actor = await UserOf(step.Actor), step.Kind, step.Visibility, text = step.Text.Length == 0 ? null : step.Text, at = At(step) },
+                        INSERT INTO demand_events (demand_id, actor_user_id, kind, visibility, text, details, created_at)
+                        VALUES (@id, @actor, @Kind, @Visibility, @text, @details, @at)
+                        """, new { id, actor = await UserOf(step.Actor), step.Kind, step.Visibility, text = step.Text.Length == 0 ? null : step.Text,
+                            details = step == acceptStep ? acceptDetails : null, at = At(step) },
                         tx, cancellationToken: ct));
                 }
             }

@@ -81,20 +81,30 @@ public sealed class DemoData(MySqlDataSource db, TimeProvider clock, ILogger<Dem
 
         var enterprises = new Dictionary<string, long>();
         var serial = 0;
-        foreach (var (name, industry, address, liaison) in new[]
+        foreach (var (name, industry, address, liaison, contact, title) in new[]
         {
-            ("江苏南方永磁科技有限公司", "磁性材料制造", "邳州经济开发区（演示地址）", "刘洋"),
-            ("江苏金发再生资源有限公司", "再生资源回收利用", "邳州市循环经济产业园（演示地址）", "张伟"),
-            ("江苏蒂尼倍斯特家具有限公司", "家具制造", "邳州市板材家具产业园（演示地址）", "陈磊"),
-            ("徐州新阳光木业有限公司", "木材加工", "邳州市官湖镇（演示地址）", "赵敏"),
+            ("江苏南方永磁科技有限公司", "磁性材料制造", "邳州经济开发区（演示地址）", "刘洋", "王芳", "安全环保部经理"),
+            ("江苏金发再生资源有限公司", "再生资源回收利用", "邳州市循环经济产业园（演示地址）", "张伟", "孙丽", "办公室主任"),
+            ("江苏蒂尼倍斯特家具有限公司", "家具制造", "邳州市板材家具产业园（演示地址）", "陈磊", "马超", "安全环保专员"),
+            ("徐州新阳光木业有限公司", "木材加工", "邳州市官湖镇（演示地址）", "赵敏", "吴刚", "厂长"),
         })
         {
             var body = $"91000000DM{++serial:0000000}";
+            var phone = $"1390000000{serial}";
             enterprises[name] = await Insert("""
                 INSERT INTO enterprises (branch_id, name, credit_code, address, industry, contact_name, contact_phone, liaison_member_id, created_at, updated_at)
-                VALUES (@branchId, @name, @creditCode, @address, @industry, '企业联系人（演示）', @phone, @liaisonId, @now, @now)
-                """, new { branchId, name, creditCode = body + Uscc.CheckCharacter(body), address, industry, phone = $"1390000000{serial}", liaisonId = members[liaison], now });
+                VALUES (@branchId, @name, @creditCode, @address, @industry, @contact, @phone, @liaisonId, @now, @now)
+                """, new { branchId, name, creditCode = body + Uscc.CheckCharacter(body), address, industry, contact, phone, liaisonId = members[liaison], now });
+            await connection.ExecuteAsync(new CommandDefinition("""
+                INSERT INTO enterprise_contacts (enterprise_id, name, title, phone, is_primary, created_at, updated_at)
+                VALUES (@enterpriseId, @contact, @title, @phone, TRUE, @now, @now)
+                """, new { enterpriseId = enterprises[name], contact, title, phone, now }, tx, cancellationToken: ct));
         }
+        // A second, non-primary contact: enterprises name more than one person.
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO enterprise_contacts (enterprise_id, name, title, phone, is_primary, created_at, updated_at)
+            VALUES (@enterpriseId, '周强', '生产副总经理', '13900000011', FALSE, @now, @now)
+            """, new { enterpriseId = enterprises["江苏南方永磁科技有限公司"], now }, tx, cancellationToken: ct));
 
         foreach (var (openId, role, who) in Users)
         {
@@ -112,6 +122,13 @@ public sealed class DemoData(MySqlDataSource db, TimeProvider clock, ILogger<Dem
             });
             await connection.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO user_roles (user_id, role, granted_at) VALUES (@userId, @role, @now)", new { userId, role, now }, tx, cancellationToken: ct));
+            if (role == Roles.Staff)
+            {
+                // 王芳's mini-program account is the primary contact of her enterprise.
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "UPDATE enterprise_contacts SET user_id = @userId WHERE enterprise_id = @enterpriseId AND is_primary",
+                    new { userId, enterpriseId = enterprises["江苏南方永磁科技有限公司"] }, tx, cancellationToken: ct));
+            }
         }
 
         await tx.CommitAsync(ct);

@@ -1,4 +1,5 @@
 using EcoAid.Api.Infrastructure;
+using EcoAid.Api.Features.Organisation;
 using EcoAid.Api.Infrastructure.Hosting;
 using System.Text.Json;
 using Dapper;
@@ -81,7 +82,7 @@ public static class AuditApi
         var where = string.Join(" AND ", filters);
         await using var connection = await db.OpenConnectionAsync(ct);
         using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
-            SELECT a.id, a.occurred_at, a.kind, a.actor_user_id, u.display_name AS actor_name, a.branch_id, a.subject_type, a.subject_id,
+            SELECT a.id, a.occurred_at, a.kind, a.actor_user_id, {PersonNames.Name} AS actor_name, a.branch_id, a.subject_type, a.subject_id,
                    a.method, a.path, a.status, a.detail
             FROM audit_events a LEFT JOIN users u ON u.id = a.actor_user_id
             WHERE {where} ORDER BY a.occurred_at DESC, a.id DESC LIMIT @limit OFFSET @offset;

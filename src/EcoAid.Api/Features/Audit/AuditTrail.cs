@@ -20,6 +20,8 @@ public static class AuditKinds
     public const string PersonalDataViewed = "personal_data_viewed";
     public const string PersonalDataExported = "personal_data_exported";
     public const string UserDeactivated = "user_deactivated";
+    public const string ResponsibleChanged = "responsible_changed";
+    public const string EnterpriseContactChanged = "enterprise_contact_changed";
 
     // The programme's tools: every change they make (the export of a 监督帮扶 batch is an Export).
     public const string SupervisionListUploaded = "supervision_list_uploaded";

@@ -51,6 +51,8 @@ internal static class DemandIntake
         await DemandStore.AppendEventAsync(connection, tx, id, demand.SubmittedBy, "submitted", "public", demand.EventText, demand.AttachmentIds, now, ct);
 
         var recipients = (await Outbox.CommissionersAsync(connection, tx, demand.BranchId, ct)).ToList();
+        var contactName = await connection.ExecuteScalarAsync<string>(new CommandDefinition(Organisation.PersonNames.EnterprisePerson,
+            new { personUserId = demand.SubmittedBy, personEnterpriseId = demand.EnterpriseId }, tx, cancellationToken: ct));
 
         // From here to the commit the branch's number row is locked: one round trip takes and writes the number.
         var sequence = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
@@ -64,7 +66,7 @@ internal static class DemandIntake
         {
             // Only the commissioners see it until one of them (or the secretary) has looked at it.
             await Outbox.EnqueueAsync(connection, tx, NotificationKinds.DemandReviewNeeded, recipients, id,
-                new { demandId = id, number, title, enterpriseName = demand.EnterpriseName, category = DemandCategories.Names[demand.Category],
+                new { demandId = id, number, title, enterpriseName = demand.EnterpriseName, category = DemandCategories.Names[demand.Category], contactName,
                       verdict = demand.ContentCheck == "risky" ? "内容安全检测认为有风险" : "内容安全检测建议人工审核" }, now, ct);
             return (id, number);
         }
@@ -73,7 +75,7 @@ internal static class DemandIntake
             recipients.Add(Recipient.Member(liaison));
         }
         await Outbox.EnqueueAsync(connection, tx, NotificationKinds.DemandSubmitted, recipients, id,
-            new { demandId = id, number, title, enterpriseName = demand.EnterpriseName, category = DemandCategories.Names[demand.Category], submittedAt = now }, now, ct);
+            new { demandId = id, number, title, enterpriseName = demand.EnterpriseName, category = DemandCategories.Names[demand.Category], contactName, submittedAt = now }, now, ct);
         return (id, number);
     }
 }

@@ -87,8 +87,41 @@ public static class DueDateRules
     }
 }
 
+/// <summary>
+/// Another body as the 责任单位 (e.g. 县自然资源局) with a named person of it as 责任人 and their phone. The member or
+/// department the demand was claimed by or transferred to keeps following it in the app.
+/// </summary>
+public sealed record OtherBodyRequest(string UnitName, string PersonName, string PersonPhone)
+{
+    public void Validate(ValidationErrors errors, string prefix)
+    {
+        errors.Required($"{prefix}unitName", UnitName, 100);
+        errors.Required($"{prefix}personName", PersonName, 50);
+        if (string.IsNullOrWhiteSpace(PersonPhone))
+        {
+            errors.Add($"{prefix}personPhone", "请填写责任人的手机号。");
+        }
+        else
+        {
+            errors.Phone($"{prefix}personPhone", PersonPhone.Trim());
+        }
+    }
+}
+
+/// <summary><c>POST /api/demands/{id}/responsible</c>: another body and its named person take over as 责任单位/责任人.</summary>
+public sealed record SetResponsibleRequest(string UnitName, string PersonName, string PersonPhone, string? Reason) : IValidatable
+{
+    public OtherBodyRequest Body => new(UnitName, PersonName, PersonPhone);
+
+    public void Validate(ValidationErrors errors)
+    {
+        Body.Validate(errors, "");
+        errors.MaxLength("reason", Reason, DemandLimits.Reason);
+    }
+}
+
 public sealed record AcceptDemandRequest(string Objective, string[] Measures, long? OwnerMemberId, long? DepartmentId, string? ResponsibleUnit,
-    DateOnly? DueDate, int? DueInWorkingDays, long? LiaisonUserId = null) : IValidatable, IDueDate
+    DateOnly? DueDate, int? DueInWorkingDays, long? LiaisonUserId = null, OtherBodyRequest? OtherBody = null) : IValidatable, IDueDate
 {
     public void Validate(ValidationErrors errors)
     {
@@ -110,6 +143,14 @@ public sealed record AcceptDemandRequest(string Objective, string[] Measures, lo
             errors.Add("ownerMemberId", "认领给成员（ownerMemberId）或移交给科室（departmentId），二选一。");
         }
         errors.MaxLength("responsibleUnit", ResponsibleUnit, 100);
+        if (OtherBody is not null)
+        {
+            OtherBody.Validate(errors, "otherBody.");
+            if (!string.IsNullOrWhiteSpace(ResponsibleUnit))
+            {
+                errors.Add("responsibleUnit", "已指定其他单位（otherBody）时不再填写 responsibleUnit。");
+            }
+        }
         DueDateRules.Validate(this, errors);
     }
 }
@@ -226,4 +267,7 @@ public sealed record DemandDetail(long Id, string Number, long BranchId, long En
     IReadOnlyList<string> Measures, PersonRef? Owner, PersonRef? Department, string? ResponsibleUnit, DateOnly? DueDate, bool Overdue,
     ExtensionView? PendingExtension, string? Resolution, RatingView? Rating, int ReopenCount, string? ClosingReason,
     DateTimeOffset SubmittedAt, DateTimeOffset? AcceptedAt, DateTimeOffset? ResolvedAt, DateTimeOffset? ClosedAt, int Version,
-    IReadOnlyList<TimelineEvent> Timeline, ResponsibleView? Responsible, IReadOnlyList<string> AllowedActions);
+    IReadOnlyList<TimelineEvent> Timeline, ResponsibleView? Responsible, IReadOnlyList<string> AllowedActions, EnterpriseContactView? EnterpriseContact);
+
+/// <summary>The enterprise's primary contact (企业联系人): name, role or title, phone (masked except for administrators).</summary>
+public sealed record EnterpriseContactView(string Name, string? Title, string? Phone);

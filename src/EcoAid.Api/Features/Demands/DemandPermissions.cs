@@ -28,6 +28,7 @@ public static class DemandPermissions
         new("approveExtension", [DemandAction.DecideExtension], (a, pending) => a.Manager && pending),
         new("rejectExtension", [DemandAction.DecideExtension], (a, pending) => a.Manager && pending),
         new("setDueDate", [DemandAction.SetDueDate], (a, _) => a.Manager),
+        new("setResponsible", [DemandAction.Reassign], (a, _) => a.Manager),
         new("resolve", [DemandAction.Resolve], (a, _) => a.Owner),
         new("confirm", [DemandAction.ConfirmSolved, DemandAction.ConfirmUnsolved], (a, _) => a.StaffOfEnterprise),
         new("return", [DemandAction.Return], (a, _) => a.Manager),

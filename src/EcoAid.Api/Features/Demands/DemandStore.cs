@@ -1,3 +1,4 @@
+using EcoAid.Api.Features.Organisation;
 using System.Data.Common;
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
@@ -52,6 +53,10 @@ internal sealed class DemandRow
     public DateTimeOffset? ResolvedAt { get; init; }
     public DateTimeOffset? ClosedAt { get; init; }
     public int Version { get; init; }
+    /// <summary>The enterprise's primary contact (企业联系人), as the detail names the enterprise's person.</summary>
+    public string? ContactName { get; init; }
+    public string? ContactTitle { get; init; }
+    public string? ContactPhone { get; init; }
 
     public DateOnly? Due => DueDate is { } d ? DateOnly.FromDateTime(d) : null;
 
@@ -61,10 +66,6 @@ internal sealed class DemandRow
     public ResponsibleView? Responsible => ResponsibleUnitKind is null ? null
         : new ResponsibleView(ResponsibleUnitKind, ResponsibleUnit ?? "", ResponsiblePersonKind, ResponsiblePersonName,
             ResponsiblePersonKind == "other" ? ResponsiblePersonPhone : null, OwnerMemberId, ResponsibleUserId);
-
-    /// <summary>The 责任人 column of exports: the person's name, with the phone for a person of another body.</summary>
-    public string? ResponsiblePersonLabel => ResponsiblePersonKind == "other" && ResponsiblePersonPhone is { Length: > 0 } phone
-        ? $"{ResponsiblePersonName}（{phone}）" : ResponsiblePersonName ?? OwnerName;
 
     public IReadOnlyList<string> MeasureList => Measures is null ? [] : JsonSerializer.Deserialize<string[]>(Measures) ?? [];
 }
@@ -86,9 +87,11 @@ internal static class DemandStore
                d.owner_member_id, m.name AS owner_name, d.department_id, dep.name AS department_name, d.responsible_unit, d.responsible_unit_kind,
                d.responsible_person_kind, d.responsible_person_name, d.responsible_person_phone, d.responsible_user_id, d.due_date,
                d.extension_due_date, d.extension_reason, d.resolution, d.solved, d.satisfaction, d.rating_comment, d.reopen_count,
-               d.closing_reason, d.submitted_by, d.submitted_at, d.accepted_at, d.resolved_at, d.closed_at, d.version
+               d.closing_reason, d.submitted_by, d.submitted_at, d.accepted_at, d.resolved_at, d.closed_at, d.version,
+               epc.name AS contact_name, epc.title AS contact_title, epc.phone AS contact_phone
         FROM demands d
         JOIN enterprises e ON e.id = d.enterprise_id
+        LEFT JOIN enterprise_contacts epc ON epc.enterprise_id = d.enterprise_id AND epc.is_primary
         LEFT JOIN members m ON m.id = d.owner_member_id
         LEFT JOIN departments dep ON dep.id = d.department_id
         """;
@@ -179,17 +182,11 @@ internal static class DemandStore
     public static async Task<DemandDetail> DetailAsync(DbConnection connection, DemandRow d, CurrentUser user, DateTimeOffset now, CancellationToken ct)
     {
         var internalToo = SeesInternal(user);
-        var events = (await connection.QueryAsync<EventRow>(new CommandDefinition("""
-            SELECT ev.id, ev.kind, ev.visibility,
-                   CASE WHEN u.id IS NULL THEN NULL
-                        WHEN am.id IS NOT NULL THEN am.name
-                        WHEN u.enterprise_id IS NOT NULL THEN CONCAT(u.display_name, '（企业联系人）')
-                        WHEN ad.id IS NOT NULL THEN CONCAT(u.display_name, '（', ad.name, '联络人）')
-                        ELSE u.display_name END AS actor_name,
+        var events = (await connection.QueryAsync<EventRow>(new CommandDefinition($"""
+            SELECT ev.id, ev.kind, ev.visibility, {PersonNames.Actor} AS actor_name,
                    ev.text, ev.created_at,
                    (SELECT JSON_ARRAYAGG(a.attachment_id) FROM demand_event_attachments a WHERE a.event_id = ev.id) AS attachment_ids
             FROM demand_events ev LEFT JOIN users u ON u.id = ev.actor_user_id
-            LEFT JOIN members am ON am.id = u.member_id LEFT JOIN departments ad ON ad.id = u.department_id
             WHERE ev.demand_id = @Id AND (@internalToo OR ev.visibility = 'public')
             ORDER BY ev.id
             """, new { d.Id, internalToo }, cancellationToken: ct))).Select(e => e.ToEvent()).ToList();
@@ -200,7 +197,10 @@ internal static class DemandStore
             d.ResponsibleUnit, d.Due, d.IsOverdue(now),
             internalToo && d.ExtensionDueDate is { } x ? new ExtensionView(DateOnly.FromDateTime(x), d.ExtensionReason ?? "") : null,
             d.Resolution, d.Solved is { } solved ? new RatingView(solved, d.Satisfaction ?? 0, d.RatingComment) : null, d.ReopenCount, d.ClosingReason,
-            d.SubmittedAt, d.AcceptedAt, d.ResolvedAt, d.ClosedAt, d.Version, events, d.Responsible, AllowedActions(user, d));
+            d.SubmittedAt, d.AcceptedAt, d.ResolvedAt, d.ClosedAt, d.Version, events, d.Responsible, AllowedActions(user, d),
+            d.ContactName is { } contact
+                ? new EnterpriseContactView(contact, d.ContactTitle, user.SeesFullPhoneNumbers ? d.ContactPhone : Infrastructure.Validation.PhoneNumbers.Mask(d.ContactPhone))
+                : null);
     }
 
     public static Task<long> AppendEventAsync(DbConnection connection, DbTransaction tx, long demandId, long? actorUserId, string kind, string visibility,

@@ -1,3 +1,4 @@
+using EcoAid.Api.Features.Organisation;
 using System.Data.Common;
 using System.Text.Json;
 using Dapper;
@@ -127,14 +128,25 @@ internal static class DemandWorkflow
     /// unit the caller names), the person the member. Transfer: the unit is the department, the person its named liaison.
     /// </summary>
     internal sealed record Responsibility(long? OwnerMemberId, long? DepartmentId, string UnitKind, string UnitName, string PersonKind,
-        string PersonName, long? UserId)
+        string PersonName, long? UserId, string? PersonPhone = null)
     {
-        /// <summary>How the assignee is named in a timeline text: "法制宣传科（责任人 王芳）" or "刘洋".</summary>
-        public string Label => DepartmentId is not null ? $"{UnitName}（责任人 {PersonName}）" : PersonName;
+        /// <summary>How the assignee is named in a timeline text: "法制宣传科（责任人 王芳）", "县自然资源局（责任人 王强）" or "刘洋".</summary>
+        public string Label => DepartmentId is not null || PersonKind == "other" ? $"{UnitName}（责任人 {PersonName}）" : PersonName;
+
+        /// <summary>What the timeline event keeps, so that a report can show the pair as it stood at a past moment.</summary>
+        public ResponsibleSnapshot Snapshot => new(UnitKind, UnitName, PersonKind, PersonName, PersonKind == "other" ? PersonPhone : null);
+
+        /// <summary>
+        /// The same follow-up owner (member or department) with another body as the 责任单位 and a named person of it as 责任人
+        /// (e.g. 县自然资源局, 王强, with a phone).
+        /// </summary>
+        public Responsibility WithOtherBody(OtherBodyRequest other) =>
+            this with { UnitKind = "other", UnitName = other.UnitName.Trim(), PersonKind = "other", PersonName = other.PersonName.Trim(),
+                PersonPhone = other.PersonPhone.Trim(), UserId = null };
 
         public const string SetSql = "owner_member_id = @OwnerMemberId, department_id = @DepartmentId, responsible_unit = @UnitName, " +
             "responsible_unit_kind = @UnitKind, responsible_person_kind = @PersonKind, responsible_person_name = @PersonName, " +
-            "responsible_person_phone = NULL, responsible_user_id = @UserId, ";
+            "responsible_person_phone = @PersonPhone, responsible_user_id = @UserId, ";
     }
 
     /// <summary>Looks up the member or the department (and its liaison) in the branch; a clear validation problem when it does not fit.</summary>
@@ -159,8 +171,8 @@ internal static class DemandWorkflow
         {
             return (null, Problems.Validation("departmentId", "科室不存在或不属于本支部。"));
         }
-        var liaisons = (await c.QueryAsync<(long Id, string Name)>(new CommandDefinition("""
-            SELECT u.id, u.display_name FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = @role
+        var liaisons = (await c.QueryAsync<(long Id, string Name)>(new CommandDefinition($"""
+            SELECT u.id, {PersonNames.Name} FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = @role
             WHERE u.department_id = @departmentId ORDER BY u.id
             """, new { departmentId, role = Roles.DepartmentLiaison }, tx, cancellationToken: ct))).ToList();
         if (liaisons.Count == 0)
@@ -194,7 +206,7 @@ internal static class DemandWorkflow
     internal static DemandChange ReassignChange(Responsibility to, string text, CancellationToken ct)
     {
         var assigned = new DemandRow { OwnerMemberId = to.OwnerMemberId, DepartmentId = to.DepartmentId };
-        return new DemandChange("reassigned", "public", text, Responsibility.SetSql, to)
+        return new DemandChange("reassigned", "public", text, Responsibility.SetSql, to, Details: EventDetails.Responsibility(to.Snapshot))
             .Notifying(to.DepartmentId is not null ? NotificationKinds.DemandTransferred : NotificationKinds.DemandAssigned, OwnerOf(assigned, ct));
     }
 
@@ -239,8 +251,15 @@ internal static class EventDetails
     /// <summary>A resolution: the due date in force (after approved extensions) when it was resolved.</summary>
     public static string Resolution(DateOnly? dueDate) => JsonSerializer.Serialize(new ResolutionDetails(dueDate), Json);
 
-    /// <summary>A meeting decision: which meeting and which decision.</summary>
-    public static string Decision(long meetingId, string decision) => JsonSerializer.Serialize(new DecisionDetails(meetingId, decision), Json);
+    /// <summary>A meeting decision: which meeting and which decision (and, for a reassignment, the new 责任单位/责任人).</summary>
+    public static string Decision(long meetingId, string decision, ResponsibleSnapshot? responsible = null) =>
+        JsonSerializer.Serialize(new DecisionDetails(meetingId, decision, responsible), Json);
+
+    /// <summary>A claim, transfer or reassignment: the 责任单位/责任人 it set.</summary>
+    public static string Responsibility(ResponsibleSnapshot responsible) => JsonSerializer.Serialize(new ResponsibilityDetails(responsible), Json);
+
+    /// <summary>The 责任单位/责任人 an event set; null for events from before they were recorded.</summary>
+    public static ResponsibleSnapshot? ReadResponsible(string? json) => Read<ResponsibilityDetails>(json)?.Responsible;
 
     public static ConfirmationDetails? ReadConfirmation(string? json) => Read<ConfirmationDetails>(json);
 
@@ -268,5 +287,9 @@ internal static class EventDetails
 
     public sealed record ResolutionDetails(DateOnly? DueDate);
 
-    public sealed record DecisionDetails(long MeetingId, string Decision);
+    public sealed record DecisionDetails(long MeetingId, string Decision,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        ResponsibleSnapshot? Responsible = null);
+
+    public sealed record ResponsibilityDetails(ResponsibleSnapshot? Responsible);
 }

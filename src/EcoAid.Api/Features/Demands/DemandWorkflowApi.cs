@@ -24,6 +24,9 @@ public static class DemandWorkflowApi
     {
         group.MapPost("/{id:long}/accept", Accept).Produces<DemandDetail>(200).Answers(403, 409).RequireAuthorization(DemandPolicies.Manager).WithName("AcceptDemand")
             .WithSummary("受理：认领或移交").WithDescription("给出工作目标、思路举措、完成时限；ownerMemberId 认领给专班成员，departmentId 移交给局科室。");
+        group.MapPost("/{id:long}/responsible", SetResponsible).Produces<DemandDetail>(200).Answers(403, 409).RequireAuthorization(DemandPolicies.Manager).WithName("SetDemandResponsible")
+            .WithSummary("指定其他单位为责任单位").WithDescription("已受理的诉求由其他单位（如县自然资源局）负责时，服务专员或支部书记指定该单位（unitName）、" +
+                "其责任人（personName）和手机号（personPhone）；原认领成员或科室继续跟进。受理时也可在 otherBody 中一并指定。");
         group.MapPost("/{id:long}/progress", Progress).Produces<DemandDetail>(200).Answers(403, 409).RequireAuthorization(DemandPolicies.Worker).WithName("RecordDemandProgress")
             .WithSummary("记录进展").WithDescription("kind：progress 进展、onsite 现场指导、expert 专家服务、note 备注；visibility：public 企业可见、internal 仅内部。");
         group.MapPost("/{id:long}/urge", Urge).Produces<DemandDetail>(200).Answers(403, 409).RequireAuthorization(DemandPolicies.Manager).WithName("UrgeDemand").WithSummary("督办");
@@ -99,6 +102,11 @@ public static class DemandWorkflowApi
             {
                 return problem;
             }
+            if (request.OtherBody is { } other)
+            {
+                to = to!.WithOtherBody(other);
+                await AuditResponsibleAsync(c, tx, user, d, to, now, ct);
+            }
             (due, problem) = await ResolveDueAsync(c, tx, request, now, ct);
             return problem;
         }, d =>
@@ -113,13 +121,41 @@ public static class DemandWorkflowApi
             var change = new DemandChange(transfer ? "transferred" : "claimed", "public",
                 transfer ? $"移交{to.Label}办理，完成时限 {due:yyyy-MM-dd}" : $"由{to.Label}认领办理，完成时限 {due:yyyy-MM-dd}",
                 "objective = @Objective, measures = @Measures, " + Responsibility.SetSql + "due_date = @Due, accepted_at = @now, ",
-                parameters, DueDate: due);
+                parameters, DueDate: due, Details: EventDetails.Responsibility(to.Snapshot));
             var assigned = new DemandRow { OwnerMemberId = to.OwnerMemberId, DepartmentId = to.DepartmentId };
             return change
                 .Notifying(transfer ? NotificationKinds.DemandTransferred : NotificationKinds.DemandAssigned, OwnerOf(assigned, ct))
                 .Notifying(NotificationKinds.DemandAccepted, StaffOf(d, ct));
         }, ct);
     }
+
+    /// <summary>
+    /// Another body (e.g. 县自然资源局) and a named person of it become 责任单位/责任人 of an accepted demand; the member or
+    /// department that claimed it keeps following it. Audited; the enterprise sees it on the timeline.
+    /// </summary>
+    static Task<IResult> SetResponsible(long id, SetResponsibleRequest request, HttpRequest http, CurrentUser user, MySqlDataSource db, TimeProvider clock,
+        CancellationToken ct)
+    {
+        Responsibility? to = null;
+        return ActAsync(id, http, user, db, clock, DemandAction.Reassign, async (d, c, tx, now) =>
+        {
+            var other = request.Body;
+            if (d.ResponsibleUnitKind == "other" && d.ResponsiblePersonKind == "other" && d.ResponsibleUnit == other.UnitName.Trim()
+                && d.ResponsiblePersonName == other.PersonName.Trim() && d.ResponsiblePersonPhone == other.PersonPhone.Trim())
+            {
+                return Problems.Conflict("demand.responsible_unchanged", $"该诉求的责任单位已是{d.ResponsibleUnit}，责任人已是{d.ResponsiblePersonName}。");
+            }
+            to = new Responsibility(d.OwnerMemberId, d.DepartmentId, "", "", "", "", null).WithOtherBody(other);
+            await AuditResponsibleAsync(c, tx, user, d, to, now, ct);
+            return null;
+        }, d => ReassignChange(to!, $"责任单位调整为{to!.Label}" + (request.Reason is { Length: > 0 } r ? $"：{r.Trim()}" : ""), ct), ct);
+    }
+
+    /// <summary>Setting another body as 责任单位 is audited (who, which demand, which body; the phone is not written to the trail).</summary>
+    private static Task AuditResponsibleAsync(DbConnection c, DbTransaction tx, CurrentUser user, DemandRow d, Responsibility to, DateTimeOffset now,
+        CancellationToken ct) =>
+        Audit.AuditTrail.RecordAsync((MySqlConnection)c, (MySqlTransaction)tx, Audit.AuditEvent.By(user, Audit.AuditKinds.ResponsibleChanged, "demand", d.Id,
+            new { unitKind = to.UnitKind, unit = to.UnitName, personKind = to.PersonKind, person = to.PersonName }) with { BranchId = d.BranchId }, now, ct);
 
     static Task<IResult> Progress(long id, ProgressRequest request, HttpRequest http, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct) =>
         ActAsync(id, http, user, db, clock, DemandAction.Progress, async (d, c, tx, _) =>

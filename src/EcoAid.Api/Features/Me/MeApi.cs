@@ -66,7 +66,7 @@ public static class MeApi
     }
 
     /// <summary>The name a user has until they give theirs.</summary>
-    public const string DefaultDisplayName = "微信用户";
+    public const string DefaultDisplayName = Organisation.PersonNames.Placeholder;
 
     static async Task<Ok<MeResponse>> UpdateMe(UpdateMeRequest request, CurrentUser user, MySqlDataSource db, CancellationToken ct)
     {

@@ -89,7 +89,7 @@ internal static class MeetingDecisions
         }
 
         var (eventId, refused) = await DemandWorkflow.ApplyAsync(connection, tx, demand, user.Id, action,
-            change with { Details = EventDetails.Decision(meetingId, request.Kind) }, now, ct);
+            change with { Details = EventDetails.Decision(meetingId, request.Kind, EventDetails.ReadResponsible(change.Details)) }, now, ct);
         if (refused is not null)
         {
             return (0, refused);

@@ -1,3 +1,4 @@
+using EcoAid.Api.Features.Organisation;
 using System.Data.Common;
 using Dapper;
 using EcoAid.Api.Features.Calendar;
@@ -291,9 +292,9 @@ public static partial class MeetingsApi
     }
 
     private static async Task<List<DecisionResponse>> LoadDecisionsAsync(DbConnection connection, DbTransaction? tx, long meetingId, long? onlyId, CancellationToken ct) =>
-        (await connection.QueryAsync<DecisionRow>(new CommandDefinition("""
+        (await connection.QueryAsync<DecisionRow>(new CommandDefinition($"""
             SELECT x.id, x.meeting_id, x.agenda_item_id, x.demand_id, d.number, d.title, d.category, d.status, x.kind, x.text, x.owner_member_id,
-                   x.department_id, x.due_date, x.demand_event_id, x.decided_by, u.display_name AS decider_name, x.created_at
+                   x.department_id, x.due_date, x.demand_event_id, x.decided_by, {PersonNames.Name} AS decider_name, x.created_at
             FROM meeting_decisions x JOIN demands d ON d.id = x.demand_id JOIN users u ON u.id = x.decided_by
             WHERE x.meeting_id = @meetingId AND (@onlyId IS NULL OR x.id = @onlyId)
             ORDER BY x.id

@@ -69,8 +69,8 @@ public static class NotificationCatalog
     public static readonly IReadOnlyDictionary<string, KindInfo> Kinds = new[]
     {
         new KindInfo(NotificationKinds.DemandSubmitted, "企业提交了新诉求（服务专员、包挂成员）", [Roles.Commissioner, Roles.Member],
-            "新诉求待受理", "{enterpriseName}提交了诉求：{title}", DemandPage,
-            new Dictionary<string, PlaceholderType>(DemandFields) { ["submittedAt"] = PlaceholderType.Instant }),
+            "新诉求待受理", "{enterpriseName}（{contactName}）提交了诉求：{title}", DemandPage,
+            new Dictionary<string, PlaceholderType>(DemandFields) { ["submittedAt"] = PlaceholderType.Instant, ["contactName"] = PlaceholderType.Text }),
         new KindInfo(NotificationKinds.DemandAssigned, "诉求交由成员办理，或重新设定时限（责任人）", TaskForce,
             "诉求已交您办理", "{title}（{enterpriseName}），完成时限 {dueDate}", DemandPage, WorkflowFields),
         new KindInfo(NotificationKinds.DemandTransferred, "诉求移交科室办理（科室联络人）", [Roles.DepartmentLiaison],
@@ -98,8 +98,8 @@ public static class NotificationCatalog
         new KindInfo(NotificationKinds.DemandDueDateSet, "您负责的诉求完成时限重新设定（责任人）", Owners,
             "诉求完成时限已重新设定", "{title}（{enterpriseName}）：新的完成时限 {dueDate}", DemandPage, WorkflowFields),
         new KindInfo(NotificationKinds.DemandReviewNeeded, "新诉求待人工审核（服务专员）", [Roles.Commissioner],
-            "新诉求待审核", "{enterpriseName}提交的诉求需人工审核（{verdict}）：{title}", DemandPage,
-            new Dictionary<string, PlaceholderType>(DemandFields) { ["verdict"] = PlaceholderType.Text }),
+            "新诉求待审核", "{enterpriseName}（{contactName}）提交的诉求需人工审核（{verdict}）：{title}", DemandPage,
+            new Dictionary<string, PlaceholderType>(DemandFields) { ["verdict"] = PlaceholderType.Text, ["contactName"] = PlaceholderType.Text }),
         new KindInfo(NotificationKinds.DemandReviewed, "诉求审核结果（提交的企业联系人）", [Roles.Staff],
             "诉求审核结果", "{title}：{text}", DemandPage, WorkflowFields),
         new KindInfo(NotificationKinds.DemandDueSoon, "临近完成时限（责任人；按设置的工作日节点提醒）", Owners,

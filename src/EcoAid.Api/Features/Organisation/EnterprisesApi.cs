@@ -8,7 +8,10 @@ using MySqlConnector;
 
 namespace EcoAid.Api.Features.Organisation;
 
-/// <summary>The assisted enterprises (帮促企业) of a branch, each with one liaison member (包挂).</summary>
+/// <summary>
+/// The assisted enterprises (帮促企业) of a branch, each with one liaison member (包挂). contactName/contactPhone are the
+/// primary one of its named contacts (<see cref="EnterpriseContactsApi"/>).
+/// </summary>
 public static class EnterprisesApi
 {
     public static IEndpointRouteBuilder MapEnterprises(this IEndpointRouteBuilder routes)
@@ -150,6 +153,7 @@ public static class EnterprisesApi
                 branchId, Name = request.Name.Trim(), CreditCode = request.NormalizedCreditCode, request.Address, request.Industry,
                 request.ContactName, request.ContactPhone, request.LiaisonMemberId, now = clock.GetUtcNow().UtcDateTime,
             }, cancellationToken: ct));
+            await EnterpriseContactsApi.SetPrimaryFromEnterpriseAsync(connection, id, request.ContactName, request.ContactPhone, clock.GetUtcNow(), ct);
             return TypedResults.Created($"/api/enterprises/{id}", (await FindAsync(connection, id, user, ct))!.ToResponse(user));
         }
         catch (MySqlException e) when (MySqlErrors.IsDuplicateKey(e, "uq_enterprises_credit_code"))
@@ -186,6 +190,7 @@ public static class EnterprisesApi
                 id, Name = request.Name.Trim(), CreditCode = request.NormalizedCreditCode, request.Address, request.Industry,
                 request.ContactName, request.ContactPhone, request.LiaisonMemberId, now = clock.GetUtcNow().UtcDateTime,
             }, cancellationToken: ct));
+            await EnterpriseContactsApi.SetPrimaryFromEnterpriseAsync(connection, id, request.ContactName, request.ContactPhone, clock.GetUtcNow(), ct);
             return TypedResults.Ok((await FindAsync(connection, id, user, ct))!.ToResponse(user));
         }
         catch (MySqlException e) when (MySqlErrors.IsDuplicateKey(e, "uq_enterprises_credit_code"))

@@ -11,6 +11,9 @@ public static class OrganisationSetup
             { "name": "江苏南方永磁科技有限公司", "creditCode": "91000000DM0000001M", "address": "邳州经济开发区", "industry": "磁性材料制造",
               "contactName": "王经理", "contactPhone": "13800000000", "liaisonMemberId": 4 }
             """);
+        builder.Services.AddOpenApiExample<EnterpriseContactsApi.ContactRequest>("""
+            { "name": "周强", "title": "生产副总经理", "phone": "13900000011", "primary": false }
+            """);
         return builder;
     }
 
@@ -18,6 +21,7 @@ public static class OrganisationSetup
     {
         routes.MapBranches();
         routes.MapEnterprises();
+        routes.MapEnterpriseContacts();
         routes.MapMembers();
         routes.MapDepartments();
         return routes;

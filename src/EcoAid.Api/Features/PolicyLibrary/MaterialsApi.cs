@@ -1,3 +1,4 @@
+using EcoAid.Api.Features.Organisation;
 using Dapper;
 using EcoAid.Api.Features.Notifications;
 using EcoAid.Api.Infrastructure;
@@ -207,11 +208,10 @@ public static class MaterialsApi
         return TypedResults.Ok(new ReadReceipt(id, new DateTimeOffset(DateTime.SpecifyKind(readAt, DateTimeKind.Utc))));
     }
 
-    private const string SelectMine = """
-        SELECT l.id, l.note, COALESCE(m.name, u.display_name) AS sender_name, l.sent_at, r.read_at
+    private const string SelectMine = $"""
+        SELECT l.id, l.note, {PersonNames.Name} AS sender_name, l.sent_at, r.read_at
         FROM material_lists l
         JOIN users u ON u.id = l.sent_by
-        LEFT JOIN members m ON m.id = u.member_id
         LEFT JOIN material_reads r ON r.list_id = l.id AND r.user_id = @userId
         """;
 
@@ -248,11 +248,11 @@ public static class MaterialsApi
     private static async Task<IReadOnlyList<SentMaterialList>> SentListsAsync(MySqlConnection connection, MySqlTransaction? tx, EnterpriseInReach enterprise, long? onlyId,
         CancellationToken ct)
     {
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition("""
-            SELECT l.id, l.note, l.sent_by, COALESCE(m.name, u.display_name) AS sender_name, l.sent_at
-            FROM material_lists l JOIN users u ON u.id = l.sent_by LEFT JOIN members m ON m.id = u.member_id
+        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+            SELECT l.id, l.note, l.sent_by, {PersonNames.Name} AS sender_name, l.sent_at
+            FROM material_lists l JOIN users u ON u.id = l.sent_by
             WHERE l.enterprise_id = @Id AND (@onlyId IS NULL OR l.id = @onlyId) ORDER BY l.sent_at DESC, l.id DESC;
-            SELECT r.list_id, r.user_id, u.display_name, r.read_at
+            SELECT r.list_id, r.user_id, {PersonNames.Name}, r.read_at
             FROM material_reads r JOIN material_lists l ON l.id = r.list_id JOIN users u ON u.id = r.user_id
             WHERE l.enterprise_id = @Id AND (@onlyId IS NULL OR l.id = @onlyId) ORDER BY r.read_at;
             """, new { enterprise.Id, onlyId }, tx, cancellationToken: ct));
@@ -272,8 +272,8 @@ public static class MaterialsApi
 
     private static async Task<string> SenderNameAsync(MySqlConnection connection, MySqlTransaction tx, CurrentUser user, CancellationToken ct) =>
         await connection.ExecuteScalarAsync<string>(new CommandDefinition(
-            "SELECT COALESCE(m.name, u.display_name) FROM users u LEFT JOIN members m ON m.id = u.member_id WHERE u.id = @Id", new { user.Id }, tx, cancellationToken: ct))
-        ?? user.DisplayName;
+            $"SELECT {PersonNames.Name} FROM users u WHERE u.id = @Id", new { user.Id }, tx, cancellationToken: ct))
+        ?? "工作人员";
 
     private static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

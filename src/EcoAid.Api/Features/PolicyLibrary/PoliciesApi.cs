@@ -1,3 +1,4 @@
+using EcoAid.Api.Features.Organisation;
 using System.Data.Common;
 using System.Text.Json;
 using Dapper;
@@ -199,9 +200,9 @@ public static class PoliciesApi
         return CachedAnswer.For(JsonSerializer.SerializeToUtf8Bytes(new PagedList<PolicyListItem>(items, total, paging.Page, paging.PageSize), json));
     }
 
-    internal const string SelectPolicy = """
+    internal const string SelectPolicy = $"""
         SELECT p.id, p.branch_id, p.category, p.title, p.summary, p.body, p.tags, p.source, p.effective_date, p.status, p.revision,
-               p.created_at, p.updated_at, u.display_name AS updated_by_name, p.published_at, p.unpublished_at
+               p.created_at, p.updated_at, {PersonNames.Name} AS updated_by_name, p.published_at, p.unpublished_at
         FROM policies p LEFT JOIN users u ON u.id = p.updated_by
         """;
 

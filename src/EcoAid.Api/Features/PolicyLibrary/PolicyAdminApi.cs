@@ -1,3 +1,4 @@
+using EcoAid.Api.Features.Organisation;
 using System.Security.Cryptography;
 using Dapper;
 using EcoAid.Api.Features.Attachments;
@@ -192,9 +193,9 @@ public static class PolicyAdminApi
         {
             return Problems.NotFound();
         }
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition("""
+        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             SELECT r.revision, r.action, r.title, r.category, r.summary, r.body, r.tags, r.source, r.effective_date, r.status, r.edited_by,
-                   u.display_name AS edited_by_name, r.edited_at
+                   {PersonNames.Name} AS edited_by_name, r.edited_at
             FROM policy_revisions r LEFT JOIN users u ON u.id = r.edited_by
             WHERE r.policy_id = @id ORDER BY r.revision DESC LIMIT @PageSize OFFSET @Offset;
             SELECT COUNT(*) FROM policy_revisions WHERE policy_id = @id;

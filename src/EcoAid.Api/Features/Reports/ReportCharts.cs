@@ -121,11 +121,14 @@ public static class ReportCharts
         var closed = f.Trend.Select((m, i) => new Bar { Position = i * 3 + 1, Value = m.Closed, FillColor = Color.FromHex("#2E7D32") });
         plot.Add.Bars(collected.Concat(closed).ToList());
         plot.Axes.Bottom.SetTicks([.. f.Trend.Select((_, i) => i * 3 + 0.5)], [.. f.Trend.Select(m => $"{int.Parse(m.Month[5..], CultureInfo.InvariantCulture)}月")]);
-        plot.Legend.ManualItems.Add(new LegendItem { LabelText = "收集", FillColor = Color.FromHex("#1565C0") });
-        plot.Legend.ManualItems.Add(new LegendItem { LabelText = "办结", FillColor = Color.FromHex("#2E7D32") });
-        plot.Legend.FontName = font.Use();
+        // Each item names its own font, and its label sits 4 px lower: ScottPlot clips a legend label to a line measured for
+        // Latin text, so the taller CJK glyphs of the first label lost their top (收集 read as a cut-off line).
+        var name = font.Use();
+        plot.Legend.ManualItems.Add(new LegendItem { LabelText = "收集", FillColor = Color.FromHex("#1565C0"), LabelFontName = name, LabelFontSize = 14, LabelOffsetY = 4 });
+        plot.Legend.ManualItems.Add(new LegendItem { LabelText = "办结", FillColor = Color.FromHex("#2E7D32"), LabelFontName = name, LabelFontSize = 14, LabelOffsetY = 4 });
+        plot.Legend.FontName = name;
         plot.Legend.FontSize = 14;
-        plot.Legend.Padding = new PixelPadding(10, 10, 10, 6); // room above the first item's CJK text
+        plot.Legend.Padding = new PixelPadding(10, 10, 8, 8);
         plot.ShowLegend(Alignment.UpperLeft);
         var top = Math.Max(1, f.Trend.Max(m => Math.Max(m.Collected, m.Closed)));
         plot.Axes.SetLimitsY(0, top * 1.3 + 0.5);

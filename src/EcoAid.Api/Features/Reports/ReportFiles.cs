@@ -8,7 +8,10 @@ using MySqlConnector;
 namespace EcoAid.Api.Features.Reports;
 
 /// <summary>One line of the report's list (台账): the demand with its state and due date as of the report's moment.</summary>
-internal sealed record ReportListRow(DemandRow Demand, string StatusThen, DateOnly? DueThen, string? AcceptedAs, bool OverdueThen);
+/// <see cref="ResponsibleThen"/> is the 责任单位/责任人 the last claim, transfer or reassignment before that moment set (none when
+/// the demand was not accepted yet).
+internal sealed record ReportListRow(DemandRow Demand, string StatusThen, DateOnly? DueThen, string? AcceptedAs, bool OverdueThen,
+    ResponsibleSnapshot? ResponsibleThen);
 
 /// <summary>The monthly report as files: the workbook (月报) and the Word 工作信息, both from the same figures.</summary>
 internal static class ReportFiles
@@ -33,11 +36,40 @@ internal static class ReportFiles
         var demandIds = then.Select(t => t.Id).ToList();
         var rows = (await connection.QueryAsync<DemandRow>(new CommandDefinition($"{DemandStore.Select} WHERE d.id IN @demandIds", new { demandIds },
             cancellationToken: ct))).ToDictionary(d => d.Id);
+        var responsible = await ResponsibleThenAsync(connection, demandIds, asOf, rows, ct);
         return then.Select(t =>
         {
             var due = t.DueThen is { } d ? DateOnly.FromDateTime(d) : (DateOnly?)null;
-            return new ReportListRow(rows[t.Id], t.StatusThen, due, t.AcceptedAs, t.StatusThen == DemandStatus.Accepted && due < f.AsOfDate);
+            return new ReportListRow(rows[t.Id], t.StatusThen, due, t.AcceptedAs, t.StatusThen == DemandStatus.Accepted && due < f.AsOfDate,
+                responsible.GetValueOrDefault(t.Id));
         }).ToList();
+    }
+
+    /// <summary>
+    /// 责任单位/责任人 as they stood at <paramref name="asOf"/>: what the last claim, transfer or reassignment before it
+    /// recorded in its details. An event from before the details were recorded stands for the demand's present pair when
+    /// nothing changed it since (the only case the old rows can answer).
+    /// </summary>
+    private static async Task<Dictionary<long, ResponsibleSnapshot>> ResponsibleThenAsync(MySqlConnection connection, List<long> demandIds, DateTime asOf,
+        Dictionary<long, DemandRow> rows, CancellationToken ct)
+    {
+        var events = await connection.QueryAsync<(long DemandId, string? Details, bool Latest)>(new CommandDefinition("""
+            SELECT ev.demand_id, ev.details,
+                   ev.id = (SELECT MAX(l.id) FROM demand_events l WHERE l.demand_id = ev.demand_id AND l.kind IN ('claimed', 'transferred', 'reassigned')) AS latest
+            FROM demand_events ev
+            WHERE ev.id IN (SELECT MAX(x.id) FROM demand_events x
+                            WHERE x.demand_id IN @demandIds AND x.created_at < @asOf AND x.kind IN ('claimed', 'transferred', 'reassigned')
+                            GROUP BY x.demand_id)
+            """, new { demandIds, asOf }, cancellationToken: ct));
+        var result = new Dictionary<long, ResponsibleSnapshot>();
+        foreach (var e in events)
+        {
+            if ((EventDetails.ReadResponsible(e.Details) ?? (e.Latest ? DemandListColumns.Snapshot(rows[e.DemandId]) : null)) is { } snapshot)
+            {
+                result[e.DemandId] = snapshot;
+            }
+        }
+        return result;
     }
 
     public static string Percent(Rate r) => r.Value is { } v
@@ -91,7 +123,7 @@ internal static class ReportFiles
         $"统计时点：{(f.MonthComplete ? "月末" : "生成时")}（北京时间 {Periods.ChineseDate(f.AsOfDate)}），各诉求的状态、完成时限均为该时点的情况，按办理记录推算。" +
         $"响应率：本月提交、已受理或已超过 {f.ResponseLimitHours} 小时响应时限的诉求中，{f.ResponseLimitHours} 小时内受理的比例；" +
         "按期办结率：本月办结中，在当时有效的完成时限当天或之前办结的比例；解决率：本月企业确认中确认“已解决”的比例；" +
-        $"满意率：本月企业评价中 {Kpis.SatisfiedFrom} 分（基本满意）及以上的比例。责任单位、责任人为导出时的安排。";
+        $"满意率：本月企业评价中 {Kpis.SatisfiedFrom} 分（基本满意）及以上的比例。责任单位、责任人为统计时点的安排。";
 
     public static IReadOnlyList<string> BranchTableHeader =>
         ["支部", "累计收集", "本月新收集", "认领", "移交", "已办结", "办理中", "逾期", "资料清单", "回访", "专家上门", "会商", "吹哨", "响应率", "按期办结率", "解决率", "满意率"];
@@ -132,7 +164,8 @@ internal static class ReportFiles
                 N(i + 1), .. rollUp ? [f.Branches.FirstOrDefault(b => b.BranchId == d.BranchId)?.Name] : Array.Empty<string?>(), d.Number, d.EnterpriseName,
                 DemandCategories.Names.GetValueOrDefault(d.Category, d.Category), DemandSources.Names.GetValueOrDefault(d.Source, d.Source),
                 Periods.DateOf(d.SubmittedAt).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), $"{d.Title}：{d.Description}",
-                DemandListColumns.AcceptanceName(l.AcceptedAs), DemandListColumns.ResponsibleUnit(d), DemandListColumns.ResponsiblePerson(d),
+                DemandListColumns.AcceptanceName(l.AcceptedAs), l.ResponsibleThen is { } r ? DemandListColumns.ResponsibleUnit(r) : null,
+                l.ResponsibleThen is { } p ? DemandListColumns.ResponsiblePerson(p) : null,
                 l.DueThen?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 DemandWorkflow.StatusName(l.StatusThen) + (l.OverdueThen ? "（已逾期）" : ""),
             ];

@@ -1,3 +1,4 @@
+using EcoAid.Api.Features.Organisation;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -344,9 +345,9 @@ public static class ReportsApi
         public DateTimeOffset IssuedAt { get; init; }
     }
 
-    private const string SelectReports = """
+    private const string SelectReports = $$"""
         SELECT r.id, r.scope, r.city_id, r.branch_id, b.name AS branch_name, c.name AS city_name, r.month, r.as_of, {0} AS figures, r.issued_by,
-               u.display_name AS issuer_name, r.issued_at
+               {{PersonNames.Name}} AS issuer_name, r.issued_at
         FROM reports r JOIN cities c ON c.id = r.city_id LEFT JOIN party_branches b ON b.id = r.branch_id JOIN users u ON u.id = r.issued_by
         """;
 

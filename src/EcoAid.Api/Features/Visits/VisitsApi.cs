@@ -1,3 +1,4 @@
+using EcoAid.Api.Features.Organisation;
 using System.Data.Common;
 using Dapper;
 using EcoAid.Api.Features.Calendar;
@@ -286,9 +287,9 @@ public static partial class VisitsApi
         {
             return [];
         }
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition("""
+        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             SELECT v.id, v.branch_id, v.enterprise_id, e.name AS enterprise_name, v.visited_on, v.kind, v.findings, v.recorded_by,
-                   u.display_name AS recorder_name, v.created_at
+                   {PersonNames.Name} AS recorder_name, v.created_at
             FROM visits v JOIN enterprises e ON e.id = v.enterprise_id JOIN users u ON u.id = v.recorded_by WHERE v.id IN @ids;
             SELECT vm.visit_id, m.id, m.name FROM visit_members vm JOIN members m ON m.id = vm.member_id WHERE vm.visit_id IN @ids ORDER BY m.id;
             SELECT ve.visit_id, x.id, x.name, x.specialty, x.organisation, x.phone FROM visit_experts ve JOIN experts x ON x.id = ve.expert_id

@@ -1,3 +1,4 @@
+using EcoAid.Api.Features.Organisation;
 using System.Data.Common;
 using Dapper;
 using EcoAid.Api.Features.Calendar;
@@ -50,7 +51,7 @@ public static class WhistleClock
         (await connection.QueryAsync<Row>(new CommandDefinition($"""
             SELECT d.id AS Id, d.branch_id AS BranchId, d.enterprise_id AS EnterpriseId, d.number AS Number, d.title AS Title, d.status AS Status,
                    e.name AS EnterpriseName, e.liaison_member_id AS LiaisonMemberId, d.submitted_at AS SubmittedAt,
-                   first.created_at AS ReportedInAt, u.display_name AS ReportedInBy
+                   first.created_at AS ReportedInAt, {PersonNames.Name} AS ReportedInBy
             FROM demands d
             JOIN enterprises e ON e.id = d.enterprise_id
             LEFT JOIN demand_events first ON first.id = (

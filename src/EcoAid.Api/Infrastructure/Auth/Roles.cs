@@ -32,6 +32,8 @@ public static class Policies
     public const string EnterpriseReader = "enterprise-reader";
     /// <summary>Branch administrators (their branch) and city administrators (every branch of their city).</summary>
     public const string OrgAdmin = "org-admin";
+    /// <summary>An enterprise's own staff (their enterprise) and the administrators of its branch or city: who keeps its contacts.</summary>
+    public const string EnterpriseContactEditor = "enterprise-contact-editor";
     /// <summary>City-level readers and administrators.</summary>
     public const string CityReader = "city-reader";
     /// <summary>City administrators.</summary>
@@ -46,6 +48,7 @@ public static class Policies
             .AddPolicy(BranchReader, p => p.RequireRole(branchReaders))
             .AddPolicy(EnterpriseReader, p => p.RequireRole([.. branchReaders, Roles.Staff]))
             .AddPolicy(OrgAdmin, p => p.RequireRole(Roles.Admin, Roles.CityAdmin))
+            .AddPolicy(EnterpriseContactEditor, p => p.RequireRole(Roles.Staff, Roles.Admin, Roles.CityAdmin))
             .AddPolicy(CityReader, p => p.RequireRole(Roles.CityViewer, Roles.CityAdmin))
             .AddPolicy(CityAdmin, p => p.RequireRole(Roles.CityAdmin));
         return services;
