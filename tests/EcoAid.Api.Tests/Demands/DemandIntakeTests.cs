@@ -226,6 +226,66 @@ public class DemandIntakeTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
     }
 
     [Fact]
+    public async Task ACursorWalksTheSameListAsPageNumbersAndCountsOnlyWhenAsked()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+        var submitted = new List<long>();
+        for (var k = 0; k < 7; k++)
+        {
+            submitted.Add(await w.SubmitAsync());
+            if (k % 3 == 0)
+            {
+                app.Clock.Advance(TimeSpan.FromMinutes(1)); // some share a submission instant, some do not
+            }
+        }
+        async Task<JsonElement> Get(string query) => await w.Commissioner.GetFromJsonAsync<JsonElement>($"/api/demands?{query}", Ct);
+        static long[] Ids(JsonElement page) => page.GetProperty("items").EnumerateArray().Select(d => d.GetProperty("id").GetInt64()).ToArray();
+
+        var all = await Get("pageSize=100");
+        Assert.Equal(7, all.GetProperty("total").GetInt64());
+        Assert.Equal(JsonValueKind.Null, all.GetProperty("nextCursor").ValueKind);
+        var expected = Ids(all);
+        Assert.Equal(submitted.AsEnumerable().Reverse(), expected);
+
+        // Page numbers, as before (with a total), and the cursor, page by page: the same rows in the same order.
+        var byNumber = new List<long>();
+        for (var page = 1; page <= 3; page++)
+        {
+            var answer = await Get($"page={page}&pageSize=3");
+            Assert.Equal(7, answer.GetProperty("total").GetInt64());
+            Assert.Equal(page, answer.GetProperty("page").GetInt32());
+            byNumber.AddRange(Ids(answer));
+        }
+        Assert.Equal(expected, byNumber);
+        var byCursor = new List<long>();
+        var cursor = "";
+        var pages = 0;
+        while (cursor is not null && pages++ < 10)
+        {
+            var answer = await Get($"pageSize=3&cursor={Uri.EscapeDataString(cursor)}");
+            Assert.Equal(JsonValueKind.Null, answer.GetProperty("total").ValueKind); // counted only when asked
+            Assert.Equal(JsonValueKind.Null, answer.GetProperty("page").ValueKind);
+            byCursor.AddRange(Ids(answer));
+            cursor = answer.GetProperty("nextCursor").GetString();
+        }
+        Assert.Equal(3, pages);
+        Assert.Equal(expected, byCursor);
+        // The page-number answer's nextCursor continues where that page ended.
+        var first = await Get("page=1&pageSize=4");
+        var rest = await Get($"pageSize=10&includeTotal=true&cursor={Uri.EscapeDataString(first.GetProperty("nextCursor").GetString()!)}");
+        Assert.Equal(expected[4..], Ids(rest));
+        Assert.Equal(7, rest.GetProperty("total").GetInt64());
+        Assert.Equal(JsonValueKind.Null, (await Get("page=2&pageSize=3&includeTotal=false")).GetProperty("total").ValueKind);
+        // Filters apply to cursor pages as to numbered ones; a cursor from elsewhere is refused.
+        Assert.Equal(expected, Ids(await Get("cursor=&pageSize=100&status=submitted")));
+        await ProblemAssert.IsProblemAsync(await w.Commissioner.GetAsync("/api/demands?cursor=bm90LWEtY3Vyc29y", Ct), HttpStatusCode.BadRequest, "validation.failed");
+        await ProblemAssert.IsProblemAsync(await w.Commissioner.GetAsync("/api/demands?cursor=&page=2", Ct), HttpStatusCode.BadRequest, "validation.failed");
+        // Staff see their enterprise's demands the same way.
+        Assert.Equal(expected, Ids(await w.Staff.GetFromJsonAsync<JsonElement>("/api/demands?cursor=&pageSize=100", Ct)));
+    }
+
+    [Fact]
     public async Task WorkingDayDeadlinesSkipHolidaysAndCountMakeUpDays()
     {
         await using var app = new EcoAidApp(fixture);

@@ -95,6 +95,40 @@ public class MeetingTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
     }
 
     [Fact]
+    public async Task TheAgendaListsAtMostTheLimitPerReasonInOrderAndCountsTheRest()
+    {
+        await using var app = new EcoAidApp(fixture, s => s["Meetings:AgendaLimitPerReason"] = "2");
+        var world = new World(app);
+        var crafted = new Crafted(app);
+        var (cityId, branchId) = await world.BranchAsync();
+        var owner = await world.MemberAsync(branchId, "责任成员");
+        var e = await world.EnterpriseAsync(branchId, owner);
+        await crafted.VisitAsync(branchId, e, new DateOnly(2026, 3, 10));
+        var submitted = Crafted.Shanghai(2026, 1, 10);
+        // Five overdue demands, the oldest due first; one due soon (under the limit: nothing counted for it).
+        var overdue = new List<long>();
+        foreach (var day in new[] { 20, 5, 25, 10, 15 })
+        {
+            overdue.Add(await crafted.DemandAsync(branchId, e, submitted, "accepted", acceptedAt: submitted.AddHours(1),
+                due: new DateOnly(2026, 2, day), ownerMemberId: owner));
+        }
+        var dueSoon = await crafted.DemandAsync(branchId, e, submitted, "accepted", acceptedAt: submitted.AddHours(1), due: new DateOnly(2026, 3, 9), ownerMemberId: owner);
+
+        var secretary = await world.UserAsync("secretary", cityId, branchId);
+        var meeting = await DemandWorld.Expect(HttpStatusCode.Created, await secretary.PostAsJsonAsync("/api/meetings", new { month = "2026-03" }, Ct));
+        Assert.Equal([("overdue", overdue[1]), ("overdue", overdue[3]), ("due_soon", dueSoon)], Lines(meeting));
+        var omitted = meeting.GetProperty("agendaOmitted").EnumerateArray().ToArray();
+        Assert.Single(omitted);
+        Assert.Equal("overdue", omitted[0].GetProperty("reason").GetString());
+        Assert.Equal(3, omitted[0].GetProperty("count").GetInt32());
+        Assert.Equal("/api/demands?overdue=true", omitted[0].GetProperty("listLink").GetString());
+        // Read again, the meeting says the same.
+        var read = await DemandWorld.Expect(HttpStatusCode.OK, await secretary.GetAsync($"/api/meetings/{meeting.GetProperty("id").GetInt64()}", Ct));
+        Assert.Equal(Lines(meeting), Lines(read));
+        Assert.Equal(3, read.GetProperty("agendaOmitted")[0].GetProperty("count").GetInt32());
+    }
+
+    [Fact]
     public async Task WithoutAnEarlierMeetingNewThingsCountFromTheFirstOfTheMonthBeforeInShanghaiTime()
     {
         await using var app = new EcoAidApp(fixture);

@@ -56,6 +56,59 @@ public class PolicyLibraryTests(EcoAidFixture fixture) : IClassFixture<EcoAidFix
     }
 
     [Fact]
+    public async Task ATermInNearlyEveryDocumentIsPagedFromOneRankingWithExactTotals()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await CreateAsync(app);
+        var marker = Marker();
+        // A word most documents hold (as 危险废物 is in a real library), in every field, plus a document holding each
+        // two-character piece but never the word, and the word's synonym in a body.
+        var inBody = new List<long>();
+        for (var k = 0; k < 12; k++)
+        {
+            inBody.Add(await w.PublishedAsync(Doc($"第{k}号说明", summary: "摘要", body: $"<p>第{k}段写到{marker}的贮存。</p>")));
+        }
+        var inSummary = new List<long>();
+        for (var k = 0; k < 5; k++)
+        {
+            inSummary.Add(await w.PublishedAsync(Doc($"第{k}号要点", summary: $"{marker}要点{k}")));
+        }
+        var inTitle = new List<long>();
+        for (var k = 0; k < 4; k++)
+        {
+            inTitle.Add(await w.PublishedAsync(Doc($"{marker}指南{k}", body: $"<p>正文也有{marker}。</p>")));
+        }
+        var scattered = await w.PublishedAsync(Doc("无关", body: $"<p>{marker[..2]}与{marker[1..3]}及{marker[2..]}</p>"));
+        inTitle.Reverse();
+        inSummary.Reverse();
+        inBody.Reverse();
+        long[] expected = [.. inTitle, .. inSummary, .. inBody];
+
+        var all = await w.SearchAsync(w.Anonymous, marker);
+        Assert.Equal(expected, Ids(all));
+        Assert.Equal(expected.Length, all.GetProperty("total").GetInt64());
+        Assert.DoesNotContain(scattered, Ids(all));
+        // Every other page and page size misses the answer cache: the same order and total, page by page.
+        var paged = new List<long>();
+        for (var page = 1; page <= 5; page++)
+        {
+            var answer = await Expect(HttpStatusCode.OK, await w.Anonymous.GetAsync($"/api/policies?q={Uri.EscapeDataString(marker)}&page={page}&pageSize=5", Ct));
+            Assert.Equal(expected.Length, answer.GetProperty("total").GetInt64());
+            paged.AddRange(Ids(answer));
+        }
+        Assert.Equal(expected, paged);
+        var beyond = await Expect(HttpStatusCode.OK, await w.Anonymous.GetAsync($"/api/policies?q={Uri.EscapeDataString(marker)}&page=9&pageSize=5", Ct));
+        Assert.Empty(Ids(beyond));
+        Assert.Equal(expected.Length, beyond.GetProperty("total").GetInt64());
+
+        // A change to the library ranks again: an unpublished document leaves every page and the total.
+        await Expect(HttpStatusCode.OK, await w.Admin.PostAsync($"/api/policies/{inTitle[0]}/unpublish", null, Ct));
+        var after = await Expect(HttpStatusCode.OK, await w.Anonymous.GetAsync($"/api/policies?q={Uri.EscapeDataString(marker)}&page=1&pageSize=3", Ct));
+        Assert.Equal(expected[1..4], Ids(after));
+        Assert.Equal(expected.Length - 1, after.GetProperty("total").GetInt64());
+    }
+
+    [Fact]
     public async Task TheIndexFindsSubstringsOnlyAndFollowsEdits()
     {
         await using var app = new EcoAidApp(fixture);

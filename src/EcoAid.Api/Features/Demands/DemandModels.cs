@@ -247,6 +247,54 @@ public sealed record DemandListItem(long Id, string Number, long EnterpriseId, s
     string StatusName, ResponsibleView? Responsible, int Version, IReadOnlyList<string> AllowedActions);
 
 /// <summary>
+/// A page of the demand list. By page number: <paramref name="Total"/> (null with includeTotal=false), <paramref name="Page"/>
+/// and <paramref name="PageSize"/> as every list has them. By cursor: <paramref name="Page"/> is null and
+/// <paramref name="Total"/> is given only with includeTotal=true. Either way <paramref name="NextCursor"/> continues after
+/// this page's last row (null: nothing follows).
+/// </summary>
+public sealed record DemandListPage(IReadOnlyList<DemandListItem> Items, long? Total, int? Page, int PageSize, string? NextCursor);
+
+/// <summary>The demand list's opaque cursor: the last row's (submitted_at, id), in URL-safe base64.</summary>
+public static class DemandCursor
+{
+    public readonly record struct Position(DateTime SubmittedAt, long Id);
+
+    private const string Prefix = "d1.";
+
+    public static string Encode(Position position) =>
+        Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(System.Text.Encoding.ASCII.GetBytes(
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Prefix}{position.SubmittedAt.Ticks}.{position.Id}")));
+
+    public static Position? Decode(string cursor)
+    {
+        if (cursor.Length > 64)
+        {
+            return null;
+        }
+        string text;
+        try
+        {
+            text = System.Text.Encoding.ASCII.GetString(Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlDecode(cursor));
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+        if (!text.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var parts = text[Prefix.Length..].Split('.');
+        return parts.Length == 2
+            && long.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ticks)
+            && ticks is > 0 and <= 3155378975999999999
+            && long.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id)
+            ? new Position(new DateTime(ticks, DateTimeKind.Utc), id)
+            : null;
+    }
+}
+
+/// <summary>
 /// 责任单位 and 责任人. <paramref name="UnitKind"/>: <c>branch</c> (the branch, or the claiming member's own unit),
 /// <c>department</c> (a bureau department), <c>other</c> (another named body). <paramref name="PersonKind"/>: <c>member</c>
 /// (<paramref name="MemberId"/>), <c>department_contact</c> (the department's liaison, <paramref name="UserId"/>), <c>other</c>

@@ -29,8 +29,10 @@ public static partial class DemandsApi
         var group = routes.MapGroup("/api/demands").WithTags("Demands").AddEndpointFilter<ValidationFilter>();
         group.MapPost("/", SubmitDemand).Produces<CreatedDemand>(201).Answers(409, 422).RequireAuthorization(DemandPolicies.Submitter).RequireRateLimiting(Hardening.SubmissionPolicy).WithName(nameof(SubmitDemand))
             .WithSummary("提交诉求").WithDescription("企业联系人为本企业提交；服务专员、支部书记可代企业提交（须给出 enterpriseId 与 source）。支持 Idempotency-Key。");
-        group.MapGet("/", ListDemands).RequireAuthorization(DemandPolicies.Reader).WithName(nameof(ListDemands))
-            .WithSummary("诉求列表").WithDescription("按角色限定范围。筛选：status、category、enterpriseId、owner=me、overdue=true、q（标题与描述）。");
+        group.MapGet("/", ListDemands).RequireAuthorization(DemandPolicies.Reader).WithName(nameof(ListDemands)).WithMetadata(RequestConnection.Shared)
+            .WithSummary("诉求列表").WithDescription("按角色限定范围。筛选：status、category、enterpriseId、owner=me、overdue=true、q（标题与描述）。"
+                + "两种翻页：page/pageSize（带 total；includeTotal=false 时不计总数，total 为 null），或 cursor/pageSize：首页传 cursor= 空值或不传 page 而传 cursor，"
+                + "之后把上一页的 nextCursor 原样传回，任意深度都一样快；cursor 翻页默认不计总数（includeTotal=true 时计）。nextCursor 为 null 表示没有下一页。");
         group.MapGet("/{id:long}", GetDemand).RequireAuthorization(DemandPolicies.Reader).WithName(nameof(GetDemand))
             .WithSummary("诉求详情").WithDescription("含计划、责任人、时限、评价和时间线；企业联系人看不到内部事件。");
         group.MapDemandWorkflow();
@@ -127,12 +129,28 @@ public static partial class DemandsApi
         return TypedResults.Created(location, created);
     }
 
-    static async Task<Results<Ok<PagedList<DemandListItem>>, ValidationProblem>> ListDemands(CurrentUser user, MySqlDataSource db, TimeProvider clock,
-        int? page, int? pageSize, string? status, string? category, long? enterpriseId, string? owner, bool? overdue, string? q, CancellationToken ct)
+    static async Task<Results<Ok<DemandListPage>, ValidationProblem>> ListDemands(CurrentUser user, RequestConnection requestConnection, TimeProvider clock,
+        int? page, int? pageSize, string? cursor, bool? includeTotal, string? status, string? category, long? enterpriseId, string? owner, bool? overdue, string? q,
+        CancellationToken ct)
     {
         if (!Paging.TryCreate(page, pageSize, out var paging, out var errors))
         {
             return Problems.Validation(errors);
+        }
+        // Cursor paging: `cursor` present (empty for the first page). The position is the last row's (submitted_at, id).
+        var byCursor = cursor is not null;
+        DemandCursor.Position? after = null;
+        if (byCursor && page is not null)
+        {
+            return Problems.Validation("cursor", "cursor 与 page 不能同时使用。");
+        }
+        if (byCursor && cursor!.Length > 0)
+        {
+            if (DemandCursor.Decode(cursor) is not { } position)
+            {
+                return Problems.Validation("cursor", "cursor 无效，请使用上一页返回的 nextCursor。");
+            }
+            after = position;
         }
         if (status is not null && !DemandStatus.All.Contains(status))
         {
@@ -166,24 +184,43 @@ public static partial class DemandsApi
             p.Add("q", "%" + Sql.EscapeLike(q.Trim()) + "%");
             p.Add("qExact", q.Trim());
         }
-        p.Add("PageSize", paging.PageSize);
-        p.Add("Offset", paging.Offset);
         var where = string.Join(" AND ", filters);
         // The enterprise is joined only when a filter needs it (a member's reach goes through the enterprise's liaison).
         var from = System.Text.RegularExpressions.Regex.IsMatch(where, @"\be\.") ? "demands d JOIN enterprises e ON e.id = d.enterprise_id" : "demands d";
-        await using var connection = await db.OpenConnectionAsync(ct);
+        var pageWhere = where;
+        if (after is { } position2)
+        {
+            // Keyset: the rows after the cursor's in the list's order, read from the index on that order at any depth.
+            pageWhere += " AND (d.submitted_at < @afterAt OR (d.submitted_at = @afterAt AND d.id < @afterId))";
+            p.Add("afterAt", position2.SubmittedAt);
+            p.Add("afterId", position2.Id);
+        }
+        // One row more than the page, to know whether another page follows.
+        p.Add("Take", paging.PageSize + 1);
+        p.Add("Offset", byCursor ? 0 : paging.Offset);
+        var counted = includeTotal ?? !byCursor;
+        // The session check opened this connection (RequestConnection.Shared): one connection per request.
+        var connection = await requestConnection.OpenAsync(ct);
         // The page's ids first, through an index on the list's order (ix_demands_branch_recent), then the joins for those
         // rows only: the server no longer joins and sorts every demand of the branch to hand back twenty.
         using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             {DemandStore.Select}
-            JOIN (SELECT d.id FROM {from} WHERE {where} ORDER BY d.submitted_at DESC, d.id DESC LIMIT @PageSize OFFSET @Offset) page ON page.id = d.id
+            JOIN (SELECT d.id FROM {from} WHERE {pageWhere} ORDER BY d.submitted_at DESC, d.id DESC LIMIT @Take OFFSET @Offset) page ON page.id = d.id
             ORDER BY d.submitted_at DESC, d.id DESC;
-            SELECT COUNT(*) FROM {from} WHERE {where};
+            {(counted ? $"SELECT COUNT(*) FROM {from} WHERE {where};" : "")}
             """, p, cancellationToken: ct));
-        var items = (await results.ReadAsync<DemandRow>()).Select(d => new DemandListItem(d.Id, d.Number, d.EnterpriseId, d.EnterpriseName, d.Category,
+        var rows = (await results.ReadAsync<DemandRow>()).ToList();
+        long? total = counted ? await results.ReadSingleAsync<long>() : null;
+        var more = rows.Count > paging.PageSize;
+        if (more)
+        {
+            rows.RemoveAt(rows.Count - 1);
+        }
+        var items = rows.Select(d => new DemandListItem(d.Id, d.Number, d.EnterpriseId, d.EnterpriseName, d.Category,
             d.Source, d.Title, d.Status, d.Urgent, d.Due, d.IsOverdue(now), d.OwnerName, d.DepartmentName, d.SubmittedAt,
             DemandWorkflow.StatusName(d.Status), d.Responsible, d.Version, DemandStore.AllowedActions(user, d))).ToList();
-        return TypedResults.Ok(new PagedList<DemandListItem>(items, await results.ReadSingleAsync<long>(), paging.Page, paging.PageSize));
+        var next = more ? DemandCursor.Encode(new DemandCursor.Position(rows[^1].SubmittedAt.UtcDateTime, rows[^1].Id)) : null;
+        return TypedResults.Ok(new DemandListPage(items, total, byCursor ? null : paging.Page, paging.PageSize, next));
     }
 
     static async Task<Results<Ok<DemandDetail>, ProblemHttpResult>> GetDemand(long id, CurrentUser user, MySqlDataSource db, TimeProvider clock, CancellationToken ct)

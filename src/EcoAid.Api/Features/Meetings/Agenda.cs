@@ -28,6 +28,14 @@ public static class AgendaReasons
     };
 
     public static readonly IReadOnlyList<string> Order = [Overdue, DueSoon, Reopened, LowRating, Transferred, Whistle, NotVisited];
+
+    /// <summary>The demand list that holds every line of a reason, where its filters can say it (see demands.md).</summary>
+    public static string? ListLink(string reason) => reason switch
+    {
+        Overdue => "/api/demands?overdue=true",
+        Reopened or DueSoon or Transferred => "/api/demands?status=accepted",
+        _ => null,
+    };
 }
 
 /// <summary>One generated agenda line: a demand (or, for <see cref="AgendaReasons.NotVisited"/>, an enterprise) and why.</summary>
@@ -52,18 +60,37 @@ internal static class Agenda
 {
     public const int LowRatingAtMost = 3;
 
-    public static async Task<List<AgendaLine>> BuildAsync(DbConnection connection, DbTransaction tx, long branchId, DateOnly month, DateTime windowStart,
-        DateTimeOffset now, int dueSoonDays, CancellationToken ct)
+    /// <summary>
+    /// The agenda's lines (at most <paramref name="limit"/> per reason, in each rule's order) and, per reason, how many more
+    /// there were. Every rule is its own bounded query with its own count, so the work and the memory do not grow with
+    /// the branch's history: only the window's ratings are read whole (one meeting interval's confirmations).
+    /// </summary>
+    public static async Task<(List<AgendaLine> Lines, Dictionary<string, int> Omitted)> BuildAsync(DbConnection connection, DbTransaction tx, long branchId,
+        DateOnly month, DateTime windowStart, DateTimeOffset now, int dueSoonDays, int limit, CancellationToken ct)
     {
         var today = Periods.DateOf(now);
         var args = new
         {
             branchId, windowStart, now = now.UtcDateTime, monthStart = month.ToDateTime(TimeOnly.MinValue),
             monthEnd = Periods.LastDayOfMonth(month).ToDateTime(TimeOnly.MinValue),
+            today = today.ToDateTime(TimeOnly.MinValue), soon = today.AddDays(dueSoonDays).ToDateTime(TimeOnly.MinValue), limit,
         };
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
-            {Select} WHERE d.branch_id = @branchId AND d.status = 'accepted';
-            {Select} WHERE d.branch_id = @branchId AND d.source = 'whistle' AND d.submitted_at BETWEEN @windowStart AND @now;
+        const string Accepted = "d.branch_id = @branchId AND d.status = 'accepted'";
+        var rules = new (string Reason, string Where, string Order)[]
+        {
+            (AgendaReasons.Overdue, $"{Accepted} AND d.due_date < @today", "d.due_date, d.id"),
+            (AgendaReasons.DueSoon, $"{Accepted} AND d.due_date BETWEEN @today AND @soon", "d.due_date, d.id"),
+            (AgendaReasons.Reopened, $"{Accepted} AND d.reopen_count > 0", "d.id"),
+            (AgendaReasons.Transferred, $"{Accepted} AND d.department_id IS NOT NULL", "d.accepted_at, d.id"),
+            (AgendaReasons.Whistle, "d.branch_id = @branchId AND d.source = 'whistle' AND d.submitted_at BETWEEN @windowStart AND @now", "d.submitted_at, d.id"),
+        };
+        var sql = new System.Text.StringBuilder();
+        foreach (var rule in rules)
+        {
+            sql.Append(System.Globalization.CultureInfo.InvariantCulture, $"{Select} WHERE {rule.Where} ORDER BY {rule.Order} LIMIT @limit;\n");
+            sql.Append(System.Globalization.CultureInfo.InvariantCulture, $"SELECT COUNT(*) FROM demands d WHERE {rule.Where};\n");
+        }
+        sql.Append("""
             SELECT ev.demand_id, ev.kind, ev.details, ev.created_at, d.satisfaction AS row_satisfaction
             FROM demand_events ev JOIN demands d ON d.id = ev.demand_id
             WHERE d.branch_id = @branchId AND ev.kind IN ('confirmed', 'reopened') AND ev.created_at BETWEEN @windowStart AND @now
@@ -71,29 +98,47 @@ internal static class Agenda
             SELECT e.id, e.name, m.name AS liaison_name FROM enterprises e LEFT JOIN members m ON m.id = e.liaison_member_id
             WHERE e.branch_id = @branchId
               AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.enterprise_id = e.id AND v.visited_on BETWEEN @monthStart AND @monthEnd)
-            ORDER BY e.name, e.id;
-            """, args, tx, cancellationToken: ct));
-        var accepted = (await results.ReadAsync<Row>()).ToList();
-        var whistles = (await results.ReadAsync<Row>()).ToList();
+            ORDER BY e.name, e.id LIMIT @limit;
+            SELECT COUNT(*) FROM enterprises e WHERE e.branch_id = @branchId
+              AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.enterprise_id = e.id AND v.visited_on BETWEEN @monthStart AND @monthEnd);
+            """);
+        using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql.ToString(), args, tx, cancellationToken: ct));
+        var found = new Dictionary<string, (List<Row> Rows, long Count)>();
+        foreach (var rule in rules)
+        {
+            found[rule.Reason] = ((await results.ReadAsync<Row>()).ToList(), await results.ReadSingleAsync<long>());
+        }
         var ratings = (await results.ReadAsync<RatingRow>()).ToList();
         var notVisited = (await results.ReadAsync<(long Id, string Name, string? LiaisonName)>()).ToList();
+        var notVisitedCount = await results.ReadSingleAsync<long>();
 
         var lines = new List<AgendaLine>();
-        foreach (var d in accepted.Where(d => d.Due is { } due && due < today).OrderBy(d => d.Due).ThenBy(d => d.Id))
+        var omitted = new Dictionary<string, int>();
+        void Omit(string reason, long total, int listed)
+        {
+            if (total > listed)
+            {
+                omitted[reason] = (int)Math.Min(int.MaxValue, total - listed);
+            }
+        }
+        foreach (var d in found[AgendaReasons.Overdue].Rows)
         {
             lines.Add(Line(AgendaReasons.Overdue, d, $"已逾期 {today.DayNumber - d.Due!.Value.DayNumber} 天（完成时限 {d.Due:yyyy-MM-dd}），{d.Responsible}"));
         }
-        foreach (var d in accepted.Where(d => d.Due is { } due && due >= today && due <= today.AddDays(dueSoonDays)).OrderBy(d => d.Due).ThenBy(d => d.Id))
+        foreach (var d in found[AgendaReasons.DueSoon].Rows)
         {
             var days = d.Due!.Value.DayNumber - today.DayNumber;
             lines.Add(Line(AgendaReasons.DueSoon, d, (days == 0 ? "今天到期" : $"{days} 天后到期") + $"（完成时限 {d.Due:yyyy-MM-dd}），{d.Responsible}"));
         }
-        foreach (var d in accepted.Where(d => d.ReopenCount > 0).OrderBy(d => d.Id))
+        foreach (var d in found[AgendaReasons.Reopened].Rows)
         {
             lines.Add(Line(AgendaReasons.Reopened, d, $"企业确认未解决，已重办 {d.ReopenCount} 次" + (d.Due is { } due ? $"，完成时限 {due:yyyy-MM-dd}" : "") + $"，{d.Responsible}"));
         }
         var lowRated = ratings.Select(r => (r.DemandId, r.At, Rating: Rating(r))).Where(r => r.Rating is { Satisfaction: <= LowRatingAtMost })
             .GroupBy(r => r.DemandId).Select(g => g.First()).ToList();
+        ratings.Clear();
+        Omit(AgendaReasons.LowRating, lowRated.Count, Math.Min(lowRated.Count, limit));
+        lowRated = lowRated.Take(limit).ToList();
         if (lowRated.Count > 0)
         {
             var rows = (await connection.QueryAsync<Row>(new CommandDefinition($"{Select} WHERE d.id IN @ids ORDER BY d.id",
@@ -104,11 +149,11 @@ internal static class Agenda
                     $"{Periods.DateOf(r.At):yyyy-MM-dd} 企业评价 {r.Rating!.Satisfaction} 分（{(r.Rating.Solved ? "确认已解决" : "确认未解决")}）"));
             }
         }
-        foreach (var d in accepted.Where(d => d.DepartmentId is not null).OrderBy(d => d.AcceptedAt).ThenBy(d => d.Id))
+        foreach (var d in found[AgendaReasons.Transferred].Rows)
         {
             lines.Add(Line(AgendaReasons.Transferred, d, $"移交{d.DepartmentName}办理" + (d.Due is { } due ? $"，完成时限 {due:yyyy-MM-dd}" : "")));
         }
-        foreach (var d in whistles.OrderBy(d => d.SubmittedAt).ThenBy(d => d.Id))
+        foreach (var d in found[AgendaReasons.Whistle].Rows)
         {
             lines.Add(Line(AgendaReasons.Whistle, d, $"{Periods.DateOf(d.SubmittedAt):yyyy-MM-dd} 企业吹哨，当前状态：{DemandWorkflow.StatusName(d.Status)}"));
         }
@@ -117,7 +162,43 @@ internal static class Agenda
             lines.Add(new AgendaLine(AgendaReasons.NotVisited, null, e.Id, null,
                 $"{Periods.ChineseMonth(month)}尚无回访记录，" + (e.LiaisonName is { } l ? $"包挂成员：{l}" : "未指定包挂成员")));
         }
-        return lines;
+        foreach (var (reason, (rows, count)) in found)
+        {
+            Omit(reason, count, rows.Count);
+        }
+        Omit(AgendaReasons.NotVisited, notVisitedCount, notVisited.Count);
+        return (lines, omitted);
+    }
+
+    /// <summary>Writes the lines (numbered in order from 1) and the omitted counts in a few multi-row statements.</summary>
+    public static async Task SaveAsync(DbConnection connection, DbTransaction tx, long meetingId, IReadOnlyList<AgendaLine> lines,
+        IReadOnlyDictionary<string, int> omitted, CancellationToken ct)
+    {
+        const int PerStatement = 200;
+        for (var start = 0; start < lines.Count; start += PerStatement)
+        {
+            var sql = new System.Text.StringBuilder("INSERT INTO meeting_agenda_items (meeting_id, seq, reason, demand_id, enterprise_id, due_date, note) VALUES ");
+            var p = new DynamicParameters(new { meetingId });
+            for (var i = start; i < Math.Min(lines.Count, start + PerStatement); i++)
+            {
+                var l = lines[i];
+                sql.Append(System.Globalization.CultureInfo.InvariantCulture, $"{(i > start ? "," : "")}(@meetingId, {i + 1}, @r{i}, @d{i}, @e{i}, @u{i}, @n{i})");
+                p.Add($"r{i}", l.Reason);
+                p.Add($"d{i}", l.DemandId);
+                p.Add($"e{i}", l.EnterpriseId);
+                p.Add($"u{i}", l.DueDate?.ToDateTime(TimeOnly.MinValue));
+                p.Add($"n{i}", l.Note);
+            }
+            await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), p, tx, cancellationToken: ct));
+        }
+        if (omitted.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO meeting_agenda_omitted (meeting_id, reason, omitted) VALUES "
+                + string.Join(",", omitted.Select((o, i) => $"(@meetingId, @or{i}, {o.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)})")),
+                new DynamicParameters(omitted.Select((o, i) => new KeyValuePair<string, object>($"or{i}", o.Key)).Append(new("meetingId", meetingId))),
+                tx, cancellationToken: ct));
+        }
     }
 
     /// <summary>A confirmation's rating: from its details, or — for events written before details existed — from the row.</summary>

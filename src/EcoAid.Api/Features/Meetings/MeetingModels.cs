@@ -86,7 +86,14 @@ public sealed record DecisionResponse(long Id, long MeetingId, long? AgendaItemI
     long? OwnerMemberId, long? DepartmentId, DateOnly? DueDate, long? EventId, PersonRef DecidedBy, DateTimeOffset CreatedAt);
 
 public sealed record MeetingResponse(long Id, long BranchId, string BranchName, string Month, DateOnly? HeldOn, string? Location,
-    DateTimeOffset WindowStart, DateTimeOffset GeneratedAt, IReadOnlyList<AgendaItem> Agenda, IReadOnlyList<DecisionResponse> Decisions);
+    DateTimeOffset WindowStart, DateTimeOffset GeneratedAt, IReadOnlyList<AgendaItem> Agenda, IReadOnlyList<DecisionResponse> Decisions,
+    IReadOnlyList<AgendaOmitted> AgendaOmitted);
+
+/// <summary>
+/// How many more lines a reason had than the agenda lists (Meetings:AgendaLimitPerReason), and where the full list is:
+/// a demand-list query (<c>/api/demands?...</c>) for the reasons it can express, else null.
+/// </summary>
+public sealed record AgendaOmitted(string Reason, string ReasonName, int Count, string? ListLink);
 
 public sealed record MeetingSummary(long Id, long BranchId, string BranchName, string Month, DateOnly? HeldOn, int AgendaCount, int DecisionCount,
     DateTimeOffset GeneratedAt);
@@ -95,6 +102,12 @@ public sealed class MeetingOptions
 {
     /// <summary>"Due within the coming weeks": accepted demands due from today to today + this many days are on the agenda.</summary>
     public int DueSoonDays { get; set; } = 14;
+
+    /// <summary>
+    /// At most this many agenda lines per reason — what one meeting can discuss; the rest are counted (and linked) on the
+    /// meeting rather than listed, so an agenda stays the same size however many demands a branch has.
+    /// </summary>
+    public int AgendaLimitPerReason { get; set; } = 30;
 }
 
 public static class MeetingPolicies

@@ -79,7 +79,8 @@ public static partial class MeetingsApi
         var windowStart = previous.Where(m => m.Month < monthDate).Select(m => (DateTime?)m.GeneratedAt).FirstOrDefault()
             ?? Periods.StartUtc(month.AddMonths(-1));
 
-        var lines = await Agenda.BuildAsync(connection, tx, branchId, month, windowStart, now, options.Value.DueSoonDays, ct);
+        var (lines, omitted) = await Agenda.BuildAsync(connection, tx, branchId, month, windowStart, now, options.Value.DueSoonDays,
+            options.Value.AgendaLimitPerReason, ct);
         long meetingId;
         try
         {
@@ -98,16 +99,7 @@ public static partial class MeetingsApi
             await tx.RollbackAsync(ct);
             return AlreadyExists(month);
         }
-        if (lines.Count > 0)
-        {
-            await connection.ExecuteAsync(new CommandDefinition("""
-                INSERT INTO meeting_agenda_items (meeting_id, seq, reason, demand_id, enterprise_id, due_date, note)
-                VALUES (@meetingId, @seq, @Reason, @DemandId, @EnterpriseId, @due, @Note)
-                """, lines.Select((l, i) => new
-            {
-                meetingId, seq = i + 1, l.Reason, l.DemandId, l.EnterpriseId, due = l.DueDate?.ToDateTime(TimeOnly.MinValue), l.Note,
-            }), tx, cancellationToken: ct));
-        }
+        await Agenda.SaveAsync(connection, tx, meetingId, lines, omitted, ct);
 
         var members = (await connection.QueryAsync<long>(new CommandDefinition(
             "SELECT id FROM members WHERE branch_id = @branchId ORDER BY id", new { branchId }, tx, cancellationToken: ct))).Select(Recipient.Member);
@@ -317,9 +309,14 @@ public static partial class MeetingsApi
             """, new { id }, tx, cancellationToken: ct))).Select(a => new AgendaItem(a.Id, a.Seq, a.Reason, AgendaReasons.Names.GetValueOrDefault(a.Reason, a.Reason),
             a.DemandId is { } d ? new AgendaDemand(d, a.Number!, a.Title!, a.Category!, a.Status!) : null, new PersonRef(a.EnterpriseId, a.EnterpriseName),
             a.DueDate is { } due ? DateOnly.FromDateTime(due) : null, a.Note)).ToList();
+        var omitted = (await connection.QueryAsync<(string Reason, int Omitted)>(new CommandDefinition(
+            "SELECT reason, omitted FROM meeting_agenda_omitted WHERE meeting_id = @id", new { id }, tx, cancellationToken: ct)))
+            .OrderBy(o => AgendaReasons.Order.ToList().IndexOf(o.Reason))
+            .Select(o => new AgendaOmitted(o.Reason, AgendaReasons.Names.GetValueOrDefault(o.Reason, o.Reason), o.Omitted, AgendaReasons.ListLink(o.Reason)))
+            .ToList();
         return new MeetingResponse(meeting.Id, meeting.BranchId, meeting.BranchName, Periods.MonthText(DateOnly.FromDateTime(meeting.Month)),
             meeting.HeldOn is { } h ? DateOnly.FromDateTime(h) : null, meeting.Location, meeting.WindowStart, meeting.GeneratedAt, items,
-            await LoadDecisionsAsync(connection, tx, id, null, ct));
+            await LoadDecisionsAsync(connection, tx, id, null, ct), omitted);
     }
 
     private static partial class Log

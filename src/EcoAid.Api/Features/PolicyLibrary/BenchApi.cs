@@ -35,6 +35,7 @@ public static class BenchApi
         var group = app.MapGroup("/bench").AllowAnonymous().ExcludeFromDescription();
         group.MapGet("/bare-list", BareList);
         group.MapPost("/seed", Seed);
+        group.MapGet("/bare-demands", BareDemands);
         return app;
     }
 
@@ -47,6 +48,24 @@ public static class BenchApi
             SELECT p.id, p.category, p.title, p.summary, p.tags, p.source, p.effective_date, p.published_at
             FROM policies p WHERE p.status = 'published' ORDER BY p.published_at DESC, p.id DESC LIMIT 20
             """, cancellationToken: ct));
+        return TypedResults.Ok(rows);
+    }
+
+    public sealed record BareDemandRow(long Id, string Number, long EnterpriseId, string EnterpriseName, string Category, string Title, string Status,
+        DateTime? DueDate, DateTime SubmittedAt, int Version);
+
+    /// <summary>
+    /// The demand benchmark's yardstick (scripts/bench-demands.sh): a branch's first 20 demands in the list's order, one
+    /// indexed query joined to the enterprise name, straight from Dapper to JSON — no session, no reach, no counts.
+    /// </summary>
+    static async Task<IResult> BareDemands(long branchId, MySqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var rows = await connection.QueryAsync<BareDemandRow>(new CommandDefinition("""
+            SELECT d.id, d.number, d.enterprise_id, e.name AS enterprise_name, d.category, d.title, d.status, d.due_date, d.submitted_at, d.version
+            FROM demands d JOIN enterprises e ON e.id = d.enterprise_id
+            WHERE d.branch_id = @branchId ORDER BY d.submitted_at DESC, d.id DESC LIMIT 20
+            """, new { branchId }, cancellationToken: ct));
         return TypedResults.Ok(rows);
     }
 

@@ -46,8 +46,8 @@ public static class PoliciesApi
         return routes;
     }
 
-    static async Task<IResult> ListPolicies(HttpContext http, PolicyCache cache, MySqlDataSource db, SearchGate gate, IOptions<JsonOptions> json,
-        string? category, string? q, int? page, int? pageSize)
+    static async Task<IResult> ListPolicies(HttpContext http, PolicyCache cache, MySqlDataSource db, SearchGate gate, PolicySearchResults results,
+        IOptions<JsonOptions> json, string? category, string? q, int? page, int? pageSize)
     {
         if (!Paging.TryCreate(page, pageSize, out var paging, out var errors))
         {
@@ -66,9 +66,9 @@ public static class PoliciesApi
         var key = $"list|{paging.Page}|{paging.PageSize}|{category}|{query}";
         try
         {
-            var answer = await cache.GetAsync(key, (db, gate, json.Value.SerializerOptions, category, query, paging), static s => s.query is null
-                ? BuildListAsync(s.db, s.SerializerOptions, s.category, null, s.paging)
-                : s.gate.RunAsync(() => BuildListAsync(s.db, s.SerializerOptions, s.category, s.query, s.paging)));
+            var answer = await cache.GetAsync(key, (db, gate, results, json.Value.SerializerOptions, category, query, paging), static s => s.query is null
+                ? BuildListAsync(s.db, s.SerializerOptions, s.category, s.paging)
+                : BuildSearchAsync(s.db, s.gate, s.results, s.SerializerOptions, s.category, s.query, s.paging));
             return Send(http, answer);
         }
         catch (SearchBusyException)
@@ -167,37 +167,55 @@ public static class PoliciesApi
 
     private const string ListColumns = "p.id, p.category, p.title, p.summary, p.tags, p.source, p.effective_date, p.published_at";
 
-    private static async Task<CachedAnswer> BuildListAsync(MySqlDataSource db, JsonSerializerOptions json, string? category, string? query, Paging paging)
+    private static async Task<CachedAnswer> BuildListAsync(MySqlDataSource db, JsonSerializerOptions json, string? category, Paging paging)
     {
         var filter = category is null ? "p.status = 'published'" : "p.status = 'published' AND p.category = @category";
         await using var connection = await db.OpenConnectionAsync();
-        List<PolicyListItem> items;
-        long total;
-        if (query is null)
-        {
-            using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
-                SELECT {ListColumns} FROM policies p WHERE {filter} ORDER BY p.published_at DESC, p.id DESC LIMIT @PageSize OFFSET @Offset;
-                SELECT COUNT(*) FROM policies p WHERE {filter};
-                """, new { category, paging.PageSize, paging.Offset }));
-            items = (await results.ReadAsync<PolicyListRow>()).Select(r => r.ToItem()).ToList();
-            total = await results.ReadSingleAsync<long>();
-        }
-        else
-        {
-            // Through the bigram index (PolicySearchIndex), the query widened by its synonyms; title hits rank first, then summary, then body.
-            var synonyms = await connection.QueryAsync<(int GroupId, string Term)>(new CommandDefinition("SELECT group_id, term FROM policy_search_synonyms"));
-            var parameters = new DynamicParameters(new { category, paging.PageSize, paging.Offset });
-            var matches = PolicySearchIndex.Matches(PolicySearchIndex.Phrases(query, synonyms), filter, parameters);
-            var rows = (await connection.QueryAsync<PolicyListRow>(new CommandDefinition($"""
-                SELECT {ListColumns}, COUNT(*) OVER () AS total
-                FROM ({matches}) h JOIN policies p ON p.id = h.policy_id
-                ORDER BY h.hit, p.published_at DESC, p.id DESC LIMIT @PageSize OFFSET @Offset
-                """, parameters))).ToList();
-            items = rows.Select(r => r.ToItem()).ToList();
-            total = rows.Count > 0 ? rows[0].Total : paging.Offset == 0 ? 0 : await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-                $"SELECT COUNT(*) FROM ({matches}) h", parameters));
-        }
+        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+            SELECT {ListColumns} FROM policies p WHERE {filter} ORDER BY p.published_at DESC, p.id DESC LIMIT @PageSize OFFSET @Offset;
+            SELECT COUNT(*) FROM policies p WHERE {filter};
+            """, new { category, paging.PageSize, paging.Offset }));
+        var items = (await results.ReadAsync<PolicyListRow>()).Select(r => r.ToItem()).ToList();
+        var total = await results.ReadSingleAsync<long>();
         return CachedAnswer.For(JsonSerializer.SerializeToUtf8Bytes(new PagedList<PolicyListItem>(items, total, paging.Page, paging.PageSize), json));
+    }
+
+    /// <summary>
+    /// A search page: the query widened by its synonyms (read on every answer-cache miss, so a new group counts at once),
+    /// the ranked ids of all its matches from <see cref="PolicySearchResults"/> (ranked through the bigram index once per
+    /// library version, behind the <see cref="SearchGate"/>), and then only this page's rows by primary key.
+    /// </summary>
+    private static async Task<CachedAnswer> BuildSearchAsync(MySqlDataSource db, SearchGate gate, PolicySearchResults results, JsonSerializerOptions json,
+        string? category, string query, Paging paging)
+    {
+        await using var connection = await db.OpenConnectionAsync();
+        var synonyms = await connection.QueryAsync<(int GroupId, string Term)>(new CommandDefinition("SELECT group_id, term FROM policy_search_synonyms"));
+        var phrases = PolicySearchIndex.Phrases(query, synonyms);
+        // Phrases are folded text of at most 50 characters each; the unit separator cannot occur in a query that matches.
+        var key = $"{category}\u001f{string.Join('\u001f', phrases)}";
+        var ranked = await results.GetAsync(key, (connection, gate, category, phrases), static s => s.gate.RunAsync(() => RankAsync(s.connection, s.category, s.phrases)));
+        var pageIds = ranked.Skip(paging.Offset).Take(paging.PageSize).ToArray();
+        var items = new List<PolicyListItem>(pageIds.Length);
+        if (pageIds.Length > 0)
+        {
+            var rows = (await connection.QueryAsync<PolicyListRow>(new CommandDefinition(
+                $"SELECT {ListColumns} FROM policies p WHERE p.id IN @pageIds AND p.status = 'published'", new { pageIds }))).ToDictionary(r => r.Id);
+            // A document unpublished since the ranking moved the library version on: the next request ranks again.
+            items.AddRange(pageIds.Where(rows.ContainsKey).Select(id => rows[id].ToItem()));
+        }
+        return CachedAnswer.For(JsonSerializer.SerializeToUtf8Bytes(new PagedList<PolicyListItem>(items, ranked.Length, paging.Page, paging.PageSize), json));
+    }
+
+    /// <summary>Every published match's id, title hits first, then summary, then body; newest first within each (ids only).</summary>
+    private static async Task<long[]> RankAsync(MySqlConnection connection, string? category, IReadOnlyList<string> phrases)
+    {
+        var filter = category is null ? "p.status = 'published'" : "p.status = 'published' AND p.category = @category";
+        var parameters = new DynamicParameters(new { category });
+        var matches = PolicySearchIndex.Matches(phrases, filter, parameters);
+        return (await connection.QueryAsync<long>(new CommandDefinition($"""
+            SELECT h.policy_id FROM ({matches}) h JOIN policies p ON p.id = h.policy_id
+            ORDER BY h.hit, p.published_at DESC, p.id DESC
+            """, parameters))).ToArray();
     }
 
     internal const string SelectPolicy = $"""

@@ -19,14 +19,20 @@ public sealed class PolicyOptions
     public long CacheMaxBytes { get; set; } = 64 * 1024 * 1024;
 
     /// <summary>
-    /// How many searches that miss the cache one instance runs at once. Searches go through the bigram index
-    /// (<see cref="PolicySearchIndex"/>), a few milliseconds each, so this is a safety valve against a flood of
-    /// distinct long queries rather than a queue every search waits in: at 16, 64 clients at once wait a few turns.
+    /// How many searches one instance ranks at once (<see cref="PolicySearchResults"/>: a query not ranked since the library
+    /// last changed). A page of an already ranked query needs no slot, so this is a safety valve against a flood of
+    /// distinct queries rather than a queue every search waits in: at 16, 64 clients at once wait a few turns.
     /// </summary>
     public int SearchConcurrency { get; set; } = 16;
 
     /// <summary>How long a search waits for its turn before it is answered 503 policy.search_busy.</summary>
     public TimeSpan SearchQueueTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// How many document ids the ranked search results of one instance may hold (8 bytes each) before they start over;
+    /// see <see cref="PolicySearchResults"/>. 1,000,000 is about 8 MB: a hundred searches that each match 10,000 documents.
+    /// </summary>
+    public int SearchResultsMaxIds { get; set; } = 1_000_000;
 }
 
 /// <summary>Limits the searches that reach the database; see <see cref="PolicyOptions.SearchConcurrency"/>.</summary>
@@ -192,6 +198,61 @@ public sealed class PolicyCache(PolicyLibraryVersion versions, IOptions<PolicyOp
         catch
         {
             generation.Entries.TryRemove(new KeyValuePair<string, Lazy<Task<CachedAnswer>>>(key, lazy));
+            throw;
+        }
+    }
+}
+
+/// <summary>
+/// The ranked ids (title hits first, then summary, then body; newest first within each) of every published document
+/// that a search matches, per category and expanded phrases, for one library version at a time, as
+/// <see cref="PolicyCache"/> keeps answers. A search that misses the answer cache (another page or page size) takes its
+/// page from here and reads only that page's rows, so ranking a common term over the whole library is done once per
+/// library version, not once per page; one ranking per key runs at a time. Keyed by the phrases after synonym expansion,
+/// so a synonym group added to the table takes effect on the next answer-cache miss.
+/// </summary>
+public sealed class PolicySearchResults(PolicyLibraryVersion versions, IOptions<PolicyOptions> options)
+{
+    private sealed class Generation(long version)
+    {
+        public long Version { get; } = version;
+        public ConcurrentDictionary<string, Lazy<Task<long[]>>> Entries { get; } = new(StringComparer.Ordinal);
+        public long Ids;
+    }
+
+    private Generation current = new(-1);
+
+    public async ValueTask<long[]> GetAsync<TState>(string key, TState state, Func<TState, Task<long[]>> rank)
+    {
+        var version = await versions.CurrentAsync();
+        var generation = Volatile.Read(ref current);
+        while (generation.Version < version)
+        {
+            Interlocked.CompareExchange(ref current, new Generation(version), generation);
+            generation = Volatile.Read(ref current);
+        }
+        if (generation.Entries.TryGetValue(key, out var hit) && hit.Value is { IsCompletedSuccessfully: true } done)
+        {
+            return done.Result;
+        }
+        if (Interlocked.Read(ref generation.Ids) > options.Value.SearchResultsMaxIds)
+        {
+            generation.Entries.Clear();
+            Interlocked.Exchange(ref generation.Ids, 0);
+        }
+        var lazy = generation.Entries.GetOrAdd(key, _ => new Lazy<Task<long[]>>(async () =>
+        {
+            var ranked = await rank(state);
+            Interlocked.Add(ref generation.Ids, ranked.Length + 16);
+            return ranked;
+        }));
+        try
+        {
+            return await lazy.Value;
+        }
+        catch
+        {
+            generation.Entries.TryRemove(new KeyValuePair<string, Lazy<Task<long[]>>>(key, lazy));
             throw;
         }
     }

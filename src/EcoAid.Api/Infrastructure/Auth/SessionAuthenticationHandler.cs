@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using Dapper;
+using EcoAid.Api.Infrastructure.Database;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using MySqlConnector;
@@ -48,7 +49,11 @@ public sealed class SessionAuthenticationHandler(
             WHERE s.token_hash = @Hash AND s.channel = @Channel AND s.revoked_at IS NULL AND s.expires_at > @Now;
             SELECT r.role FROM sessions s JOIN user_roles r ON r.user_id = s.user_id WHERE s.token_hash = @Hash;
             """;
-        await using var connection = await db.OpenConnectionAsync(Context.RequestAborted);
+        // An endpoint that shares the request's connection (RequestConnection.Shared) gets this one, still open: one
+        // pooled connection and one reset per request instead of two.
+        var shared = RequestConnection.IsSharedBy(Context);
+        await using var own = shared ? null : await db.OpenConnectionAsync(Context.RequestAborted);
+        var connection = own ?? await Context.RequestServices.GetRequiredService<RequestConnection>().OpenAsync(Context.RequestAborted);
         using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql,
             new { Hash = Secrets.Hash(token), Channel = channel, Now = clock.GetUtcNow().UtcDateTime }, cancellationToken: Context.RequestAborted));
         var row = await results.ReadSingleOrDefaultAsync<SessionRow>();
