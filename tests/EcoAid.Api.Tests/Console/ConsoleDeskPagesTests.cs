@@ -153,4 +153,53 @@ public class ConsoleDeskPagesTests(EcoAidFixture fixture) : IClassFixture<EcoAid
         AssertAccessible(browser, "审计");
         browser.Screenshot("audit");
     }
+
+    [Fact]
+    public async Task APolicyWithAScriptAndAnOnerrorIsPreviewedAndPublishedWithoutThemAndGetsItsPlacard()
+    {
+        await using var browser = ConsoleBrowser.Start(fixture);
+        var app = browser.App;
+        var world = new World(app);
+        var (cityId, branchId) = await world.BranchAsync();
+        var admin = await world.UserAsync("admin", cityId, branchId);
+        await browser.LoginAsync(admin);
+
+        browser.Open("#/policies");
+        browser.Wait(By.Id("new-policy")).Click();
+        browser.Wait(By.Name("title")).SendKeys("危险废物规范化管理要点");
+        browser.Driver.FindElement(By.Name("summary")).SendKeys("暂存、台账、转移联单三件事。");
+        browser.Driver.FindElement(By.Name("body")).SendKeys(
+            "<p>暂存间应当防风、防雨、防晒。</p><script>alert(1)</script><img src=\"x\" onerror=\"alert(2)\"><p>台账逐项登记。</p>");
+        browser.Driver.FindElement(By.Name("source")).SendKeys("《危险废物贮存污染控制标准》（GB 18597—2023）");
+        browser.Driver.FindElement(By.Id("save-policy")).Click();
+
+        // The preview is the saved draft as readers get it: the text stays, the script and the handler are gone.
+        var frame = browser.Wait(By.Id("policy-preview"));
+        var srcdoc = frame.GetAttribute("srcdoc")!;
+        Assert.Contains("暂存间应当防风、防雨、防晒。", srcdoc);
+        Assert.Contains("台账逐项登记。", srcdoc);
+        Assert.DoesNotContain("<script", srcdoc, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("onerror", srcdoc, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal("", frame.GetAttribute("sandbox"));
+        AssertAccessible(browser, "政策库编辑");
+
+        browser.Driver.FindElement(By.Id("publish")).Click();
+        browser.Wait(By.Id("unpublish"));
+        var id = long.Parse(browser.Driver.Url.Split('/').Last());
+        var published = await DemandWorld.Expect(HttpStatusCode.OK, await app.CreateClient().GetAsync($"/api/policies/{id}", Ct));
+        var html = published.GetProperty("bodyHtml").GetString()!;
+        Assert.Equal(srcdoc[srcdoc.IndexOf("<p>", StringComparison.Ordinal)..], html);
+
+        // A code for the gate, and its 公示牌 with the title, the code and the branch.
+        browser.Driver.FindElement(By.Name("qrSource")).SendKeys("gate");
+        browser.Driver.FindElement(By.CssSelector("#qr-title ~ form button[type='submit']")).Click();
+        browser.Wait(By.Id("placard-link")).Click();
+        var placard = browser.Wait(By.Id("placard"));
+        Assert.Contains("危险废物规范化管理要点", placard.Text);
+        browser.WaitUntil(d => Convert.ToInt64(((IJavaScriptExecutor)d).ExecuteScript(
+            "return document.querySelector('#placard img').naturalWidth;")) > 0, 30, "the placard's code");
+        Assert.Contains("gate", placard.FindElement(By.TagName("img")).GetAttribute("src"));
+        AssertAccessible(browser, "公示牌");
+        browser.Screenshot("placard");
+    }
 }

@@ -196,7 +196,7 @@
 
   function route() {
     clearInterval(state.poll);
-    document.body.classList.remove('projector');
+    document.body.classList.remove('projector', 'print-page');
     const hash = location.hash.replace(/^#/, '') || '/';
     const [path, query] = hash.split('?');
     const params = new URLSearchParams(query || '');
