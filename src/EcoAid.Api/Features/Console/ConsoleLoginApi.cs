@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Dapper;
 using EcoAid.Api.Features.Auth;
+using EcoAid.Api.Features.Calendar;
 using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
@@ -83,7 +84,9 @@ public static class ConsoleLoginApi
 
     public sealed record TicketStatus(string Status, DateTimeOffset ExpiresAt);
 
-    public sealed record SessionResponse(string CsrfToken, DateTimeOffset ExpiresAt, Me.MeApi.MeResponse User);
+    /// <param name="Today">The service's today in Asia/Shanghai: the console dates its defaults (this month, due soon) from it, not
+    /// from the desk computer's clock.</param>
+    public sealed record SessionResponse(string CsrfToken, DateTimeOffset ExpiresAt, Me.MeApi.MeResponse User, DateOnly Today);
 
     public sealed record DemoConfirmRequest(string OpenId) : IValidatable
     {
@@ -281,16 +284,22 @@ public static class ConsoleLoginApi
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO sessions (user_id, token_hash, created_at, expires_at, channel) VALUES (@userId, @hash, @now, @expiresAt, 'console')
             """, new { userId = row.ConfirmedBy, hash = Secrets.Hash(token), now = now.UtcDateTime, expiresAt = expiresAt.UtcDateTime }, tx, cancellationToken: ct));
+        // A desk login is a login like the app's, placed where the user works, so their administrator sees it.
+        var placed = await connection.QuerySingleAsync<(long? BranchId, long? CityId)>(new CommandDefinition(
+            "SELECT branch_id, city_id FROM users WHERE id = @userId", new { userId = row.ConfirmedBy }, tx, cancellationToken: ct));
+        await Audit.AuditTrail.RecordAsync(connection, tx, new Audit.AuditEvent(Audit.AuditKinds.Login, row.ConfirmedBy, placed.BranchId, placed.CityId,
+            Detail: new { channel = "console" }), now, ct);
         await tx.CommitAsync(ct);
 
         // A browser-session cookie: the session row's expiry (Auth:SessionLifetime) is what the server enforces, and a shared
         // PC forgets the login when the browser closes.
         http.Response.Cookies.Append(SessionChannels.ConsoleCookie, token, CookieOptionsFor(http, "/", null));
         var me = await Me.MeApi.LoadAsync(connection, row.ConfirmedBy!.Value, ct);
-        return TypedResults.Ok(new SessionResponse(CsrfFor(token), expiresAt, me!));
+        return TypedResults.Ok(new SessionResponse(CsrfFor(token), expiresAt, me!, WorkingCalendar.Today(clock.GetUtcNow())));
     }
 
-    static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> GetSession(CurrentUser user, HttpContext http, MySqlDataSource db, CancellationToken ct)
+    static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> GetSession(CurrentUser user, HttpContext http, MySqlDataSource db, TimeProvider clock,
+        CancellationToken ct)
     {
         if (http.Items[SessionChannels.ConsoleTokenItem] is not string token)
         {
@@ -301,7 +310,7 @@ public static class ConsoleLoginApi
             "SELECT expires_at FROM sessions WHERE id = @SessionId", new { user.SessionId }, cancellationToken: ct));
         var me = await Me.MeApi.LoadAsync(connection, user.Id, ct);
         http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(new SessionResponse(CsrfFor(token), new DateTimeOffset(expiresAt, TimeSpan.Zero), me!));
+        return TypedResults.Ok(new SessionResponse(CsrfFor(token), new DateTimeOffset(expiresAt, TimeSpan.Zero), me!, WorkingCalendar.Today(clock.GetUtcNow())));
     }
 
     static async Task<Results<NoContent, ProblemHttpResult>> LogoutConsole(CurrentUser user, HttpContext http, MySqlDataSource db, TimeProvider clock, CancellationToken ct)

@@ -3,7 +3,7 @@
 'use strict';
 
 (() => {
-  const state = { me: null, csrf: null, poll: null };
+  const state = { me: null, csrf: null, poll: null, today: null };
   const main = document.getElementById('main');
 
   // ---- small helpers -------------------------------------------------------------------------------------------
@@ -48,11 +48,12 @@
 
   async function api(path, options) {
     const o = options || {};
-    const headers = { Accept: 'application/json' };
-    if (o.body !== undefined) headers['Content-Type'] = 'application/json';
+    const headers = Object.assign({ Accept: 'application/json' }, o.headers);
+    const form = o.body instanceof FormData; // a file upload: the browser writes the multipart body and its boundary
+    if (o.body !== undefined && !form) headers['Content-Type'] = 'application/json';
     if (o.method && o.method !== 'GET' && state.csrf) headers['X-CSRF-Token'] = state.csrf;
     const response = await fetch(path, { method: o.method || 'GET', headers, credentials: 'same-origin',
-      body: o.body === undefined ? undefined : JSON.stringify(o.body) });
+      body: o.body === undefined ? undefined : form ? o.body : JSON.stringify(o.body) });
     if (response.status === 204) return null;
     const type = response.headers.get('Content-Type') || '';
     const data = type.includes('json') ? await response.json() : null;
@@ -65,6 +66,8 @@
     return data;
   }
 
+  // Calendar arithmetic on yyyy-MM-dd strings (UTC noon, so no time zone shifts the day).
+  const addDays = (day, n) => new Date(Date.parse(day + 'T12:00:00Z') + n * 86400000).toISOString().slice(0, 10);
   const fmtTime = (s) => s ? new Date(s).toLocaleString('zh-CN', { hour12: false }) : '';
   const items = (data) => Array.isArray(data) ? data : (data && data.items) || [];
   const has = (...roles) => state.me && state.me.roles.some((r) => roles.includes(r));
@@ -92,6 +95,7 @@
   function enter(session) {
     state.me = session.user;
     state.csrf = session.csrfToken;
+    state.today = session.today; // the service's date in Asia/Shanghai, not the desk computer's
     document.getElementById('who').textContent = session.user.displayName + '（' + session.user.roles.map(roleName).join('、') + '）';
     document.getElementById('logout').hidden = false;
     buildNav();
@@ -170,11 +174,19 @@
   }
 
   // ---- navigation ----------------------------------------------------------------------------------------------
+  // Each page: its path in the navigation (or none), who sees it, and the routes it answers. Pages in other files add
+  // themselves with EcoConsole.addPage before the console starts.
   const PAGES = [
     { path: '/', name: '工作台', show: () => true },
     { path: '/demands', name: '诉求清单', show: () => has('member', 'commissioner', 'secretary', 'department_liaison', 'city_viewer', 'city_admin') },
     { path: '/meetings', name: '月度会商', show: () => has('member', 'commissioner', 'secretary', 'city_viewer', 'city_admin') },
   ];
+  const ROUTES = [];
+
+  function addPage(pageInfo, routes) {
+    if (pageInfo) PAGES.push(pageInfo);
+    for (const r of routes || []) ROUTES.push(r);
+  }
 
   function buildNav() {
     const nav = document.getElementById('nav');
@@ -184,7 +196,7 @@
 
   function route() {
     clearInterval(state.poll);
-    document.body.classList.remove('projector');
+    document.body.classList.remove('projector', 'print-page');
     const hash = location.hash.replace(/^#/, '') || '/';
     const [path, query] = hash.split('?');
     const params = new URLSearchParams(query || '');
@@ -199,12 +211,20 @@
       : path === '/meetings' ? meetingList()
       : (m = path.match(/^\/meetings\/(\d+)$/)) ? meetingDetail(m[1])
       : (m = path.match(/^\/meetings\/(\d+)\/projector$/)) ? projector(m[1], params)
-      : Promise.reject(new ApiError(404, { detail: '没有这个页面。' }));
+      : routeAdded(path, params);
     run.catch((e) => {
       if (e.status === 401) return; // the login page is already shown
       if (e.status === 404) notFound(e.message);
       else page('出错了', h('p', { class: 'error', role: 'alert' }, e.message));
     });
+  }
+
+  function routeAdded(path, params) {
+    for (const r of ROUTES) {
+      const m = path.match(r.match);
+      if (m && (!r.show || r.show())) return r.run(m, params);
+    }
+    return Promise.reject(new ApiError(404, { detail: '没有这个页面。' }));
   }
 
   function page(title, ...content) {
@@ -240,8 +260,8 @@
       card('已逾期', '#/demands?overdue=true', () => demandRows('overdue=true'));
       card('即将到期（7 天内）', '#/demands?status=accepted', async () => {
         const data = await api('/api/demands?pageSize=100&status=accepted');
-        const soon = new Date(Date.now() + 7 * 86400000).toISOString().slice(0, 10);
-        const today = new Date().toISOString().slice(0, 10);
+        const today = state.today;
+        const soon = addDays(today, 7);
         const due = data.items.filter((d) => d.dueDate && d.dueDate >= today && d.dueDate <= soon);
         return { total: due.length, rows: due.map((d) => h('a', { href: '#/demands/' + d.id }, d.number + ' ' + d.title + '（' + d.dueDate + '）')) };
       });
@@ -328,8 +348,11 @@
     urge: { label: '督办', form: textForm('督办意见', 'text'), call: (id, body) => api('/api/demands/' + id + '/urge', { method: 'POST', body }) },
     resolve: { label: '办结', form: textForm('办结情况', 'summary'), call: (id, body) => api('/api/demands/' + id + '/resolve', { method: 'POST', body }) },
     return: { label: '退回', form: textForm('退回理由', 'reason'), call: (id, body) => api('/api/demands/' + id + '/return', { method: 'POST', body }) },
-    extension_approve: { label: '批准延期', form: textForm('意见（可不填）', 'comment', true), call: (id, body) => api('/api/demands/' + id + '/extension/approve', { method: 'POST', body }) },
-    extension_reject: { label: '驳回延期', form: textForm('意见（可不填）', 'comment', true), call: (id, body) => api('/api/demands/' + id + '/extension/reject', { method: 'POST', body }) },
+    approveExtension: { label: '批准延期', form: textForm('意见（可不填）', 'comment', true), call: (id, body) => api('/api/demands/' + id + '/extension/approve', { method: 'POST', body }) },
+    rejectExtension: { label: '驳回延期', form: textForm('意见（可不填）', 'comment', true), call: (id, body) => api('/api/demands/' + id + '/extension/reject', { method: 'POST', body }) },
+    setDueDate: { label: '调整完成时限', form: dueDateForm, call: (id, body) => api('/api/demands/' + id + '/due-date', { method: 'POST', body }) },
+    reviewAccept: { label: '审核通过', form: textForm('审核意见（可不填）', 'comment', true), call: (id, body) => api('/api/demands/' + id + '/review/accept', { method: 'POST', body }) },
+    reviewReturn: { label: '审核退回', form: textForm('退回理由', 'reason'), call: (id, body) => api('/api/demands/' + id + '/review/return', { method: 'POST', body }) },
   };
 
   function allowedActions(d) {
@@ -342,7 +365,7 @@
       if (owner || manager) out.push('progress');
       if (manager) out.push('urge');
       if (owner) out.push('resolve');
-      if (manager && d.pendingExtension) out.push('extension_approve', 'extension_reject');
+      if (manager && d.pendingExtension) out.push('approveExtension', 'rejectExtension');
     }
     return out;
   }
@@ -352,6 +375,12 @@
       const input = h('textarea', { name, required: !optional });
       return { controls: [field(labelText, input, true)], body: () => ({ [name]: input.value.trim() || (optional ? null : '') }) };
     };
+  }
+
+  function dueDateForm() {
+    const due = h('input', { type: 'text', name: 'dueDate', required: true, placeholder: 'yyyy-mm-dd', pattern: '\\d{4}-\\d{2}-\\d{2}', inputmode: 'numeric' });
+    const reason = h('textarea', { name: 'reason', required: true });
+    return { controls: [field('新的完成时限', due), field('调整理由', reason, true)], body: () => ({ dueDate: due.value || null, reason: reason.value.trim() }) };
   }
 
   function progressForm() {
@@ -389,6 +418,13 @@
     };
   }
 
+  // 责任人 as the API structures it: a member, a department's liaison, or a named person of another body (with a phone).
+  function responsiblePerson(d) {
+    const r = d.responsible;
+    if (!r) return d.owner ? d.owner.name : '';
+    return [r.personName, r.personPhone].filter(Boolean).join('　');
+  }
+
   async function demandDetail(id) {
     const d = await api('/api/demands/' + id);
     const kv = (pairs) => h('dl', { class: 'kv' }, pairs.filter(([, v]) => v !== null && v !== undefined && v !== '')
@@ -400,7 +436,8 @@
       h('p', {}, d.description));
     const plan = h('section', { class: 'panel', 'aria-labelledby': 'plan-title' }, h('h2', { id: 'plan-title' }, '办理计划'),
       d.objective ? kv([['工作目标', d.objective], ['思路举措', h('ol', {}, d.measures.map((m) => h('li', {}, m)))],
-        ['责任人', d.owner ? d.owner.name : ''], ['责任科室', d.department ? d.department.name : ''], ['责任单位', d.responsibleUnit],
+        ['责任单位', d.responsible ? d.responsible.unitName : (d.department ? d.department.name : d.responsibleUnit)],
+        ['责任人', responsiblePerson(d)],
         ['完成时限', d.dueDate], ['待批延期', d.pendingExtension ? d.pendingExtension.dueDate + '：' + d.pendingExtension.reason : ''],
         ['办结情况', d.resolution], ['企业评价', d.rating ? (d.rating.solved ? '已解决' : '未解决') + '，满意度 ' + d.rating.satisfaction : '']])
         : h('p', { class: 'muted' }, '尚未受理。'));
@@ -450,7 +487,7 @@
         h('td', {}, h('a', { href: '#/meetings/' + m.id + '/projector' }, '投屏'))))));
     const content = [list];
     if (has('secretary')) {
-      const month = h('input', { type: 'month', name: 'month', required: true, value: new Date().toISOString().slice(0, 7) });
+      const month = h('input', { type: 'month', name: 'month', required: true, value: state.today.slice(0, 7) });
       const error = h('p', { class: 'error', role: 'alert' });
       content.unshift(h('form', { class: 'filters', onsubmit: async (ev) => {
         ev.preventDefault();
@@ -528,5 +565,9 @@
     if (ev.key === 'PageUp' || ev.key === 'ArrowLeft') { const b = document.getElementById('prev'); if (b && !b.disabled) b.click(); }
   });
 
-  start();
+  // What the other page files use. They run (deferred, in order) before DOMContentLoaded, so their pages are registered
+  // before the first route.
+  window.EcoConsole = Object.freeze({ h, field, toast, api, ApiError, page, has, items, fmtTime, addPage, STATUS, CATEGORY, roleName,
+    today: () => state.today });
+  document.addEventListener('DOMContentLoaded', start);
 })();
