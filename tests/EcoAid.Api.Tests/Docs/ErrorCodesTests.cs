@@ -16,6 +16,7 @@ public partial class ErrorCodesTests
     {
         ["ecoaid.migrations"] = "the name of the migration runner's database lock",
         ["r.figures"] = "a SQL column in the reports query",
+        ["d.id"] = "a SQL column in the agenda's rules (the order of a rule's lines)",
     };
 
     [GeneratedRegex("\"([a-z][a-z0-9_]*(?:\\.[a-z0-9_]+)+)\"")]

@@ -1,5 +1,6 @@
 using Dapper;
 using EcoAid.Api.Features.Audit;
+using EcoAid.Api.Infrastructure;
 using EcoAid.Api.Infrastructure.Auth;
 using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Infrastructure.Validation;
@@ -19,14 +20,14 @@ public static class EnterpriseContactsApi
     public static IEndpointRouteBuilder MapEnterpriseContacts(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/enterprises/{id:long}/contacts").WithTags("Organisation").AddEndpointFilter<ValidationFilter>();
-        group.MapGet("/", ListContacts).RequireAuthorization(Policies.EnterpriseReader).WithName(nameof(ListContacts))
+        group.MapGet("/", ListContacts).Produces<List<ContactResponse>>(200).RequireAuthorization(Policies.EnterpriseReader).WithName(nameof(ListContacts))
             .WithSummary("企业联系人列表").WithDescription("主要联系人排在最前；手机号除管理员外均打码。");
-        group.MapPost("/", AddContact).RequireAuthorization(Policies.EnterpriseContactEditor).WithName(nameof(AddContact))
+        group.MapPost("/", AddContact).Produces<ContactResponse>(201).Answers(403, 409).RequireAuthorization(Policies.EnterpriseContactEditor).WithName(nameof(AddContact))
             .WithSummary("新增企业联系人").WithDescription("企业自己的联系人或支部管理员维护。企业的第一位联系人自动成为主要联系人；primary=true 时改为主要联系人。" +
                 $"每家企业最多 {MaxContacts} 位。userId 可关联该企业已绑定的小程序用户（未设置姓名时即以联系人姓名称呼）。");
-        group.MapPut("/{contactId:long}", UpdateContact).RequireAuthorization(Policies.EnterpriseContactEditor).WithName(nameof(UpdateContact))
+        group.MapPut("/{contactId:long}", UpdateContact).Produces<ContactResponse>(200).Answers(403, 409).RequireAuthorization(Policies.EnterpriseContactEditor).WithName(nameof(UpdateContact))
             .WithSummary("修改企业联系人").WithDescription("primary=true 改为主要联系人（原主要联系人随之取消）；主要联系人不能直接取消，请把另一位设为主要联系人。");
-        group.MapDelete("/{contactId:long}", RemoveContact).RequireAuthorization(Policies.EnterpriseContactEditor).WithName(nameof(RemoveContact))
+        group.MapDelete("/{contactId:long}", RemoveContact).Produces(204).Answers(403, 409).RequireAuthorization(Policies.EnterpriseContactEditor).WithName(nameof(RemoveContact))
             .WithSummary("删除企业联系人").WithDescription("还有其他联系人时，主要联系人不能删除，请先指定新的主要联系人。");
         return routes;
     }
