@@ -40,7 +40,11 @@ const rateLimited: ProblemAnswer<"/api/demands", "post", 429> = { code: "demand.
 // 诉求列表：分页，每项带版本与可做的操作。
 const query: NonNullable<paths["/api/demands"]["get"]["parameters"]["query"]> = { status: "submitted", owner: "me", page: 1 };
 const page = call<JsonAnswer<"/api/demands", "get", 200>>("GET", "/api/demands", query);
-const total: number = page.total;
+// total is counted only when asked (null on cursor pages); nextCursor continues after this page.
+const total: number = page.total ?? 0;
+const nextCursor: string | null | undefined = page.nextCursor;
+// @ts-expect-error total may be null: a client must not take it as a number
+const unchecked: number = page.total;
 const firstVersion: number | undefined = page.items[0]?.version;
 const actions: string[] = page.items.flatMap((item) => item.allowedActions);
 // A nullable field is optional and may be null: the compiler makes the page handle both.
@@ -60,5 +64,5 @@ const acceptBody: JsonBody<"/api/demands/{id}/accept", "post"> = { ownerMemberId
 const accepted = call<JsonAnswer<"/api/demands/{id}/accept", "post", 200>>("POST", `/api/demands/${createdId}/accept`, acceptBody);
 const stale: ProblemAnswer<"/api/demands/{id}/accept", "post", 409> = { code: "demand.stale" };
 
-export const used = [token, roles, wrongLogin, createdNumber, notOk, rateLimited, total, firstVersion, actions, due, events, ownerName,
+export const used = [token, roles, wrongLogin, createdNumber, notOk, rateLimited, total, nextCursor, unchecked, firstVersion, actions, due, events, ownerName,
     ownerNameUnchecked, problemCode, accepted.status, stale];
