@@ -202,4 +202,43 @@ public class ConsoleDeskPagesTests(EcoAidFixture fixture) : IClassFixture<EcoAid
         AssertAccessible(browser, "公示牌");
         browser.Screenshot("placard");
     }
+
+    [Fact]
+    public async Task TheCommissionerSendsAMaterialListAndSeesWhoReadIt()
+    {
+        await using var browser = ConsoleBrowser.Start(fixture);
+        var app = browser.App;
+        var world = await DemandWorld.CreateAsync(app);
+        long cityId;
+        await using (var connection = await app.OpenDatabaseAsync())
+        {
+            cityId = await connection.ExecuteScalarAsync<long>("SELECT city_id FROM party_branches WHERE id = @BranchId", new { world.BranchId });
+        }
+        var admin = await new World(app).UserAsync("admin", cityId, world.BranchId);
+        var title = World.Unique("环保专项资金申报指南");
+        var policy = await DemandWorld.Expect(HttpStatusCode.Created, await admin.PostAsJsonAsync("/api/policies",
+            new { title, category = "funding", summary = "申报条件与材料。", body = "<p>申报条件、材料清单与时间安排。</p>" }, Ct));
+        var policyId = policy.GetProperty("id").GetInt64();
+        Assert.True((await admin.PostAsync($"/api/policies/{policyId}/publish", null, Ct)).IsSuccessStatusCode);
+
+        await browser.LoginAsync(world.Commissioner);
+        browser.Open($"#/materials?enterpriseId={world.EnterpriseId}");
+        browser.Wait(By.Id("materials-empty"));
+        browser.Driver.FindElement(By.CssSelector($"input[name='policyIds'][value='{policyId}']")).Click();
+        browser.Driver.FindElement(By.Name("note")).SendKeys("请对照申报条件准备材料。");
+        browser.Driver.FindElement(By.CssSelector("form[aria-label='送政策'] button[type='submit']")).Click();
+        browser.WaitUntil(d => d.FindElement(By.TagName("main")).Text.Contains("请对照申报条件准备材料。"), what: "the sent list");
+        var row = browser.Driver.FindElements(By.CssSelector("main table tbody tr")).Single();
+        Assert.Contains(title, row.Text);
+        Assert.EndsWith("未读", row.Text);
+        AssertAccessible(browser, "资料清单");
+
+        // The enterprise's contact reads it in the mini-program; the console shows who and when.
+        var mine = await DemandWorld.Expect(HttpStatusCode.OK, await world.Staff.GetAsync("/api/materials", Ct));
+        var listId = mine.GetProperty("items").EnumerateArray().Single().GetProperty("id").GetInt64();
+        Assert.True((await world.Staff.PostAsync($"/api/materials/{listId}/read", null, Ct)).IsSuccessStatusCode);
+        browser.Driver.Navigate().Refresh();
+        browser.WaitUntil(d => d.FindElements(By.CssSelector("main table tbody tr")).Count == 1
+            && d.FindElement(By.CssSelector("main table tbody tr")).Text.Contains("已读"), what: "the read mark");
+    }
 }

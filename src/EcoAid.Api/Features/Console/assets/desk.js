@@ -346,6 +346,47 @@
     error, h('button', { type: 'submit' }, '保存'));
   }
 
+  // ---- 资料清单 -------------------------------------------------------------------------------------------------------
+  // 送政策: the published documents sent to one enterprise as a list, and who there has read each list.
+  async function materialsPage(_, params) {
+    const enterprises = items(await api('/api/enterprises?pageSize=100'));
+    if (!enterprises.length) { page('资料清单', h('p', { class: 'muted' }, '没有可查看的企业。')); return; }
+    const chosen = params.get('enterpriseId') || String(enterprises[0].id);
+    const select = h('select', { name: 'enterpriseId', onchange: () => { location.hash = '#/materials?enterpriseId=' + select.value; } },
+      enterprises.map((e) => h('option', { value: e.id, selected: String(e.id) === chosen }, e.name)));
+    const sent = await api('/api/enterprises/' + chosen + '/materials');
+    const content = [h('div', { class: 'filters' }, field('企业', select))];
+    if (has('member', 'commissioner')) content.push(await materialForm(chosen, params));
+    content.push(h('h2', {}, '已送达的资料清单'), sent.length
+      ? table(['送达时间', '发送人', '文件', '附言', '阅读情况'], sent.map((m) => [fmtTime(m.sentAt), m.senderName,
+        h('ul', {}, m.documents.map((d) => h('li', {}, d.title + (d.available ? '' : '（已撤回）')))), m.note || '',
+        m.reads.length ? m.reads.map((r) => r.displayName + ' ' + fmtTime(r.readAt) + ' 已读').join('；') : '未读']))
+      : h('p', { class: 'muted', id: 'materials-empty' }, '还没有给这家企业送过资料。'));
+    page('资料清单', ...content);
+  }
+
+  async function materialForm(enterpriseId, params) {
+    const policies = items(await api('/api/policies?pageSize=50'));
+    const boxes = policies.map((p) => h('input', { type: 'checkbox', name: 'policyIds', value: p.id }));
+    const note = h('textarea', { name: 'note', maxlength: '500' });
+    const error = h('p', { class: 'error', role: 'alert' });
+    const submit = h('button', { type: 'submit' }, '送达企业');
+    return h('form', { class: 'panel', 'aria-label': '送政策', onsubmit: async (ev) => {
+      ev.preventDefault();
+      submit.disabled = true; error.textContent = '';
+      try {
+        const policyIds = boxes.filter((b) => b.checked).map((b) => Number(b.value));
+        await api('/api/enterprises/' + enterpriseId + '/materials', { method: 'POST', body: { policyIds, note: note.value.trim() || null },
+          headers: { 'Idempotency-Key': crypto.randomUUID() } });
+        toast('资料清单已送达，企业联系人会收到通知。');
+        await materialsPage(null, params);
+      } catch (e) { error.textContent = e.message; submit.disabled = false; }
+    } }, h('h2', {}, '送政策'), policies.length
+      ? h('fieldset', {}, h('legend', {}, '选择已发布的文件（最多 50 份）'), policies.map((p, i) => h('label', { class: 'check' }, boxes[i], ' ' + p.title + '（' + p.categoryName + '）')))
+      : h('p', { class: 'muted' }, '政策库里还没有已发布的文件。'),
+    field('附言（可不填）', note, true), error, submit);
+  }
+
   const READERS = ['secretary', 'city_viewer', 'city_admin'];
   addPage({ path: '/review', name: '审核', show: () => has('commissioner', 'secretary') },
     [{ match: /^\/review$/, show: () => has('commissioner', 'secretary'), run: reviewPage }]);
@@ -356,6 +397,8 @@
   const BRANCH_READERS = ['member', 'commissioner', 'secretary', 'department_liaison', 'admin', 'city_viewer', 'city_admin'];
   addPage({ path: '/registry', name: '企业与成员', show: () => has(...BRANCH_READERS) },
     [{ match: /^\/registry(?:\/(enterprises|members|departments))?$/, show: () => has(...BRANCH_READERS), run: registryPage }]);
+  addPage({ path: '/materials', name: '资料清单', show: () => has('member', 'commissioner', 'secretary') },
+    [{ match: /^\/materials$/, show: () => has('member', 'commissioner', 'secretary'), run: materialsPage }]);
   addPage({ path: '/calendar', name: '日历', show: () => true }, [{ match: /^\/calendar$/, run: calendarPage }]);
   addPage({ path: '/audit', name: '审计', show: () => has('admin', 'city_admin') }, [{ match: /^\/audit$/, show: () => has('admin', 'city_admin'), run: auditPage }]);
 })();
