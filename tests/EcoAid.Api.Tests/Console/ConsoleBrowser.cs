@@ -121,6 +121,13 @@ public sealed class ConsoleBrowser : IAsyncDisposable
         return ((IEnumerable<object>)result!).Select(o => o.ToString()!).ToList();
     }
 
+    /// <summary>Fails with the violations when axe-core finds a serious or critical one in the page.</summary>
+    public void AssertAccessible(string page)
+    {
+        var problems = AccessibilityProblems();
+        Assert.True(problems.Count == 0, page + ": " + string.Join("; ", problems));
+    }
+
     public static string RepoRoot
     {
         get

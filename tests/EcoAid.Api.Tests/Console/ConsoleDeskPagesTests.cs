@@ -14,12 +14,6 @@ public class ConsoleDeskPagesTests(EcoAidFixture fixture) : IClassFixture<EcoAid
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static void AssertAccessible(ConsoleBrowser browser, string page)
-    {
-        var problems = browser.AccessibilityProblems();
-        Assert.True(problems.Count == 0, page + ": " + string.Join("; ", problems));
-    }
-
     private static void Logout(ConsoleBrowser browser)
     {
         browser.Driver.FindElement(By.Id("logout")).Click();
@@ -54,7 +48,7 @@ public class ConsoleDeskPagesTests(EcoAidFixture fixture) : IClassFixture<EcoAid
         var rateRow = browser.Driver.FindElements(By.CssSelector("table tbody tr")).First(r => r.Text.StartsWith("响应率"));
         Assert.Contains(response.GetProperty("numerator").GetInt32().ToString(), rateRow.Text);
         Assert.Contains(response.GetProperty("denominator").GetInt32().ToString(), rateRow.Text);
-        AssertAccessible(browser, "统计");
+        browser.AssertAccessible("统计");
         browser.Screenshot("stats");
 
         // 报告: the secretary issues this month's report; the page lists it with both files, and the files are the ones
@@ -71,7 +65,7 @@ public class ConsoleDeskPagesTests(EcoAidFixture fixture) : IClassFixture<EcoAid
         browser.WaitUntil(d => d.FindElements(By.CssSelector(".report-charts img")).Count == 3
             && d.FindElements(By.CssSelector(".report-charts img")).All(i => Convert.ToInt64(((IJavaScriptExecutor)d).ExecuteScript("return arguments[0].naturalWidth;", i)) > 0),
             30, "the three charts");
-        AssertAccessible(browser, "报告");
+        browser.AssertAccessible("报告");
         browser.Screenshot("reports");
 
         // A member sees neither page, and opening one by URL gives the 404 page.
@@ -103,7 +97,7 @@ public class ConsoleDeskPagesTests(EcoAidFixture fixture) : IClassFixture<EcoAid
         var detail = await world.DetailAsync(world.Commissioner, id);
         Assert.Equal(detail.GetProperty("allowedActions").EnumerateArray().Select(a => a.GetString()).ToList(),
             browser.Driver.FindElements(By.CssSelector("button[data-action]")).Select(b => b.GetAttribute("data-action")).ToList());
-        AssertAccessible(browser, "审核");
+        browser.AssertAccessible("审核");
         browser.Driver.FindElement(By.CssSelector("button[data-action='reviewAccept']")).Click();
         browser.Wait(By.CssSelector("#action-form button[type='submit']")).Click();
         browser.WaitUntil(d => d.FindElements(By.CssSelector("button[data-action='accept']")).Count == 1, what: "the accept button once reviewed");
@@ -122,7 +116,7 @@ public class ConsoleDeskPagesTests(EcoAidFixture fixture) : IClassFixture<EcoAid
         browser.WaitUntil(d => d.FindElement(By.TagName("main")).Text.Contains("危废台账已补齐"), what: "the recorded visit in the list");
         var visits = await DemandWorld.Expect(HttpStatusCode.OK, await world.Commissioner.GetAsync("/api/visits", Ct));
         Assert.Contains(visits.GetProperty("items").EnumerateArray(), v => v.GetProperty("findings").GetString() == "危废台账已补齐，暂存间标识已更新。");
-        AssertAccessible(browser, "回访");
+        browser.AssertAccessible("回访");
 
         // 审计: the branch's administrator reads the trail (the logins above are in it); the commissioner has no such page.
         Assert.DoesNotContain(browser.Driver.FindElements(By.CssSelector("#nav a")), a => a.Text == "审计");
@@ -139,7 +133,7 @@ public class ConsoleDeskPagesTests(EcoAidFixture fixture) : IClassFixture<EcoAid
         browser.Wait(By.CssSelector("button[data-invite]")).Click();
         var code = browser.Wait(By.CssSelector("#invite-result .invite-code")).Text;
         Assert.False(string.IsNullOrWhiteSpace(code));
-        AssertAccessible(browser, "成员名录");
+        browser.AssertAccessible("成员名录");
 
         // Both desk logins (the commissioner's and the administrator's) are in the trail, as the API lists them.
         browser.Open("#/audit?kind=login");
@@ -150,7 +144,7 @@ public class ConsoleDeskPagesTests(EcoAidFixture fixture) : IClassFixture<EcoAid
         Assert.True(events.GetProperty("items").GetArrayLength() >= 2, "the commissioner's and the administrator's desk logins");
         browser.Open("#/audit?kind=invite_created");
         browser.WaitUntil(d => d.FindElements(By.CssSelector("main table tbody tr")).Count == 1, what: "the invite in the trail");
-        AssertAccessible(browser, "审计");
+        browser.AssertAccessible("审计");
         browser.Screenshot("audit");
     }
 
@@ -181,7 +175,7 @@ public class ConsoleDeskPagesTests(EcoAidFixture fixture) : IClassFixture<EcoAid
         Assert.DoesNotContain("<script", srcdoc, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("onerror", srcdoc, StringComparison.OrdinalIgnoreCase);
         Assert.Equal("", frame.GetAttribute("sandbox"));
-        AssertAccessible(browser, "政策库编辑");
+        browser.AssertAccessible("政策库编辑");
 
         browser.Driver.FindElement(By.Id("publish")).Click();
         browser.Wait(By.Id("unpublish"));
@@ -199,7 +193,7 @@ public class ConsoleDeskPagesTests(EcoAidFixture fixture) : IClassFixture<EcoAid
         browser.WaitUntil(d => Convert.ToInt64(((IJavaScriptExecutor)d).ExecuteScript(
             "return document.querySelector('#placard img').naturalWidth;")) > 0, 30, "the placard's code");
         Assert.Contains("gate", placard.FindElement(By.TagName("img")).GetAttribute("src"));
-        AssertAccessible(browser, "公示牌");
+        browser.AssertAccessible("公示牌");
         browser.Screenshot("placard");
     }
 
@@ -231,7 +225,7 @@ public class ConsoleDeskPagesTests(EcoAidFixture fixture) : IClassFixture<EcoAid
         var row = browser.Driver.FindElements(By.CssSelector("main table tbody tr")).Single();
         Assert.Contains(title, row.Text);
         Assert.EndsWith("未读", row.Text);
-        AssertAccessible(browser, "资料清单");
+        browser.AssertAccessible("资料清单");
 
         // The enterprise's contact reads it in the mini-program; the console shows who and when.
         var mine = await DemandWorld.Expect(HttpStatusCode.OK, await world.Staff.GetAsync("/api/materials", Ct));

@@ -13,12 +13,6 @@ public class ConsoleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static void AssertAccessible(ConsoleBrowser browser, string page)
-    {
-        var problems = browser.AccessibilityProblems();
-        Assert.True(problems.Count == 0, page + ": " + string.Join("; ", problems));
-    }
-
     private static HttpRequestMessage CookieRequest(HttpMethod method, string url, string session)
     {
         var request = new HttpRequestMessage(method, url);
@@ -34,7 +28,7 @@ public class ConsoleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
 
         // Enterprise staff scan: a clear refusal, and the code stays usable for someone else.
         var ticket = browser.ShowLoginCode();
-        AssertAccessible(browser, "login");
+        browser.AssertAccessible("login");
         await ProblemAssert.IsProblemAsync(await world.Staff.PostAsync($"/api/console-login/{ticket}/confirm", null, Ct),
             HttpStatusCode.Forbidden, "console_login.role_not_allowed");
 
@@ -87,13 +81,13 @@ public class ConsoleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         await browser.LoginAsync(world.Commissioner);
         browser.WaitUntil(d => d.FindElements(By.CssSelector(".card .n")).Count > 0 && d.FindElements(By.CssSelector(".card .n")).All(n => n.Text != "…"));
         Assert.Contains("危废暂存间标识不全", browser.Driver.FindElement(By.CssSelector("section[aria-label='待受理']")).Text);
-        AssertAccessible(browser, "工作台");
+        browser.AssertAccessible("工作台");
         browser.Screenshot("dashboard");
 
         // 诉求清单: the new demand is listed, the list is searchable.
         browser.Open("#/demands?status=submitted");
         browser.Wait(By.LinkText("危废暂存间标识不全"));
-        AssertAccessible(browser, "诉求清单");
+        browser.AssertAccessible("诉求清单");
 
         // Triage with the keyboard alone: the accept button, then the plan form field by field.
         browser.Open($"#/demands/{id}");
@@ -133,7 +127,7 @@ public class ConsoleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         browser.Wait(By.CssSelector("#timeline li[data-kind='resolved']"));
         Assert.Contains("已完成现场指导", browser.Driver.FindElement(By.Id("timeline")).Text);
         Assert.Empty(browser.Driver.FindElements(By.CssSelector("button[data-action]")));
-        AssertAccessible(browser, "诉求详情");
+        browser.AssertAccessible("诉求详情");
         browser.Screenshot("demand-detail");
 
         // Another branch's demand opened by URL: the 404 page with the API's Chinese detail.
@@ -164,7 +158,7 @@ public class ConsoleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         browser.Driver.FindElement(By.Name("text")).SendKeys("由服务专员每周跟踪");
         browser.Driver.FindElement(By.CssSelector(".projector-view form button[type='submit']")).Click();
         browser.WaitUntil(d => d.FindElement(By.Id("decisions")).Text.Contains("由服务专员每周跟踪"));
-        AssertAccessible(browser, "投屏视图");
+        browser.AssertAccessible("投屏视图");
         browser.Screenshot("projector");
 
         var detail = await world.DetailAsync(world.Secretary, id);

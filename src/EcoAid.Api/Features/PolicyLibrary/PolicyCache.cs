@@ -151,22 +151,24 @@ public sealed record CachedAnswer(byte[]? Body, string ETag, long PolicyId, stri
 }
 
 /// <summary>
-/// Public answers of this instance, kept in memory as ready-to-send bytes, for one library version at a time: when
-/// the version moves on, the whole generation is dropped and answers are built again from the database. One build per
-/// key runs at a time, so a burst of readers after a publish makes one query, not one each.
+/// Values of this instance kept in memory for one library version at a time: when the version moves on, the whole
+/// generation is dropped and values are built again from the database. One build per key runs at a time, so a burst of
+/// readers after a publish makes one query, not one each; a failed build is forgotten. Bounded crudely: once the sizes
+/// of a generation's values add up past <c>maxSize</c>, the generation is emptied (a flood of distinct keys cannot grow
+/// it without limit). The answer cache and the ranked-search cache are two of these.
 /// </summary>
-public sealed class PolicyCache(PolicyLibraryVersion versions, IOptions<PolicyOptions> options)
+public sealed class LibraryGenerationCache<T>(PolicyLibraryVersion versions, Func<T, string, long> sizeOf, Func<long> maxSize)
 {
     private sealed class Generation(long version)
     {
         public long Version { get; } = version;
-        public ConcurrentDictionary<string, Lazy<Task<CachedAnswer>>> Entries { get; } = new(StringComparer.Ordinal);
-        public long Bytes;
+        public ConcurrentDictionary<string, Lazy<Task<T>>> Entries { get; } = new(StringComparer.Ordinal);
+        public long Size;
     }
 
     private Generation current = new(-1);
 
-    public async ValueTask<CachedAnswer> GetAsync<TState>(string key, TState state, Func<TState, Task<CachedAnswer>> build)
+    public async ValueTask<T> GetAsync<TState>(string key, TState state, Func<TState, Task<T>> build)
     {
         var version = await versions.CurrentAsync();
         var generation = Volatile.Read(ref current);
@@ -179,16 +181,15 @@ public sealed class PolicyCache(PolicyLibraryVersion versions, IOptions<PolicyOp
         {
             return done.Result;
         }
-        if (Interlocked.Read(ref generation.Bytes) > options.Value.CacheMaxBytes)
+        if (Interlocked.Read(ref generation.Size) > maxSize())
         {
-            // Crude but bounded: a flood of distinct searches cannot grow the cache without limit.
             generation.Entries.Clear();
-            Interlocked.Exchange(ref generation.Bytes, 0);
+            Interlocked.Exchange(ref generation.Size, 0);
         }
-        var lazy = generation.Entries.GetOrAdd(key, _ => new Lazy<Task<CachedAnswer>>(async () =>
+        var lazy = generation.Entries.GetOrAdd(key, _ => new Lazy<Task<T>>(async () =>
         {
             var built = await build(state);
-            Interlocked.Add(ref generation.Bytes, (built.Body?.Length ?? 0) + key.Length * 2 + 200);
+            Interlocked.Add(ref generation.Size, sizeOf(built, key));
             return built;
         }));
         try
@@ -197,63 +198,36 @@ public sealed class PolicyCache(PolicyLibraryVersion versions, IOptions<PolicyOp
         }
         catch
         {
-            generation.Entries.TryRemove(new KeyValuePair<string, Lazy<Task<CachedAnswer>>>(key, lazy));
+            generation.Entries.TryRemove(new KeyValuePair<string, Lazy<Task<T>>>(key, lazy));
             throw;
         }
     }
 }
 
 /// <summary>
+/// Public answers of this instance as ready-to-send bytes, per library version, at most <c>Policies:CacheMaxBytes</c>.
+/// </summary>
+public sealed class PolicyCache(PolicyLibraryVersion versions, IOptions<PolicyOptions> options)
+{
+    private readonly LibraryGenerationCache<CachedAnswer> cache = new(versions,
+        static (answer, key) => (answer.Body?.Length ?? 0) + key.Length * 2 + 200, () => options.Value.CacheMaxBytes);
+
+    public ValueTask<CachedAnswer> GetAsync<TState>(string key, TState state, Func<TState, Task<CachedAnswer>> build) =>
+        cache.GetAsync(key, state, build);
+}
+
+/// <summary>
 /// The ranked ids (title hits first, then summary, then body; newest first within each) of every published document
-/// that a search matches, per category and expanded phrases, for one library version at a time, as
-/// <see cref="PolicyCache"/> keeps answers. A search that misses the answer cache (another page or page size) takes its
+/// that a search matches, per category and expanded phrases, for one library version at a time, at most
+/// <c>Policies:SearchResultsMaxIds</c> ids. A search that misses the answer cache (another page or page size) takes its
 /// page from here and reads only that page's rows, so ranking a common term over the whole library is done once per
-/// library version, not once per page; one ranking per key runs at a time. Keyed by the phrases after synonym expansion,
-/// so a synonym group added to the table takes effect on the next answer-cache miss.
+/// library version, not once per page. Keyed by the phrases after synonym expansion, so a synonym group added to the
+/// table takes effect on the next answer-cache miss.
 /// </summary>
 public sealed class PolicySearchResults(PolicyLibraryVersion versions, IOptions<PolicyOptions> options)
 {
-    private sealed class Generation(long version)
-    {
-        public long Version { get; } = version;
-        public ConcurrentDictionary<string, Lazy<Task<long[]>>> Entries { get; } = new(StringComparer.Ordinal);
-        public long Ids;
-    }
+    private readonly LibraryGenerationCache<long[]> cache = new(versions, static (ranked, _) => ranked.Length + 16,
+        () => options.Value.SearchResultsMaxIds);
 
-    private Generation current = new(-1);
-
-    public async ValueTask<long[]> GetAsync<TState>(string key, TState state, Func<TState, Task<long[]>> rank)
-    {
-        var version = await versions.CurrentAsync();
-        var generation = Volatile.Read(ref current);
-        while (generation.Version < version)
-        {
-            Interlocked.CompareExchange(ref current, new Generation(version), generation);
-            generation = Volatile.Read(ref current);
-        }
-        if (generation.Entries.TryGetValue(key, out var hit) && hit.Value is { IsCompletedSuccessfully: true } done)
-        {
-            return done.Result;
-        }
-        if (Interlocked.Read(ref generation.Ids) > options.Value.SearchResultsMaxIds)
-        {
-            generation.Entries.Clear();
-            Interlocked.Exchange(ref generation.Ids, 0);
-        }
-        var lazy = generation.Entries.GetOrAdd(key, _ => new Lazy<Task<long[]>>(async () =>
-        {
-            var ranked = await rank(state);
-            Interlocked.Add(ref generation.Ids, ranked.Length + 16);
-            return ranked;
-        }));
-        try
-        {
-            return await lazy.Value;
-        }
-        catch
-        {
-            generation.Entries.TryRemove(new KeyValuePair<string, Lazy<Task<long[]>>>(key, lazy));
-            throw;
-        }
-    }
+    public ValueTask<long[]> GetAsync<TState>(string key, TState state, Func<TState, Task<long[]>> rank) => cache.GetAsync(key, state, rank);
 }

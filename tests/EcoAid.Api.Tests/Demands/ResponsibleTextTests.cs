@@ -1,6 +1,6 @@
 using EcoAid.Api.Features.Demands;
 
-namespace EcoAid.Api.Tests.People;
+namespace EcoAid.Api.Tests.Demands;
 
 /// <summary>The one rule that writes 责任单位/责任人 in the 清单 export and the report's list.</summary>
 public class ResponsibleTextTests

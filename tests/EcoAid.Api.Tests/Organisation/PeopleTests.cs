@@ -6,7 +6,7 @@ using EcoAid.Api.Tests.Demands;
 using EcoAid.Api.Tests.Infrastructure;
 using EcoAid.Api.Tests.Visits;
 
-namespace EcoAid.Api.Tests.People;
+namespace EcoAid.Api.Tests.Organisation;
 
 /// <summary>
 /// People with names (issue 13, item 4): an enterprise's named contacts, one name rule wherever a person is printed,

@@ -5,7 +5,7 @@ using Dapper;
 using EcoAid.Api.Tests.Demands;
 using EcoAid.Api.Tests.Infrastructure;
 
-namespace EcoAid.Api.Tests.Hardening;
+namespace EcoAid.Api.Tests.Audit;
 
 /// <summary>Full phone numbers shown to administrators and administrators opening a person's record are in the audit trail, without the numbers.</summary>
 public class PersonalDataAuditTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
