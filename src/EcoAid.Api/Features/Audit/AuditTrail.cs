@@ -70,6 +70,20 @@ public static class AuditTrail
             detail = e.Detail is null ? null : JsonSerializer.Serialize(e.Detail, Json),
         }, tx, cancellationToken: ct));
 
+    /// <summary>
+    /// A login (the app's or the desk console's), placed where the user works as the users row says at that moment, so
+    /// their administrator sees it: read and written in one statement, within the login's transaction.
+    /// </summary>
+    public static Task RecordLoginAsync(MySqlConnection connection, MySqlTransaction tx, long userId, object? detail, DateTimeOffset at,
+        CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO audit_events (occurred_at, kind, actor_user_id, city_id, branch_id, detail)
+            SELECT @at, @kind, u.id, u.city_id, u.branch_id, @detail FROM users u WHERE u.id = @userId
+            """, new
+        {
+            at = at.UtcDateTime, kind = AuditKinds.Login, userId, detail = detail is null ? null : JsonSerializer.Serialize(detail, Json),
+        }, tx, cancellationToken: ct));
+
     /// <summary>For reads: opens a connection of its own.</summary>
     public static async Task RecordAsync(MySqlDataSource db, AuditEvent e, DateTimeOffset at, CancellationToken ct)
     {

@@ -91,9 +91,7 @@ public static partial class AuthApi
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO sessions (user_id, token_hash, created_at, expires_at) VALUES (@userId, @hash, @now, @expiresAt)",
             new { userId, hash = Secrets.Hash(token), now = now.UtcDateTime, expiresAt = expiresAt.UtcDateTime }, tx, cancellationToken: ct));
-        var placed = await connection.QuerySingleAsync<(long? BranchId, long? CityId)>(new CommandDefinition(
-            "SELECT branch_id, city_id FROM users WHERE id = @userId", new { userId }, tx, cancellationToken: ct));
-        await Audit.AuditTrail.RecordAsync(connection, tx, new Audit.AuditEvent(Audit.AuditKinds.Login, userId, placed.BranchId, placed.CityId), now, ct);
+        await Audit.AuditTrail.RecordLoginAsync(connection, tx, userId, null, now, ct);
         await tx.CommitAsync(ct);
 
         var me = await Me.MeApi.LoadAsync(connection, userId, ct);

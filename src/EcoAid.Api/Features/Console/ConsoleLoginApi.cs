@@ -284,11 +284,8 @@ public static class ConsoleLoginApi
         await connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO sessions (user_id, token_hash, created_at, expires_at, channel) VALUES (@userId, @hash, @now, @expiresAt, 'console')
             """, new { userId = row.ConfirmedBy, hash = Secrets.Hash(token), now = now.UtcDateTime, expiresAt = expiresAt.UtcDateTime }, tx, cancellationToken: ct));
-        // A desk login is a login like the app's, placed where the user works, so their administrator sees it.
-        var placed = await connection.QuerySingleAsync<(long? BranchId, long? CityId)>(new CommandDefinition(
-            "SELECT branch_id, city_id FROM users WHERE id = @userId", new { userId = row.ConfirmedBy }, tx, cancellationToken: ct));
-        await Audit.AuditTrail.RecordAsync(connection, tx, new Audit.AuditEvent(Audit.AuditKinds.Login, row.ConfirmedBy, placed.BranchId, placed.CityId,
-            Detail: new { channel = "console" }), now, ct);
+        // A desk login is a login like the app's, so their administrator sees it.
+        await Audit.AuditTrail.RecordLoginAsync(connection, tx, row.ConfirmedBy!.Value, new { channel = "console" }, now, ct);
         await tx.CommitAsync(ct);
 
         // A browser-session cookie: the session row's expiry (Auth:SessionLifetime) is what the server enforces, and a shared

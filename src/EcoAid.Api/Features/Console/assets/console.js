@@ -237,6 +237,16 @@
     page('未找到', h('p', { class: 'error', role: 'alert', id: 'not-found' }, detail), h('p', {}, h('a', { href: '#/' }, '回到工作台')));
   }
 
+  // Previous/next for a numbered list page at hash route `route`: the same filters, another page.
+  function pagerFor(route, params, pageNo, data) {
+    const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
+    const go = (n) => { const p = new URLSearchParams(params); p.set('page', String(n)); location.hash = '#' + route + '?' + p.toString(); };
+    return h('nav', { class: 'pager', 'aria-label': '分页' },
+      h('button', { type: 'button', class: 'secondary', disabled: pageNo <= 1, onclick: () => go(pageNo - 1) }, '上一页'),
+      h('span', {}, '第 ' + pageNo + ' / ' + pages + ' 页'),
+      h('button', { type: 'button', class: 'secondary', disabled: pageNo >= pages, onclick: () => go(pageNo + 1) }, '下一页'));
+  }
+
   // ---- 工作台 ---------------------------------------------------------------------------------------------------
   async function dashboard() {
     const cards = h('div', { class: 'cards' });
@@ -315,12 +325,7 @@
         h('td', {}, CATEGORY[d.category] || d.category),
         h('td', {}, h('span', { class: d.overdue ? 'badge overdue' : 'badge' }, (STATUS[d.status] || d.status) + (d.overdue ? '·逾期' : ''))),
         h('td', {}, d.ownerName || d.departmentName || ''), h('td', {}, d.dueDate || '')))));
-    const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
-    const go = (n) => { const p = new URLSearchParams(params); p.set('page', String(n)); location.hash = '#/demands?' + p.toString(); };
-    const pager = h('nav', { class: 'pager', 'aria-label': '分页' },
-      h('button', { type: 'button', class: 'secondary', disabled: pageNo <= 1, onclick: () => go(pageNo - 1) }, '上一页'),
-      h('span', {}, '第 ' + pageNo + ' / ' + pages + ' 页'),
-      h('button', { type: 'button', class: 'secondary', disabled: pageNo >= pages, onclick: () => go(pageNo + 1) }, '下一页'));
+    const pager = pagerFor('/demands', params, pageNo, data);
     const tools = h('div', { class: 'actions' });
     if (has('commissioner', 'secretary')) {
       const progress = h('progress', { hidden: true, 'aria-label': '正在导出' });
@@ -567,7 +572,7 @@
 
   // What the other page files use. They run (deferred, in order) before DOMContentLoaded, so their pages are registered
   // before the first route.
-  window.EcoConsole = Object.freeze({ h, field, toast, api, ApiError, page, has, items, fmtTime, addPage, STATUS, CATEGORY, roleName,
+  window.EcoConsole = Object.freeze({ h, field, toast, api, ApiError, page, pagerFor, has, items, fmtTime, addPage, STATUS, CATEGORY, roleName,
     today: () => state.today });
   document.addEventListener('DOMContentLoaded', start);
 })();

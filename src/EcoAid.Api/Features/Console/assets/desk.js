@@ -3,7 +3,7 @@
 'use strict';
 
 (() => {
-  const { h, field, toast, api, page, has, items, fmtTime, addPage, CATEGORY, today } = window.EcoConsole;
+  const { h, field, toast, api, page, pagerFor, has, items, fmtTime, addPage, CATEGORY, today } = window.EcoConsole;
 
   const monthOf = (day) => day.slice(0, 7);
   const percent = (rate) => rate && rate.value !== null && rate.value !== undefined ? (rate.value * 100).toFixed(1) + '%' : '—';
@@ -214,15 +214,10 @@
     const data = await api('/api/audit-events?' + query.toString());
     const subject = (e) => e.subjectType ? (SUBJECTS[e.subjectType] || e.subjectType) + (e.subjectId ? ' #' + e.subjectId : '')
       : (e.path ? e.method + ' ' + e.path : '');
-    const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
-    const go = (n) => { const p = new URLSearchParams(params); p.set('page', String(n)); location.hash = '#/audit?' + p.toString(); };
     page('安全审计', form,
       table(['时间', '类型', '操作人', '对象', '结果'], items(data).map((e) => [fmtTime(e.occurredAt), AUDIT_KINDS[e.kind] || e.kind,
         e.actorName || (e.actorUserId ? '用户 #' + e.actorUserId : '（未登录）'), subject(e), e.status ? String(e.status) : '']), '共 ' + data.total + ' 条'),
-      h('nav', { class: 'pager', 'aria-label': '分页' },
-        h('button', { type: 'button', class: 'secondary', disabled: pageNo <= 1, onclick: () => go(pageNo - 1) }, '上一页'),
-        h('span', {}, '第 ' + pageNo + ' / ' + pages + ' 页'),
-        h('button', { type: 'button', class: 'secondary', disabled: pageNo >= pages, onclick: () => go(pageNo + 1) }, '下一页')));
+      pagerFor('/audit', params, pageNo, data));
   }
 
   // ---- 日历 ----------------------------------------------------------------------------------------------------------
