@@ -87,7 +87,7 @@ start_service() {
     export Logging__LogLevel__Default=Warning Logging__LogLevel__EcoAid=Error Demands__DailyLimitPerUser=1000
     export Notifications__Dispatcher__Enabled=false
     # The drill measures idempotency and the database, not the per-minute submission limit.
-    export RateLimits__SubmissionsPerMinutePerUser=1000 Database__ConnectTimeout=00:00:02
+    export RateLimits__SubmissionsPerMinutePerUser=1000
     for kv in "$@"; do export "${kv?}"; done
     exec dotnet EcoAid.Api.dll --urls "http://127.0.0.1:$p"
   ) >"$log" 2>&1 &
