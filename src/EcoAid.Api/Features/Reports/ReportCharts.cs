@@ -167,6 +167,10 @@ public static class ReportCharts
         plot.Axes.Title.Label.FontSize = 20;
         plot.Axes.Bottom.TickLabelStyle.FontSize = 15;
         plot.Axes.Left.TickLabelStyle.FontSize = 14;
+        // Counts are whole: a small month (three demands) would otherwise be ticked 0.5, 1.0, 1.5 ….
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        // The unit (个, %) is one character: upright it reads as a word, turned on its side the 个 looked like an arrow.
+        plot.Axes.Left.Label.Rotation = 0;
         plot.Grid.XAxisStyle.MajorLineStyle.Width = 0;
         // ScottPlot places tick labels by the default font's metrics; the CJK font's glyphs are taller, so the category
         // names would sit on the axis line and lose their lower part at the picture's edge. Move them below the line and
