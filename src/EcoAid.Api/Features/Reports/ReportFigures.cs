@@ -122,25 +122,17 @@ internal static class ReportFigureSource
         var meetings = (await more.ReadAsync<(long BranchId, long Count)>()).ToDictionary(x => x.BranchId, x => (int)x.Count);
 
         // The rates come from the events of the month up to the moment; an acceptance after it had not happened yet.
-        var facts = await StatsFacts.LoadAsync(connection, ids, monthStart, asOf, ct);
-        facts = new StatsFacts
-        {
-            Submitted = [.. facts.Submitted.Select(s => s.AcceptedAt is { } a && a.UtcDateTime >= asOf ? s with { AcceptedAt = null } : s)],
-            Resolutions = facts.Resolutions, Confirmations = facts.Confirmations, Visits = facts.Visits,
-        };
+        // Aggregated per branch in the database.
         var limit = TimeSpan.FromHours(responseLimitHours);
         var asOfInstant = new DateTimeOffset(asOf, TimeSpan.Zero);
+        var rateCounts = (await StatsCounts.KeyedAsync(connection, ids, monthStart, asOf, asOfInstant, limit, asOf, [StatsCounts.ByBranch], ct))[StatsCounts.ByBranch]
+            .ToDictionary(x => x.Key.Branch, x => x.Value.Rates);
 
         ScopeFigures Fold(long? branchId, string name, Func<long, bool> includes)
         {
             var rows = demandCounts.Where(r => includes(r.BranchId)).ToList();
             int Sum(Func<DemandCount, bool> where) => (int)rows.Where(where).Sum(r => r.N);
-            var f = new StatsFacts
-            {
-                Submitted = [.. facts.Submitted.Where(x => includes(x.BranchId))], Resolutions = [.. facts.Resolutions.Where(x => includes(x.BranchId))],
-                Confirmations = [.. facts.Confirmations.Where(x => includes(x.BranchId))], Visits = [],
-            };
-            var rates = StatsApi.RatesOf(f, limit, asOfInstant);
+            var rates = Kpis.RatesOf(RateCounts.Sum(rateCounts.Where(c => includes(c.Key)).Select(c => c.Value)));
             var newRows = rows.Where(r => r.NewThisMonth).ToList();
             return new ScopeFigures(branchId, name,
                 Sum(_ => true), CountBy(DemandCategories.Names, rows, r => r.Category), CountBy(DemandSources.Names, rows, r => r.Source),
