@@ -15,6 +15,12 @@ public sealed record ScopeFigures(long? BranchId, string Name,
     int NewThisMonth, IReadOnlyList<CountItem> NewByCategory, IReadOnlyList<CountItem> NewBySource, int ClaimedThisMonth, int TransferredThisMonth,
     int ClosedThisMonth, int MaterialListsSent, int MaterialListsRead, int Visits, int ExpertVisits, int Meetings, int Whistles, Rates Rates);
 
+/// <summary>The demands of a report's scope with one category and one state as of the report's moment (the workbook's 分类统计).</summary>
+internal sealed record CategoryStatusCount(string Category, string Status, int Count);
+
+/// <summary>A report's figures with what only its files need, both from the same aggregated rows.</summary>
+internal sealed record ComputedReport(ReportFigures Figures, IReadOnlyList<CategoryStatusCount> ByCategoryStatus);
+
 /// <summary>Demands collected and closed in one month, for the twelve-month chart.</summary>
 public sealed record MonthPoint(string Month, int Collected, int Closed);
 
@@ -85,7 +91,7 @@ internal static class ReportFigureSource
             WHERE d.branch_id IN @ids AND d.submitted_at < @asOf)
         """;
 
-    public static async Task<ReportFigures> ComputeAsync(MySqlConnection connection, string scope, string scopeName, IReadOnlyList<(long Id, string Name)> branches,
+    public static async Task<ComputedReport> ComputeAsync(MySqlConnection connection, string scope, string scopeName, IReadOnlyList<(long Id, string Name)> branches,
         DateOnly month, DateTimeOffset now, int responseLimitHours, CancellationToken ct)
     {
         var monthEnd = Periods.StartUtc(month.AddMonths(1));
@@ -152,7 +158,11 @@ internal static class ReportFigureSource
         var total = branches.Count == 1 ? perBranch[0] : Fold(null, scopeName, _ => true);
         var trend = await TrendAsync(connection, ids, month, asOf, ct);
         var cases = await CasesAsync(connection, ids, monthStart, asOf, ct);
-        return new ReportFigures(scope, scopeName, Periods.MonthText(month), asOfInstant, asOfDate, complete, responseLimitHours, total, perBranch, trend, cases);
+        var byCategoryStatus = demandCounts.GroupBy(r => (r.Category, r.Status))
+            .Select(g => new CategoryStatusCount(g.Key.Category, g.Key.Status, (int)g.Sum(r => r.N))).ToList();
+        return new ComputedReport(
+            new ReportFigures(scope, scopeName, Periods.MonthText(month), asOfInstant, asOfDate, complete, responseLimitHours, total, perBranch, trend, cases),
+            byCategoryStatus);
     }
 
     /// <summary>Collected and closed per month over the twelve months ending with the report's, as of the moment: one row of sums.</summary>
