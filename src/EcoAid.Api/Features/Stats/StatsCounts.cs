@@ -16,23 +16,23 @@ internal sealed record KeyedCounts(long BranchId, long Key, int Submitted, int C
 /// </summary>
 internal static class StatsCounts
 {
-    /// <summary>Keys the counts can be grouped by, within a branch.</summary>
-    public const string ByBranch = "d.branch_id";
-    public const string ByEnterprise = "d.enterprise_id";
+    /// <summary>Keys (columns of the demand) the counts can be grouped by, within a branch.</summary>
+    public const string ByBranch = "branch_id";
+    public const string ByEnterprise = "enterprise_id";
     /// <summary>The member who owns the demand now: a demand handed over takes its history to the new owner.</summary>
-    public const string ByOwner = "d.owner_member_id";
+    public const string ByOwner = "owner_member_id";
 
     private const string InPeriod = "d.branch_id IN @ids AND d.submitted_at >= @fromUtc AND d.submitted_at < @toUtc";
 
-    private static string Accepted(bool bounded) => bounded ? "(CASE WHEN d.accepted_at < @acceptedBefore THEN d.accepted_at END)" : "d.accepted_at";
+    private static string Accepted(bool bounded) => bounded ? "(CASE WHEN d.accepted_at < @acceptedBefore THEN d.accepted_at END)" : "(d.accepted_at)";
 
     private static string Flag(string condition) => $"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)";
 
     private static string SubmittedBy(string key, bool bounded) => $"""
-        SELECT d.branch_id, {key} AS group_key, COUNT(*) AS submitted, {Flag("d.status = 'closed'")} AS closed,
+        SELECT d.branch_id, d.{key} AS group_key, COUNT(*) AS submitted, {Flag("d.status = 'closed'")} AS closed,
                {Flag(Kpis.Sql.ResponseDue(Accepted(bounded)))} AS response_due, {Flag(Kpis.Sql.ResponseMet(Accepted(bounded)))} AS response_met
         FROM demands d WHERE {InPeriod}
-        GROUP BY d.branch_id, {key};
+        GROUP BY d.branch_id, d.{key};
         """;
 
     private static string EventsBy(string key) => $"""
@@ -40,7 +40,7 @@ internal static class StatsCounts
                {Flag("e.kind = 'resolved'")} AS resolutions, {Flag("e.kind = 'resolved' AND (e.due IS NULL OR e.day <= e.due)")} AS resolved_on_time,
                {Flag("e.kind <> 'resolved'")} AS confirmations, {Flag("e.kind <> 'resolved' AND e.solved")} AS solved,
                {Flag("e.kind <> 'resolved' AND e.rating IS NOT NULL")} AS rated, {Flag($"e.kind <> 'resolved' AND e.rating >= {Kpis.SatisfiedFrom}")} AS satisfied
-        FROM (SELECT d.branch_id, {key} AS group_key, ev.kind, {Kpis.Sql.ShanghaiDay} AS day,
+        FROM (SELECT d.branch_id, d.{key} AS group_key, ev.kind, {Kpis.Sql.ShanghaiDay} AS day,
                      CASE WHEN ev.kind = 'resolved' THEN {Kpis.Sql.DueThen} END AS due,
                      CASE WHEN ev.kind <> 'resolved' THEN {Kpis.Sql.Solved} END AS solved,
                      CASE WHEN ev.kind <> 'resolved' THEN {Kpis.Sql.Rating} END AS rating
@@ -53,13 +53,18 @@ internal static class StatsCounts
         new { ids, fromUtc, toUtc, dueBy = (now - limit).UtcDateTime, limitSeconds = (long)limit.TotalSeconds, acceptedBefore };
 
     /// <summary>
-    /// The counts of <c>[fromUtc, toUtc)</c> per branch and <paramref name="key"/>, for each of <paramref name="keys"/>;
+    /// The counts of <c>[fromUtc, toUtc)</c> per branch and key, for each of <paramref name="keys"/> (<see cref="ByBranch"/>,
+    /// <see cref="ByEnterprise"/>, <see cref="ByOwner"/>);
     /// the response rule is judged at <paramref name="now"/>, and an acceptance at or after <paramref name="acceptedBefore"/>
     /// (when given) has not happened yet. A group with no demands and no events has no entry.
     /// </summary>
     public static async Task<Dictionary<string, Dictionary<(long Branch, long Key), KeyedCounts>>> KeyedAsync(DbConnection connection, IReadOnlyList<long> ids,
         DateTime fromUtc, DateTime toUtc, DateTimeOffset now, TimeSpan limit, DateTime? acceptedBefore, IReadOnlyList<string> keys, CancellationToken ct)
     {
+        if (keys.FirstOrDefault(k => k is not (ByBranch or ByEnterprise or ByOwner)) is { } unknown)
+        {
+            throw new ArgumentException($"Not a key the counts can be grouped by: {unknown}", nameof(keys));
+        }
         var result = keys.ToDictionary(k => k, _ => new Dictionary<(long, long), KeyedCounts>());
         if (ids.Count == 0)
         {
