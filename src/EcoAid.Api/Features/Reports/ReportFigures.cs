@@ -15,6 +15,12 @@ public sealed record ScopeFigures(long? BranchId, string Name,
     int NewThisMonth, IReadOnlyList<CountItem> NewByCategory, IReadOnlyList<CountItem> NewBySource, int ClaimedThisMonth, int TransferredThisMonth,
     int ClosedThisMonth, int MaterialListsSent, int MaterialListsRead, int Visits, int ExpertVisits, int Meetings, int Whistles, Rates Rates);
 
+/// <summary>The demands of a report's scope with one category and one state as of the report's moment (the workbook's 分类统计).</summary>
+internal sealed record CategoryStatusCount(string Category, string Status, int Count);
+
+/// <summary>A report's figures with what only its files need, both from the same aggregated rows.</summary>
+internal sealed record ComputedReport(ReportFigures Figures, IReadOnlyList<CategoryStatusCount> ByCategoryStatus);
+
 /// <summary>Demands collected and closed in one month, for the twelve-month chart.</summary>
 public sealed record MonthPoint(string Month, int Collected, int Closed);
 
@@ -85,7 +91,7 @@ internal static class ReportFigureSource
             WHERE d.branch_id IN @ids AND d.submitted_at < @asOf)
         """;
 
-    public static async Task<ReportFigures> ComputeAsync(MySqlConnection connection, string scope, string scopeName, IReadOnlyList<(long Id, string Name)> branches,
+    public static async Task<ComputedReport> ComputeAsync(MySqlConnection connection, string scope, string scopeName, IReadOnlyList<(long Id, string Name)> branches,
         DateOnly month, DateTimeOffset now, int responseLimitHours, CancellationToken ct)
     {
         var monthEnd = Periods.StartUtc(month.AddMonths(1));
@@ -122,25 +128,17 @@ internal static class ReportFigureSource
         var meetings = (await more.ReadAsync<(long BranchId, long Count)>()).ToDictionary(x => x.BranchId, x => (int)x.Count);
 
         // The rates come from the events of the month up to the moment; an acceptance after it had not happened yet.
-        var facts = await StatsFacts.LoadAsync(connection, ids, monthStart, asOf, ct);
-        facts = new StatsFacts
-        {
-            Submitted = [.. facts.Submitted.Select(s => s.AcceptedAt is { } a && a.UtcDateTime >= asOf ? s with { AcceptedAt = null } : s)],
-            Resolutions = facts.Resolutions, Confirmations = facts.Confirmations, Visits = facts.Visits,
-        };
+        // Aggregated per branch in the database.
         var limit = TimeSpan.FromHours(responseLimitHours);
         var asOfInstant = new DateTimeOffset(asOf, TimeSpan.Zero);
+        var rateCounts = (await StatsCounts.KeyedAsync(connection, ids, monthStart, asOf, asOfInstant, limit, asOf, [StatsCounts.ByBranch], ct))[StatsCounts.ByBranch]
+            .ToDictionary(x => x.Key.Branch, x => x.Value.Rates);
 
         ScopeFigures Fold(long? branchId, string name, Func<long, bool> includes)
         {
             var rows = demandCounts.Where(r => includes(r.BranchId)).ToList();
             int Sum(Func<DemandCount, bool> where) => (int)rows.Where(where).Sum(r => r.N);
-            var f = new StatsFacts
-            {
-                Submitted = [.. facts.Submitted.Where(x => includes(x.BranchId))], Resolutions = [.. facts.Resolutions.Where(x => includes(x.BranchId))],
-                Confirmations = [.. facts.Confirmations.Where(x => includes(x.BranchId))], Visits = [],
-            };
-            var rates = StatsApi.RatesOf(f, limit, asOfInstant);
+            var rates = Kpis.RatesOf(RateCounts.Sum(rateCounts.Where(c => includes(c.Key)).Select(c => c.Value)));
             var newRows = rows.Where(r => r.NewThisMonth).ToList();
             return new ScopeFigures(branchId, name,
                 Sum(_ => true), CountBy(DemandCategories.Names, rows, r => r.Category), CountBy(DemandSources.Names, rows, r => r.Source),
@@ -160,7 +158,11 @@ internal static class ReportFigureSource
         var total = branches.Count == 1 ? perBranch[0] : Fold(null, scopeName, _ => true);
         var trend = await TrendAsync(connection, ids, month, asOf, ct);
         var cases = await CasesAsync(connection, ids, monthStart, asOf, ct);
-        return new ReportFigures(scope, scopeName, Periods.MonthText(month), asOfInstant, asOfDate, complete, responseLimitHours, total, perBranch, trend, cases);
+        var byCategoryStatus = demandCounts.GroupBy(r => (r.Category, r.Status))
+            .Select(g => new CategoryStatusCount(g.Key.Category, g.Key.Status, (int)g.Sum(r => r.N))).ToList();
+        return new ComputedReport(
+            new ReportFigures(scope, scopeName, Periods.MonthText(month), asOfInstant, asOfDate, complete, responseLimitHours, total, perBranch, trend, cases),
+            byCategoryStatus);
     }
 
     /// <summary>Collected and closed per month over the twelve months ending with the report's, as of the moment: one row of sums.</summary>

@@ -135,7 +135,7 @@ internal static class ReportFiles
         Percent(b.Rates.Satisfaction),
     ]);
 
-    public static byte[] Workbook(ReportFigures f, IReadOnlyList<ReportListRow> list, bool rollUp)
+    public static byte[] Workbook(ReportFigures f, IReadOnlyList<CategoryStatusCount> byCategoryStatus, IReadOnlyList<ReportListRow> list, bool rollUp)
     {
         var lines = new[] { $"统计时点：截至{Periods.ChineseDate(f.AsOfDate)}" };
         var s = f.Total;
@@ -151,9 +151,10 @@ internal static class ReportFiles
             ["统计口径", Method(f)],
             .. list.Count == MaxListRows ? [(IReadOnlyList<string?>)["说明", $"诉求清单只列出前 {MaxListRows} 条，计数为全部。"]] : Array.Empty<IReadOnlyList<string?>>(),
         ];
+        // From the aggregated counts, so the table covers every demand even when the list stops at MaxListRows.
         var byCategory = s.ByCategory.Where(c => c.Count > 0).OrderByDescending(c => c.Count).Select(c =>
         {
-            var statuses = list.Where(l => l.Demand.Category == c.Code).GroupBy(l => l.StatusThen).ToDictionary(g => g.Key, g => g.Count());
+            var statuses = byCategoryStatus.Where(x => x.Category == c.Code).GroupBy(x => x.Status).ToDictionary(g => g.Key, g => g.Sum(x => x.Count));
             return (IReadOnlyList<string?>)[c.Name, N(c.Count), .. StatusOrder.Select(st => N(statuses.GetValueOrDefault(st)))];
         }).Append(["合计", N(s.Collected), .. StatusOrder.Select(st => N(s.ByStatus.Single(b => b.Code == st).Count))]);
         var rows = list.Select((l, i) =>

@@ -166,7 +166,8 @@ public static class ReportsApi
         {
             return problem;
         }
-        var figures = await ReportFigureSource.ComputeAsync(connection, scope, name, branches, first, now, options.Value.ResponseLimitHours, ct);
+        var computed = await ReportFigureSource.ComputeAsync(connection, scope, name, branches, first, now, options.Value.ResponseLimitHours, ct);
+        var figures = computed.Figures;
         // Downloads of the report's data are audited like exports, in the branch they describe (the city's for a roll-up).
         var audited = AuditEvent.By(user, AuditKinds.ReportDownloaded, "monthly_report", null,
             new { month = figures.Month, format, scope, branchId = scope == "branch" ? branches[0].Id : (long?)null });
@@ -181,7 +182,7 @@ public static class ReportsApi
         }
         try
         {
-            var (bytes, type) = await FileAsync(connection, figures, branches, format, font, ct);
+            var (bytes, type) = await FileAsync(connection, computed, branches, format, font, ct);
             await AuditTrail.RecordAsync(connection, null, audited, now, ct);
             return Results.File(bytes, type, FileName(figures, format));
         }
@@ -191,16 +192,17 @@ public static class ReportsApi
         }
     }
 
-    private static async Task<(byte[] Bytes, string ContentType)> FileAsync(MySqlConnection connection, ReportFigures f, List<(long Id, string Name)> branches,
-        string format, ChartFont font, CancellationToken ct)
+    private static async Task<(byte[] Bytes, string ContentType)> FileAsync(MySqlConnection connection, ComputedReport computed,
+        List<(long Id, string Name)> branches, string format, ChartFont font, CancellationToken ct)
     {
+        var f = computed.Figures;
         var rollUp = f.Scope == "city";
         if (format == "docx")
         {
             return (ReportFiles.Document(f, Charts(f, font), rollUp), WordDocument.ContentType);
         }
         var list = await ReportFiles.ListAsync(connection, [.. branches.Select(b => b.Id)], f, ct);
-        return (ReportFiles.Workbook(f, list, rollUp), Spreadsheet.ContentType);
+        return (ReportFiles.Workbook(f, computed.ByCategoryStatus, list, rollUp), Spreadsheet.ContentType);
     }
 
     static async Task<IResult> GetChart(string kind, CurrentUser user, MySqlDataSource db, TimeProvider clock, IOptions<StatsOptions> options, ChartFont font,
@@ -221,7 +223,7 @@ public static class ReportsApi
         {
             return problem;
         }
-        var figures = await ReportFigureSource.ComputeAsync(connection, scope, name, branches, first, now, options.Value.ResponseLimitHours, ct);
+        var figures = (await ReportFigureSource.ComputeAsync(connection, scope, name, branches, first, now, options.Value.ResponseLimitHours, ct)).Figures;
         try
         {
             return Results.File(ReportCharts.Render(kind, figures, font).Png, "image/png");
@@ -258,7 +260,7 @@ public static class ReportsApi
         }
         await using var connection = await db.OpenConnectionAsync(ct);
         var (_, name, branches, _) = await ScopeAsync(connection, user, null, ct);
-        var figures = await ReportFigureSource.ComputeAsync(connection, "city", name, branches, first, now, options.Value.ResponseLimitHours, ct);
+        var figures = (await ReportFigureSource.ComputeAsync(connection, "city", name, branches, first, now, options.Value.ResponseLimitHours, ct)).Figures;
         // Rates without data go last whichever way the table is sorted.
         var withValue = figures.Branches.Where(b => key(b) is not null);
         var sorted = (order == "asc" ? withValue.OrderBy(key) : withValue.OrderByDescending(key)).ThenBy(b => b.BranchId)
@@ -288,7 +290,8 @@ public static class ReportsApi
         {
             return Problems.Create(StatusCodes.Status403Forbidden, "report.not_issuer", "无权签发", "全市月报由市局管理员签发。");
         }
-        var figures = await ReportFigureSource.ComputeAsync(connection, scope, name, branches, first, now, options.Value.ResponseLimitHours, ct);
+        var computed = await ReportFigureSource.ComputeAsync(connection, scope, name, branches, first, now, options.Value.ResponseLimitHours, ct);
+        var figures = computed.Figures;
         var branchId = scope == "branch" ? branches[0].Id : (long?)null;
         List<(string Format, string FileName, byte[] Bytes)> files;
         try
@@ -296,7 +299,7 @@ public static class ReportsApi
             files = [];
             foreach (var format in new[] { "xlsx", "docx" })
             {
-                var (bytes, _) = await FileAsync(connection, figures, branches, format, font, ct);
+                var (bytes, _) = await FileAsync(connection, computed, branches, format, font, ct);
                 files.Add((format, FileName(figures, format), bytes));
             }
         }

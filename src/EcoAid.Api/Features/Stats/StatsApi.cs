@@ -114,66 +114,63 @@ public static class StatsApi
             return (ProblemHttpResult)problem;
         }
         var ids = branches.Select(b => b.Id).ToList();
-        var facts = await StatsFacts.LoadAsync(connection, ids, Periods.StartUtc(start), Periods.StartUtc(end.AddDays(1)), ct);
+        var fromUtc = Periods.StartUtc(start);
+        var toUtc = Periods.StartUtc(end.AddDays(1));
+        var limit = TimeSpan.FromHours(options.Value.ResponseLimitHours);
+        // Every count comes aggregated from the database: a few rows per branch, enterprise and member, whatever the period's length.
+        var groups = await StatsCounts.SubmittedGroupsAsync(connection, ids, fromUtc, toUtc, now, limit, ct);
+        var keyed = await StatsCounts.KeyedAsync(connection, ids, fromUtc, toUtc, now, limit, null, [StatsCounts.ByEnterprise, StatsCounts.ByOwner], ct);
+        var (enterpriseVisits, memberVisits) = await StatsCounts.VisitsAsync(connection, ids, start, end, ct);
+        var perEnterprise = keyed[StatsCounts.ByEnterprise];
+        var perOwner = keyed[StatsCounts.ByOwner];
         using var results = await connection.QueryMultipleAsync(new CommandDefinition("""
             SELECT id, branch_id, name FROM enterprises WHERE branch_id IN @ids ORDER BY branch_id, id;
             SELECT id, branch_id, name FROM members WHERE branch_id IN @ids ORDER BY branch_id, id;
             """, new { ids }, cancellationToken: ct));
         var enterprises = (await results.ReadAsync<(long Id, long BranchId, string Name)>()).ToLookup(e => e.BranchId);
         var members = (await results.ReadAsync<(long Id, long BranchId, string Name)>()).ToLookup(m => m.BranchId);
-        var limit = TimeSpan.FromHours(options.Value.ResponseLimitHours);
 
-        // Grouped once: a city has thousands of enterprises, and scanning every fact for each of them would not do.
-        var byBranch = facts.GroupBy(x => x.BranchId, x => x.BranchId, x => x.BranchId, x => x.BranchId);
-        var perBranch = branches.Select(b =>
-        {
-            var f = byBranch(b.Id);
-            var byEnterprise = f.GroupBy(x => x.EnterpriseId, x => x.EnterpriseId, x => x.EnterpriseId, x => x.EnterpriseId);
-            var memberVisits = f.Visits.SelectMany(v => v.MemberIds.Select(m => (Member: m, Visit: v))).ToLookup(x => x.Member, x => x.Visit);
-            var submittedBy = f.Submitted.ToLookup(x => x.OwnerMemberId);
-            var resolvedBy = f.Resolutions.ToLookup(x => x.OwnerMemberId);
-            var confirmedBy = f.Confirmations.ToLookup(x => x.OwnerMemberId);
-            return new BranchStats(b.Id, b.Name, Summarise(f, limit, now),
-                enterprises[b.Id].Select(e =>
-                {
-                    var fe = byEnterprise(e.Id);
-                    return new EnterpriseStats(e.Id, e.Name, fe.Submitted.Count, fe.Submitted.Count(x => x.Status == DemandStatus.Closed), fe.Visits.Count,
-                        RatesOf(fe, limit, now));
-                }).ToList(),
-                members[b.Id].Select(m => new MemberStats(m.Id, m.Name, submittedBy[m.Id].Count(), resolvedBy[m.Id].Count(), memberVisits[m.Id].Count(),
-                    new MemberRates(Kpis.OnTime(resolvedBy[m.Id]), Kpis.Resolution(confirmedBy[m.Id]), Kpis.Satisfaction(confirmedBy[m.Id])))).ToList());
-        }).ToList();
-        var whistleStats = await EcoAid.Api.Features.Whistle.WhistleClock.StatsAsync(connection, ids, Periods.StartUtc(start), Periods.StartUtc(end.AddDays(1)),
-            whistle.Value, now, ct);
-        return TypedResults.Ok(new StatsOverview(start, end, "Asia/Shanghai", options.Value.ResponseLimitHours, now, Summarise(facts, limit, now), perBranch,
+        // Every event and visit belongs to an enterprise, so a branch's enterprise groups hold all of its events and visits.
+        StatsSummary SummaryOf(Func<long, bool> includes) => Summarise(groups.Where(g => includes(g.BranchId)),
+            perEnterprise.Values.Where(g => includes(g.BranchId)).Select(g => g.Rates), enterpriseVisits.Where(v => includes(v.Key.Branch)).Sum(v => v.Value));
+
+        var perBranch = branches.Select(b => new BranchStats(b.Id, b.Name, SummaryOf(id => id == b.Id),
+            enterprises[b.Id].Select(e =>
+            {
+                var c = perEnterprise.GetValueOrDefault((b.Id, e.Id));
+                return new EnterpriseStats(e.Id, e.Name, c?.Submitted ?? 0, c?.Closed ?? 0, enterpriseVisits.GetValueOrDefault((b.Id, e.Id)),
+                    Kpis.RatesOf(c?.Rates ?? default));
+            }).ToList(),
+            members[b.Id].Select(m =>
+            {
+                var c = perOwner.GetValueOrDefault((b.Id, m.Id));
+                return new MemberStats(m.Id, m.Name, c?.Submitted ?? 0, c?.Rates.Resolutions ?? 0, memberVisits.GetValueOrDefault((b.Id, m.Id)),
+                    Kpis.MemberRatesOf(c?.Rates ?? default));
+            }).ToList())).ToList();
+        var whistleStats = await EcoAid.Api.Features.Whistle.WhistleClock.StatsAsync(connection, ids, fromUtc, toUtc, whistle.Value, now, ct);
+        return TypedResults.Ok(new StatsOverview(start, end, "Asia/Shanghai", options.Value.ResponseLimitHours, now, SummaryOf(_ => true), perBranch,
             whistleStats));
     }
 
-    internal static Rates RatesOf(StatsFacts f, TimeSpan limit, DateTimeOffset now) =>
-        new(Kpis.Response(f.Submitted, limit, now), Kpis.OnTime(f.Resolutions), Kpis.Resolution(f.Confirmations), Kpis.Satisfaction(f.Confirmations));
-
-    internal static StatsSummary Summarise(StatsFacts f, TimeSpan limit, DateTimeOffset now) => new(
-        f.Submitted.Count,
-        Count(StatusNames, f.Submitted.Select(d => d.Status)),
-        Count(DemandCategories.Names, f.Submitted.Select(d => d.Category)),
-        Count(DemandSources.Names, f.Submitted.Select(d => d.Source)),
-        f.Resolutions.Count, f.Confirmations.Count, f.Visits.Count, RatesOf(f, limit, now));
-
-    /// <summary>Every known code in its fixed order, zeros included, so that charts keep their shape.</summary>
-    internal static List<CountItem> Count(IReadOnlyDictionary<string, string> names, IEnumerable<string> codes)
+    /// <summary>
+    /// A scope's summary from its groups: the submitted demands by status, category and source (with their response
+    /// counts), the event counts of its enterprises, and its visits.
+    /// </summary>
+    internal static StatsSummary Summarise(IEnumerable<SubmittedGroup> submitted, IEnumerable<RateCounts> events, int visits)
     {
-        var counts = codes.GroupBy(c => c).ToDictionary(g => g.Key, g => g.Count());
-        return names.Select(n => new CountItem(n.Key, n.Value, counts.GetValueOrDefault(n.Key))).ToList();
+        var groups = submitted.ToList();
+        var counts = RateCounts.Sum(groups.Select(g => g.Rates)) + RateCounts.Sum(events.Select(e => e with { ResponseDue = 0, ResponseMet = 0 }));
+        return new StatsSummary(groups.Sum(g => g.Count),
+            Count(StatusNames, groups.Select(g => (g.Status, g.Count))),
+            Count(DemandCategories.Names, groups.Select(g => (g.Category, g.Count))),
+            Count(DemandSources.Names, groups.Select(g => (g.Source, g.Count))),
+            counts.Resolutions, counts.Confirmations, visits, Kpis.RatesOf(counts));
     }
 
-    /// <summary>Splits the facts by a key of each kind; the returned function gives a key's share (empty when it has none).</summary>
-    private static Func<long, StatsFacts> GroupBy(this StatsFacts f, Func<SubmittedFact, long> submitted, Func<ResolutionFact, long> resolution,
-        Func<ConfirmationFact, long> confirmation, Func<VisitFact, long> visit)
+    /// <summary>Every known code in its fixed order, zeros included, so that charts keep their shape.</summary>
+    internal static List<CountItem> Count(IReadOnlyDictionary<string, string> names, IEnumerable<(string Code, int Count)> counts)
     {
-        var s = f.Submitted.ToLookup(submitted);
-        var r = f.Resolutions.ToLookup(resolution);
-        var c = f.Confirmations.ToLookup(confirmation);
-        var v = f.Visits.ToLookup(visit);
-        return key => new StatsFacts { Submitted = [.. s[key]], Resolutions = [.. r[key]], Confirmations = [.. c[key]], Visits = [.. v[key]] };
+        var byCode = counts.GroupBy(c => c.Code).ToDictionary(g => g.Key, g => g.Sum(c => c.Count));
+        return names.Select(n => new CountItem(n.Key, n.Value, byCode.GetValueOrDefault(n.Key))).ToList();
     }
 }
