@@ -82,7 +82,6 @@ public class ConsoleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         browser.WaitUntil(d => d.FindElements(By.CssSelector(".card .n")).Count > 0 && d.FindElements(By.CssSelector(".card .n")).All(n => n.Text != "…"));
         Assert.Contains("危废暂存间标识不全", browser.Driver.FindElement(By.CssSelector("section[aria-label='待受理']")).Text);
         browser.AssertAccessible("工作台");
-        browser.Screenshot("dashboard");
 
         // 诉求清单: the new demand is listed, the list is searchable.
         browser.Open("#/demands?status=submitted");
@@ -128,7 +127,6 @@ public class ConsoleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         Assert.Contains("已完成现场指导", browser.Driver.FindElement(By.Id("timeline")).Text);
         Assert.Empty(browser.Driver.FindElements(By.CssSelector("button[data-action]")));
         browser.AssertAccessible("诉求详情");
-        browser.Screenshot("demand-detail");
 
         // Another branch's demand opened by URL: the 404 page with the API's Chinese detail.
         var other = await DemandWorld.CreateAsync(browser.App);
@@ -276,7 +274,6 @@ public class ConsoleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         browser.Driver.FindElement(By.CssSelector(".projector-view form button[type='submit']")).Click();
         browser.WaitUntil(d => d.FindElement(By.Id("decisions")).Text.Contains("由服务专员每周跟踪"));
         browser.AssertAccessible("投屏视图");
-        browser.Screenshot("projector");
 
         var detail = await world.DetailAsync(world.Secretary, id);
         Assert.Contains(detail.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("kind").GetString() == "urged"

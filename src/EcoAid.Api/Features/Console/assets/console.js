@@ -118,7 +118,8 @@
   }
 
   const PERSONAS = [['demo-secretary', '李红梅（支部书记）'], ['demo-commissioner', '张伟（服务专员）'], ['demo-member', '刘洋（专班成员）'],
-    ['demo-liaison', '科室联络人'], ['demo-admin', '支部管理员'], ['demo-city-viewer', '市局查看'], ['demo-staff', '企业联系人（将被拒绝）']];
+    ['demo-liaison', '孙静（科室联络人）'], ['demo-admin', '支部管理员'], ['demo-city-viewer', '市局查看'], ['demo-city-admin', '市局管理员'],
+    ['demo-staff', '王芳（企业联系人，将被拒绝）']];
 
   async function showLogin(message) {
     clearInterval(state.poll);
@@ -178,10 +179,11 @@
   // ---- navigation ----------------------------------------------------------------------------------------------
   // Each page: its path in the navigation (or none), who sees it, and the routes it answers. Pages in other files add
   // themselves with EcoConsole.addPage before the console starts.
+  const MEETING_READERS = ['commissioner', 'secretary', 'city_viewer', 'city_admin']; // as GET /api/meetings serves them
   const PAGES = [
     { path: '/', name: '工作台', show: () => true },
     { path: '/demands', name: '诉求清单', show: () => has('member', 'commissioner', 'secretary', 'department_liaison', 'city_viewer', 'city_admin') },
-    { path: '/meetings', name: '月度会商', show: () => has('member', 'commissioner', 'secretary', 'city_viewer', 'city_admin') },
+    { path: '/meetings', name: '月度会商', show: () => has(...MEETING_READERS) },
   ];
   const ROUTES = [];
 
@@ -210,13 +212,15 @@
     const run = path === '/' ? dashboard()
       : path === '/demands' ? demandList(params)
       : (m = path.match(/^\/demands\/(\d+)$/)) ? demandDetail(m[1])
+      : path.startsWith('/meetings') && !has(...MEETING_READERS) ? routeAdded(path, params)
       : path === '/meetings' ? meetingList()
       : (m = path.match(/^\/meetings\/(\d+)$/)) ? meetingDetail(m[1])
       : (m = path.match(/^\/meetings\/(\d+)\/projector$/)) ? projector(m[1], params)
       : routeAdded(path, params);
     run.catch((e) => {
       if (e.status === 401) return; // the login page is already shown
-      if (e.status === 404) notFound(e.message);
+      // A page the caller's role may not open (the API's 403) is, like another branch's demand, the 404 page.
+      if (e.status === 404 || e.status === 403) notFound(e.message);
       else page('出错了', h('p', { class: 'error', role: 'alert' }, e.message));
     });
   }
