@@ -139,7 +139,7 @@ public class ConsoleDemoTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixtu
         LoginAs(browser, "demo-commissioner");
         OpenAndSettle(browser, "#/");
         browser.Screenshot("dashboard");
-        OpenAndSettle(browser, "#/demands/" + DemandOf("SQ2024-0005"));
+        OpenAndSettle(browser, "#/demands/" + DemandOf("SQ2026-0001")); // in progress: the actions the commissioner may take
         browser.Screenshot("demand-detail");
         Logout(browser);
         LoginAs(browser, "demo-secretary");

@@ -68,7 +68,8 @@
 
   // Calendar arithmetic on yyyy-MM-dd strings (UTC noon, so no time zone shifts the day).
   const addDays = (day, n) => new Date(Date.parse(day + 'T12:00:00Z') + n * 86400000).toISOString().slice(0, 10);
-  const fmtTime = (s) => s ? new Date(s).toLocaleString('zh-CN', { hour12: false }) : '';
+  // Times as the branch reads them, in Asia/Shanghai, whatever the desk computer's time zone.
+  const fmtTime = (s) => s ? new Date(s).toLocaleString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' }) : '';
   const items = (data) => Array.isArray(data) ? data : (data && data.items) || [];
   const has = (...roles) => state.me && state.me.roles.some((r) => roles.includes(r));
 
@@ -511,7 +512,8 @@
         ['办结情况', d.resolution], ['企业评价', d.rating ? (d.rating.solved ? '已解决' : '未解决') + '，满意度 ' + d.rating.satisfaction : '']])
         : h('p', { class: 'muted' }, '尚未受理。'));
     const timeline = h('section', { class: 'panel', 'aria-labelledby': 'timeline-title' }, h('h2', { id: 'timeline-title' }, '办理过程'),
-      h('ol', { class: 'timeline', id: 'timeline' }, d.timeline.map((e) => h('li', { 'data-kind': e.kind },
+      // In the order things happened (an event recorded later about an earlier day, e.g. a meeting's decision, takes its place).
+      h('ol', { class: 'timeline', id: 'timeline' }, d.timeline.slice().sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt)).map((e) => h('li', { 'data-kind': e.kind },
         h('div', {}, h('strong', {}, EVENT[e.kind] || e.kind), e.visibility === 'internal' ? h('span', { class: 'badge' }, '内部') : null,
           ' ', e.actorName || ''),
         e.text ? h('div', {}, e.text) : null,
