@@ -40,6 +40,9 @@ const rateLimited: ProblemAnswer<"/api/demands", "post", 429> = { code: "demand.
 // 诉求列表：分页，每项带版本与可做的操作。
 const query: NonNullable<paths["/api/demands"]["get"]["parameters"]["query"]> = { status: "submitted", owner: "me", page: 1 };
 const page = call<JsonAnswer<"/api/demands", "get", 200>>("GET", "/api/demands", query);
+// 即将到期：办理中、完成时限在今天到 dueBy（yyyy-MM-dd）之间的诉求，服务端筛选并计数。
+const dueSoon: NonNullable<paths["/api/demands"]["get"]["parameters"]["query"]> = { dueBy: "2026-03-09", includeTotal: true, cursor: "" };
+call<JsonAnswer<"/api/demands", "get", 200>>("GET", "/api/demands", dueSoon);
 // total is counted only when asked (null on cursor pages); nextCursor continues after this page.
 const total: number = page.total ?? 0;
 const nextCursor: string | null | undefined = page.nextCursor;

@@ -29,9 +29,11 @@ public sealed class ConsoleBrowser : IAsyncDisposable
     public static string ChromiumPath => Environment.GetEnvironmentVariable("ECOAID_CHROMIUM") ?? "/usr/bin/chromium";
     public static string DriverPath => Environment.GetEnvironmentVariable("ECOAID_CHROMEDRIVER") ?? "/usr/bin/chromedriver";
 
-    public static ConsoleBrowser Start(EcoAidFixture fixture, int width = 1366, int height = 768)
+    /// <param name="environment">The hosting environment (the demo data loads only in Development); Testing unless given.</param>
+    public static ConsoleBrowser Start(EcoAidFixture fixture, int width = 1366, int height = 768, Action<IDictionary<string, string?>>? configure = null,
+        string? environment = null)
     {
-        var app = new EcoAidApp(fixture);
+        var app = new EcoAidApp(fixture, configure) { EnvironmentName = environment ?? "Testing" };
         app.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         app.StartServer();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

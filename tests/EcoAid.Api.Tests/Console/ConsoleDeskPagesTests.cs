@@ -49,7 +49,6 @@ public class ConsoleDeskPagesTests(EcoAidFixture fixture) : IClassFixture<EcoAid
         Assert.Contains(response.GetProperty("numerator").GetInt32().ToString(), rateRow.Text);
         Assert.Contains(response.GetProperty("denominator").GetInt32().ToString(), rateRow.Text);
         browser.AssertAccessible("统计");
-        browser.Screenshot("stats");
 
         // 报告: the secretary issues this month's report; the page lists it with both files, and the files are the ones
         // the API stored.

@@ -82,7 +82,6 @@ public class ConsoleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         browser.WaitUntil(d => d.FindElements(By.CssSelector(".card .n")).Count > 0 && d.FindElements(By.CssSelector(".card .n")).All(n => n.Text != "…"));
         Assert.Contains("危废暂存间标识不全", browser.Driver.FindElement(By.CssSelector("section[aria-label='待受理']")).Text);
         browser.AssertAccessible("工作台");
-        browser.Screenshot("dashboard");
 
         // 诉求清单: the new demand is listed, the list is searchable.
         browser.Open("#/demands?status=submitted");
@@ -128,7 +127,6 @@ public class ConsoleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         Assert.Contains("已完成现场指导", browser.Driver.FindElement(By.Id("timeline")).Text);
         Assert.Empty(browser.Driver.FindElements(By.CssSelector("button[data-action]")));
         browser.AssertAccessible("诉求详情");
-        browser.Screenshot("demand-detail");
 
         // Another branch's demand opened by URL: the 404 page with the API's Chinese detail.
         var other = await DemandWorld.CreateAsync(browser.App);
@@ -137,6 +135,123 @@ public class ConsoleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         var notFound = browser.Wait(By.Id("not-found"));
         Assert.Contains("不存在", notFound.Text);
 
+    }
+
+    /// <summary>The data-action of each action button on the detail page, in order.</summary>
+    private static List<string> ActionButtons(ConsoleBrowser browser) =>
+        browser.Driver.FindElements(By.CssSelector("button[data-action]")).Select(b => b.GetAttribute("data-action")!).ToList();
+
+    /// <summary>The API's allowedActions for the caller, less the enterprise's own (confirm, withdraw), which no desk page offers.</summary>
+    private static async Task<List<string>> DeskActionsAsync(DemandWorld world, HttpClient client, long id) =>
+        (await world.DetailAsync(client, id)).GetProperty("allowedActions").EnumerateArray().Select(a => a.GetString()!)
+            .Where(a => a is not ("confirm" or "withdraw")).ToList();
+
+    [Fact]
+    public async Task TheOwnerAsksForMoreTimeTheCommissionerNamesAnotherBodyAndTheListPagesByCursor()
+    {
+        await using var browser = ConsoleBrowser.Start(fixture);
+        var world = await DemandWorld.CreateAsync(browser.App);
+        var id = await world.AcceptedAsync();
+        var soon = await world.SubmitAsync(DemandWorld.NewDemand("雨污分流改造咨询"));
+        await DemandWorld.Expect(HttpStatusCode.OK, await world.Commissioner.PostAsJsonAsync($"/api/demands/{soon}/accept", new
+        {
+            objective = "明确雨污分流改造方案", measures = new[] { "现场查看管网" }, ownerMemberId = world.OwnerMemberId, dueDate = "2026-03-06",
+        }, Ct));
+        for (var k = 0; k < 3; k++)
+        {
+            await world.SubmitAsync(DemandWorld.NewDemand("噪声监测咨询" + (k + 1)));
+            browser.App.Clock.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        // The member who owns it asks for more time: the form is there because the API lists requestExtension.
+        await browser.LoginAsync(world.Owner);
+        browser.Open($"#/demands/{id}");
+        browser.Wait(By.CssSelector("button[data-action='requestExtension']"));
+        Assert.Equal(await DeskActionsAsync(world, world.Owner, id), ActionButtons(browser));
+        Assert.DoesNotContain("setResponsible", ActionButtons(browser));
+        browser.Driver.FindElement(By.CssSelector("button[data-action='requestExtension']")).Click();
+        browser.Wait(By.Name("dueDate")).SendKeys("2026-04-10");
+        browser.Driver.FindElement(By.Name("reason")).SendKeys("企业设备到货推迟，需延后现场复核");
+        browser.AssertAccessible("诉求详情（申请延期）");
+        browser.Driver.FindElement(By.CssSelector("#action-form button[type='submit']")).Click();
+        browser.WaitUntil(d => d.FindElements(By.CssSelector("#timeline li[data-kind='extension_requested']")).Count == 1, what: "the extension request in the timeline");
+        Assert.Contains("申请延期", browser.Driver.FindElement(By.CssSelector("#timeline li[data-kind='extension_requested']")).Text);
+        var detail = await world.DetailAsync(world.Owner, id);
+        Assert.Equal("2026-04-10", detail.GetProperty("pendingExtension").GetProperty("dueDate").GetString());
+        // Pending now: the API no longer lists it, and the page no longer offers it.
+        Assert.Equal(await DeskActionsAsync(world, world.Owner, id), ActionButtons(browser));
+        Assert.DoesNotContain("requestExtension", ActionButtons(browser));
+        browser.Driver.FindElement(By.Id("logout")).Click();
+        browser.WaitUntil(d => d.FindElements(By.CssSelector("#login-code[src]")).Count == 1, what: "the login page after logout");
+
+        // The commissioner: due within 7 days on the 工作台 is the server's count (dueBy), not one page filtered in the browser.
+        await browser.LoginAsync(world.Commissioner);
+        browser.Wait(By.CssSelector("section[aria-label='即将到期（7 天内）']"));
+        browser.WaitUntil(d => d.FindElement(By.CssSelector("section[aria-label='即将到期（7 天内）'] .n")).Text != "…", what: "the due-soon card");
+        var apiDueSoon = await DemandWorld.Expect(HttpStatusCode.OK, await world.Commissioner.GetAsync("/api/demands?dueBy=2026-03-09", Ct));
+        Assert.Equal(1, apiDueSoon.GetProperty("total").GetInt64());
+        Assert.Equal("1", browser.Driver.FindElement(By.CssSelector("section[aria-label='即将到期（7 天内）'] .n")).Text);
+        Assert.Contains("雨污分流改造咨询（2026-03-06）", browser.Driver.FindElement(By.CssSelector("section[aria-label='即将到期（7 天内）']")).Text);
+
+        // ...names another body as 责任单位 with its 责任人: the structured form the API takes, shown because it is listed.
+        browser.Open($"#/demands/{id}");
+        browser.Wait(By.CssSelector("button[data-action='setResponsible']"));
+        Assert.Equal(await DeskActionsAsync(world, world.Commissioner, id), ActionButtons(browser));
+        Assert.DoesNotContain("requestExtension", ActionButtons(browser));
+        browser.Driver.FindElement(By.CssSelector("button[data-action='setResponsible']")).Click();
+        browser.Wait(By.Name("unitName")).SendKeys("邳州市自然资源和规划局");
+        browser.Driver.FindElement(By.Name("personName")).SendKeys("王强");
+        browser.Driver.FindElement(By.Name("personPhone")).SendKeys("13800001111");
+        browser.Driver.FindElement(By.Name("reason")).SendKeys("用地手续由自然资源部门办理");
+        browser.AssertAccessible("诉求详情（指定责任单位）");
+        browser.Driver.FindElement(By.CssSelector("#action-form button[type='submit']")).Click();
+        browser.WaitUntil(d => d.FindElements(By.CssSelector("#timeline li[data-kind='reassigned']")).Count == 1, what: "the new 责任单位 in the timeline");
+        Assert.Contains("调整责任人", browser.Driver.FindElement(By.CssSelector("#timeline li[data-kind='reassigned']")).Text);
+        var responsible = (await world.DetailAsync(world.Commissioner, id)).GetProperty("responsible");
+        Assert.Equal("other", responsible.GetProperty("unitKind").GetString());
+        Assert.Equal("邳州市自然资源和规划局", responsible.GetProperty("unitName").GetString());
+        Assert.Equal("王强", responsible.GetProperty("personName").GetString());
+        var plan = browser.Driver.FindElement(By.CssSelector("section[aria-labelledby='plan-title']")).Text;
+        Assert.Contains("邳州市自然资源和规划局", plan);
+        Assert.Contains("王强", plan);
+
+        // 诉求清单 by the API's cursor: forward to the end and back, the rows the API lists in its order; the total when asked.
+        var expected = (await DemandWorld.Expect(HttpStatusCode.OK, await world.Commissioner.GetAsync("/api/demands?pageSize=100", Ct)))
+            .GetProperty("items").EnumerateArray().Select(d => d.GetProperty("id").GetInt64()).ToList();
+        Assert.Equal(5, expected.Count);
+        List<long> Rows() => browser.Driver.FindElements(By.CssSelector("table tbody a"))
+            .Select(a => long.Parse(a.GetAttribute("href")!.Split("#/demands/")[1])).ToList();
+        string Pager() => browser.Driver.FindElement(By.CssSelector("nav.pager span")).Text;
+        browser.Open("#/demands?pageSize=2&includeTotal=true");
+        browser.WaitUntil(d => Pager() == "第 1 / 3 页", what: "the first page");
+        Assert.Contains("共 5 条", browser.Driver.FindElement(By.CssSelector("table caption")).Text);
+        Assert.False(browser.Driver.FindElement(By.Id("pager-prev")).Enabled);
+        var walked = Rows();
+        var second = new List<long>();
+        foreach (var n in new[] { 2, 3 })
+        {
+            browser.Driver.FindElement(By.Id("pager-next")).Click();
+            browser.WaitUntil(d => Pager() == $"第 {n} / 3 页", what: $"page {n}");
+            if (n == 2)
+            {
+                second = Rows();
+            }
+            walked.AddRange(Rows());
+        }
+        Assert.Equal(expected, walked);
+        Assert.False(browser.Driver.FindElement(By.Id("pager-next")).Enabled);
+        browser.Driver.FindElement(By.Id("pager-prev")).Click();
+        browser.WaitUntil(d => Pager() == "第 2 / 3 页", what: "back to page 2");
+        Assert.Equal(second, Rows());
+        browser.Driver.FindElement(By.Id("pager-prev")).Click();
+        browser.WaitUntil(d => Pager() == "第 1 / 3 页", what: "back to page 1");
+        Assert.Equal(expected[..2], Rows());
+        browser.AssertAccessible("诉求清单（分页）");
+        // Not asked for the total: no count, the pages still walk.
+        browser.Open("#/demands?pageSize=2");
+        browser.WaitUntil(d => Pager() == "第 1 页", what: "a page without the total");
+        Assert.DoesNotContain("共", browser.Driver.FindElement(By.CssSelector("table caption")).Text);
+        Assert.True(browser.Driver.FindElement(By.Id("pager-next")).Enabled);
     }
 
     [Fact]
@@ -159,7 +274,6 @@ public class ConsoleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         browser.Driver.FindElement(By.CssSelector(".projector-view form button[type='submit']")).Click();
         browser.WaitUntil(d => d.FindElement(By.Id("decisions")).Text.Contains("由服务专员每周跟踪"));
         browser.AssertAccessible("投屏视图");
-        browser.Screenshot("projector");
 
         var detail = await world.DetailAsync(world.Secretary, id);
         Assert.Contains(detail.GetProperty("timeline").EnumerateArray(), e => e.GetProperty("kind").GetString() == "urged"

@@ -226,6 +226,51 @@ public class DemandIntakeTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
     }
 
     [Fact]
+    public async Task DueByListsTheDemandsDueFromTodayThroughThatDayCountedByTheServer()
+    {
+        await using var app = new EcoAidApp(fixture); // Monday 2026-03-02 in Shanghai
+        var w = await DemandWorld.CreateAsync(app);
+        async Task<long> AcceptedDue(string dueDate)
+        {
+            var id = await w.SubmitAsync();
+            await DemandWorld.Expect(HttpStatusCode.OK, await w.Commissioner.PostAsJsonAsync($"/api/demands/{id}/accept", new
+            {
+                objective = "规范危废暂存，完善台账", measures = new[] { "现场指导危废暂存间设置" }, ownerMemberId = w.OwnerMemberId, dueDate,
+            }, Ct));
+            return id;
+        }
+        var thursday = await AcceptedDue("2026-03-05");
+        var nextMonday = await AcceptedDue("2026-03-09");
+        var later = await AcceptedDue("2026-03-20");
+        await w.SubmitAsync(); // not accepted: no due date, never due soon
+        async Task<JsonElement> Get(string query) => await w.Commissioner.GetFromJsonAsync<JsonElement>($"/api/demands?{query}", Ct);
+        static long[] Ids(JsonElement page) => page.GetProperty("items").EnumerateArray().Select(d => d.GetProperty("id").GetInt64()).ToArray();
+
+        // Today through seven days on: both ends count; the total is the server's, whatever the page size.
+        var week = await Get("dueBy=2026-03-09&pageSize=1");
+        Assert.Equal(2, week.GetProperty("total").GetInt64());
+        Assert.Equal([nextMonday], Ids(week));
+        Assert.Equal([nextMonday, thursday], Ids(await Get("dueBy=2026-03-09&pageSize=100")));
+        Assert.Equal([nextMonday, thursday], Ids(await Get("dueBy=2026-03-09&cursor=&includeTotal=true&pageSize=100")));
+        Assert.Equal([later, nextMonday, thursday], Ids(await Get("dueBy=2026-03-31&pageSize=100")));
+        Assert.Empty(Ids(await Get("dueBy=2026-03-04&pageSize=100")));
+        Assert.Equal([nextMonday], Ids(await w.Owner.GetFromJsonAsync<JsonElement>("/api/demands?dueBy=2026-03-09&pageSize=1&page=1", Ct)));
+
+        // Four days on, Thursday's is overdue: overdue=true lists it, dueBy no longer does.
+        app.Clock.Advance(TimeSpan.FromDays(4));
+        Assert.Equal([nextMonday], Ids(await Get("dueBy=2026-03-13&pageSize=100")));
+        Assert.Equal([thursday], Ids(await Get("overdue=true&pageSize=100")));
+
+        // Not a yyyy-MM-dd date: a Chinese problem that names the field.
+        foreach (var bad in new[] { "2026-3-9", "tomorrow", "2026-02-30", "" })
+        {
+            var problem = await ProblemAssert.IsProblemAsync(await w.Commissioner.GetAsync($"/api/demands?dueBy={Uri.EscapeDataString(bad)}", Ct),
+                HttpStatusCode.BadRequest, "validation.failed");
+            Assert.Contains("yyyy-MM-dd", problem.GetProperty("errors").GetProperty("dueBy")[0].GetString());
+        }
+    }
+
+    [Fact]
     public async Task ACursorWalksTheSameListAsPageNumbersAndCountsOnlyWhenAsked()
     {
         await using var app = new EcoAidApp(fixture);

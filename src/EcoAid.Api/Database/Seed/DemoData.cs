@@ -7,7 +7,7 @@ using MySqlConnector;
 namespace EcoAid.Api.Database.Seed;
 
 /// <summary>
-/// The demo programme for the dev run (Demo:Seed=true; refused in Production, never used by tests): the Party branch of
+/// The demo programme for the dev run (Demo:Seed=true; Development only; the console's demo walk loads it too): the Party branch of
 /// 邳州生态环境综合行政执法局 under 徐州市, its task force, four assisted enterprises and a demo user for every role.
 /// People's names, phone numbers and credit codes are made up; the credit codes use region 000000, which no registrar
 /// has, with correct check characters.

@@ -30,7 +30,7 @@ public static partial class DemandsApi
         group.MapPost("/", SubmitDemand).Produces<CreatedDemand>(201).Answers(409, 422).RequireAuthorization(DemandPolicies.Submitter).RequireRateLimiting(Hardening.SubmissionPolicy).WithName(nameof(SubmitDemand))
             .WithSummary("提交诉求").WithDescription("企业联系人为本企业提交；服务专员、支部书记可代企业提交（须给出 enterpriseId 与 source）。支持 Idempotency-Key。");
         group.MapGet("/", ListDemands).RequireAuthorization(DemandPolicies.Reader).WithName(nameof(ListDemands)).WithMetadata(RequestConnection.Shared)
-            .WithSummary("诉求列表").WithDescription("按角色限定范围。筛选：status、category、enterpriseId、owner=me、overdue=true、q（标题与描述）。"
+            .WithSummary("诉求列表").WithDescription("按角色限定范围。筛选：status、category、enterpriseId、owner=me、overdue=true、dueBy=yyyy-MM-dd（办理中、完成时限在今天到该日之间，不含已逾期）、q（标题与描述）。"
                 + "两种翻页：page/pageSize（带 total；includeTotal=false 时不计总数，total 为 null），或 cursor/pageSize：首页传 cursor= 空值或不传 page 而传 cursor，"
                 + "之后把上一页的 nextCursor 原样传回，任意深度都一样快；cursor 翻页默认不计总数（includeTotal=true 时计）。nextCursor 为 null 表示没有下一页。");
         group.MapGet("/{id:long}", GetDemand).RequireAuthorization(DemandPolicies.Reader).WithName(nameof(GetDemand))
@@ -130,7 +130,7 @@ public static partial class DemandsApi
     }
 
     static async Task<Results<Ok<DemandListPage>, ValidationProblem>> ListDemands(CurrentUser user, RequestConnection requestConnection, TimeProvider clock,
-        int? page, int? pageSize, string? cursor, bool? includeTotal, string? status, string? category, long? enterpriseId, string? owner, bool? overdue, string? q,
+        int? page, int? pageSize, string? cursor, bool? includeTotal, string? status, string? category, long? enterpriseId, string? owner, bool? overdue, string? dueBy, string? q,
         CancellationToken ct)
     {
         if (!Paging.TryCreate(page, pageSize, out var paging, out var errors))
@@ -160,6 +160,11 @@ public static partial class DemandsApi
         {
             return Problems.Validation("owner", "owner 只支持 me。");
         }
+        DateOnly dueByDay = default;
+        if (dueBy is not null && !Stats.Periods.TryParseDate(dueBy, out dueByDay))
+        {
+            return Problems.Validation("dueBy", "dueBy 须为日期，格式 yyyy-MM-dd，如 2026-03-09。");
+        }
 
         var now = clock.GetUtcNow();
         var p = DemandStore.ReachParameters(user);
@@ -177,6 +182,13 @@ public static partial class DemandsApi
         {
             filters.Add("d.status = 'accepted' AND d.due_date < @today");
             p.Add("today", WorkingCalendar.Today(now).ToDateTime(TimeOnly.MinValue));
+        }
+        if (dueBy is not null)
+        {
+            // Due soon: still being worked on, due from today through that day (the overdue ones are overdue=true's).
+            filters.Add("d.status = 'accepted' AND d.due_date >= @dueFromToday AND d.due_date <= @dueBy");
+            p.Add("dueFromToday", WorkingCalendar.Today(now).ToDateTime(TimeOnly.MinValue));
+            p.Add("dueBy", dueByDay.ToDateTime(TimeOnly.MinValue));
         }
         if (!string.IsNullOrWhiteSpace(q))
         {

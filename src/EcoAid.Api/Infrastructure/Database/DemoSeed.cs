@@ -1,7 +1,7 @@
 namespace EcoAid.Api.Infrastructure.Database;
 
 /// <summary>
-/// The dev run's demo data (<c>Demo:Seed=true</c>; refused in Production, never used by tests): steps that run once the
+/// The dev run's demo data (<c>Demo:Seed=true</c>, Development only; the console's demo walk loads it too): steps that run once the
 /// schema is in place, in exactly the order <see cref="DemoSeedSetup.AddDemoSeed"/> lists them, before any other
 /// <see cref="IStartupDataStep"/>.
 /// </summary>

@@ -68,7 +68,8 @@
 
   // Calendar arithmetic on yyyy-MM-dd strings (UTC noon, so no time zone shifts the day).
   const addDays = (day, n) => new Date(Date.parse(day + 'T12:00:00Z') + n * 86400000).toISOString().slice(0, 10);
-  const fmtTime = (s) => s ? new Date(s).toLocaleString('zh-CN', { hour12: false }) : '';
+  // Times as the branch reads them, in Asia/Shanghai, whatever the desk computer's time zone.
+  const fmtTime = (s) => s ? new Date(s).toLocaleString('zh-CN', { hour12: false, timeZone: 'Asia/Shanghai' }) : '';
   const items = (data) => Array.isArray(data) ? data : (data && data.items) || [];
   const has = (...roles) => state.me && state.me.roles.some((r) => roles.includes(r));
 
@@ -79,7 +80,9 @@
   const EVENT = { submitted: '提交', accepted: '受理', transferred: '移交科室', progress: '进展', onsite: '现场服务', expert: '专家指导',
     note: '备注', urged: '督办', resolved: '办结', confirmed: '企业确认', reopened: '重新办理', returned: '退回', withdrawn: '撤回',
     extension_requested: '申请延期', extension_approved: '批准延期', extension_rejected: '驳回延期', due_date_set: '设定时限',
-    reassigned: '调整责任人', escalated: '升级督办', closed: '关闭' };
+    reassigned: '调整责任人', escalated: '升级督办', closed: '关闭', claimed: '认领', review_accepted: '审核通过', review_returned: '审核退回',
+    content_flagged: '内容待人工审核', meeting_note: '会商备注', reported_in: '吹哨报到', mee_closed_out: '交办销号',
+    credit_repair_recorded: '信用修复登记', credit_repair_material: '信用修复材料', leniency_checked: '首违不罚认定', leniency_followed_up: '免罚整改回访' };
 
   // ---- session and login ---------------------------------------------------------------------------------------
   async function start() {
@@ -116,7 +119,8 @@
   }
 
   const PERSONAS = [['demo-secretary', '李红梅（支部书记）'], ['demo-commissioner', '张伟（服务专员）'], ['demo-member', '刘洋（专班成员）'],
-    ['demo-liaison', '科室联络人'], ['demo-admin', '支部管理员'], ['demo-city-viewer', '市局查看'], ['demo-staff', '企业联系人（将被拒绝）']];
+    ['demo-liaison', '孙静（科室联络人）'], ['demo-admin', '支部管理员'], ['demo-city-viewer', '市局查看'], ['demo-city-admin', '市局管理员'],
+    ['demo-staff', '王芳（企业联系人，将被拒绝）']];
 
   async function showLogin(message) {
     clearInterval(state.poll);
@@ -176,10 +180,11 @@
   // ---- navigation ----------------------------------------------------------------------------------------------
   // Each page: its path in the navigation (or none), who sees it, and the routes it answers. Pages in other files add
   // themselves with EcoConsole.addPage before the console starts.
+  const MEETING_READERS = ['commissioner', 'secretary', 'city_viewer', 'city_admin']; // as GET /api/meetings serves them
   const PAGES = [
     { path: '/', name: '工作台', show: () => true },
     { path: '/demands', name: '诉求清单', show: () => has('member', 'commissioner', 'secretary', 'department_liaison', 'city_viewer', 'city_admin') },
-    { path: '/meetings', name: '月度会商', show: () => has('member', 'commissioner', 'secretary', 'city_viewer', 'city_admin') },
+    { path: '/meetings', name: '月度会商', show: () => has(...MEETING_READERS) },
   ];
   const ROUTES = [];
 
@@ -208,13 +213,15 @@
     const run = path === '/' ? dashboard()
       : path === '/demands' ? demandList(params)
       : (m = path.match(/^\/demands\/(\d+)$/)) ? demandDetail(m[1])
+      : path.startsWith('/meetings') && !has(...MEETING_READERS) ? routeAdded(path, params)
       : path === '/meetings' ? meetingList()
       : (m = path.match(/^\/meetings\/(\d+)$/)) ? meetingDetail(m[1])
       : (m = path.match(/^\/meetings\/(\d+)\/projector$/)) ? projector(m[1], params)
       : routeAdded(path, params);
     run.catch((e) => {
       if (e.status === 401) return; // the login page is already shown
-      if (e.status === 404) notFound(e.message);
+      // A page the caller's role may not open (the API's 403) is, like another branch's demand, the 404 page.
+      if (e.status === 404 || e.status === 403) notFound(e.message);
       else page('出错了', h('p', { class: 'error', role: 'alert' }, e.message));
     });
   }
@@ -247,6 +254,29 @@
       h('button', { type: 'button', class: 'secondary', disabled: pageNo >= pages, onclick: () => go(pageNo + 1) }, '下一页'));
   }
 
+  // Previous/next for a list paged by the API's cursor at hash route `route` (see the 诉求清单): the same filters, the
+  // page after (`nextCursor`) or the one before (the last of `trail`). The total shows when the API counted it.
+  const FIRST = '0'; // never a cursor (cursors are longer): stands for the first page in a trail
+  function cursorPager(route, params, trail, cursor, data) {
+    const go = (nextCursor, nextTrail) => {
+      const p = new URLSearchParams(params);
+      p.delete('page');
+      if (nextCursor) p.set('cursor', nextCursor); else p.delete('cursor');
+      if (nextTrail.length) p.set('trail', nextTrail.join('.')); else p.delete('trail');
+      location.hash = '#' + route + '?' + p.toString();
+    };
+    const pageNo = trail.length + 1;
+    const pages = data.total === null || data.total === undefined ? null : Math.max(1, Math.ceil(data.total / data.pageSize));
+    return h('nav', { class: 'pager', 'aria-label': '分页' },
+      h('button', { type: 'button', class: 'secondary', id: 'pager-prev', disabled: trail.length === 0, onclick: () => {
+        const before = trail[trail.length - 1];
+        go(before === FIRST ? '' : before, trail.slice(0, -1));
+      } }, '上一页'),
+      h('span', {}, pages === null ? '第 ' + pageNo + ' 页' : '第 ' + pageNo + ' / ' + pages + ' 页'),
+      h('button', { type: 'button', class: 'secondary', id: 'pager-next', disabled: !data.nextCursor,
+        onclick: () => go(data.nextCursor, trail.concat([cursor || FIRST])) }, '下一页'));
+  }
+
   // ---- 工作台 ---------------------------------------------------------------------------------------------------
   async function dashboard() {
     const cards = h('div', { class: 'cards' });
@@ -268,12 +298,11 @@
     if (has('member', 'commissioner', 'secretary', 'department_liaison')) card('我的待办', '#/demands?owner=me&status=accepted', () => demandRows('owner=me&status=accepted'));
     if (has('member', 'commissioner', 'secretary', 'department_liaison', 'city_viewer', 'city_admin')) {
       card('已逾期', '#/demands?overdue=true', () => demandRows('overdue=true'));
-      card('即将到期（7 天内）', '#/demands?status=accepted', async () => {
-        const data = await api('/api/demands?pageSize=100&status=accepted');
-        const today = state.today;
-        const soon = addDays(today, 7);
-        const due = data.items.filter((d) => d.dueDate && d.dueDate >= today && d.dueDate <= soon);
-        return { total: due.length, rows: due.map((d) => h('a', { href: '#/demands/' + d.id }, d.number + ' ' + d.title + '（' + d.dueDate + '）')) };
+      // Due from today through seven days on: the server filters and counts (dueBy), however many there are.
+      const soon = addDays(state.today, 7);
+      card('即将到期（7 天内）', '#/demands?dueBy=' + soon, async () => {
+        const data = await api('/api/demands?pageSize=20&dueBy=' + soon);
+        return { total: data.total, rows: data.items.map((d) => h('a', { href: '#/demands/' + d.id }, d.number + ' ' + d.title + '（' + d.dueDate + '）')) };
       });
       card('待受理', '#/demands?status=submitted', () => demandRows('status=submitted'));
       card('待审核', '#/demands?status=pending_review', () => demandRows('status=pending_review').catch(() => ({ total: 0, rows: [] })));
@@ -294,6 +323,9 @@
       Object.entries(CATEGORY).map(([k, v]) => h('option', { value: k, selected: params.get('category') === k }, v)));
     const overdue = h('input', { type: 'checkbox', name: 'overdue', checked: params.get('overdue') === 'true' });
     const mine = h('input', { type: 'checkbox', name: 'owner', checked: params.get('owner') === 'me' });
+    const dueBy = h('input', { type: 'text', name: 'dueBy', value: params.get('dueBy') || '', placeholder: 'yyyy-mm-dd',
+      pattern: '\\d{4}-\\d{2}-\\d{2}', inputmode: 'numeric', size: '10' });
+    const counted = h('input', { type: 'checkbox', name: 'includeTotal', checked: params.get('includeTotal') === 'true' });
     const sort = h('select', { name: 'sort' }, [['', '提交时间（新→旧）'], ['due', '完成时限（近→远）'], ['number', '编号']]
       .map(([k, v]) => h('option', { value: k, selected: (params.get('sort') || '') === k }, v)));
     const form = h('form', { class: 'filters', role: 'search', onsubmit: (ev) => {
@@ -304,28 +336,37 @@
       if (category.value) p.set('category', category.value);
       if (overdue.checked) p.set('overdue', 'true');
       if (mine.checked) p.set('owner', 'me');
+      if (dueBy.value.trim()) p.set('dueBy', dueBy.value.trim());
+      if (counted.checked) p.set('includeTotal', 'true');
       if (sort.value) p.set('sort', sort.value);
       location.hash = '#/demands?' + p.toString();
     } }, field('搜索（标题、内容或编号）', q), field('状态', status), field('类别', category), field('排序', sort),
+    field('到期不晚于', dueBy),
     h('div', { class: 'field' }, h('label', {}, overdue, ' 只看逾期')), h('div', { class: 'field' }, h('label', {}, mine, ' 只看我的')),
+    h('div', { class: 'field' }, h('label', {}, counted, ' 显示总数')),
     h('div', { class: 'field' }, h('button', { type: 'submit' }, '查询')));
-    const pageNo = Math.max(1, Number(params.get('page')) || 1);
+    // Paged by the API's keyset cursor: `cursor` is this page's, `trail` the cursors of the pages before it (the first
+    // page's written as FIRST), so 上一页 needs no offset and a deep page is as fast as the first.
+    const cursor = params.get('cursor') || '';
+    const trail = params.get('trail') ? params.get('trail').split('.') : [];
     const query = new URLSearchParams(params);
-    query.delete('sort');
-    query.set('page', String(pageNo));
-    query.set('pageSize', '20');
+    for (const k of ['sort', 'page', 'trail']) query.delete(k);
+    query.set('cursor', cursor);
+    query.set('pageSize', params.get('pageSize') || '20');
     const data = await api('/api/demands?' + query.toString());
     const rows = data.items.slice();
     if (params.get('sort') === 'due') rows.sort((a, b) => (a.dueDate || '9999').localeCompare(b.dueDate || '9999'));
     if (params.get('sort') === 'number') rows.sort((a, b) => a.number.localeCompare(b.number));
-    const table = h('table', {}, h('caption', { class: 'muted' }, '共 ' + data.total + ' 条'),
+    const pageNo = trail.length + 1;
+    const table = h('table', {}, h('caption', { class: 'muted' }, data.total === null || data.total === undefined
+      ? '第 ' + pageNo + ' 页，本页 ' + rows.length + ' 条' : '共 ' + data.total + ' 条，第 ' + pageNo + ' 页'),
       h('thead', {}, h('tr', {}, ['编号', '标题', '企业', '类别', '状态', '责任人/科室', '完成时限'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, rows.map((d) => h('tr', {},
         h('td', {}, d.number), h('td', {}, h('a', { href: '#/demands/' + d.id }, d.title)), h('td', {}, d.enterpriseName),
         h('td', {}, CATEGORY[d.category] || d.category),
         h('td', {}, h('span', { class: d.overdue ? 'badge overdue' : 'badge' }, (STATUS[d.status] || d.status) + (d.overdue ? '·逾期' : ''))),
         h('td', {}, d.ownerName || d.departmentName || ''), h('td', {}, d.dueDate || '')))));
-    const pager = pagerFor('/demands', params, pageNo, data);
+    const pager = cursorPager('/demands', params, trail, cursor, data);
     const tools = h('div', { class: 'actions' });
     if (has('commissioner', 'secretary')) {
       const progress = h('progress', { hidden: true, 'aria-label': '正在导出' });
@@ -353,6 +394,8 @@
     urge: { label: '督办', form: textForm('督办意见', 'text'), call: (id, body) => api('/api/demands/' + id + '/urge', { method: 'POST', body }) },
     resolve: { label: '办结', form: textForm('办结情况', 'summary'), call: (id, body) => api('/api/demands/' + id + '/resolve', { method: 'POST', body }) },
     return: { label: '退回', form: textForm('退回理由', 'reason'), call: (id, body) => api('/api/demands/' + id + '/return', { method: 'POST', body }) },
+    requestExtension: { label: '申请延期', form: extensionForm, call: (id, body) => api('/api/demands/' + id + '/extension', { method: 'POST', body }) },
+    setResponsible: { label: '指定责任单位和责任人', form: responsibleForm, call: (id, body) => api('/api/demands/' + id + '/responsible', { method: 'POST', body }) },
     approveExtension: { label: '批准延期', form: textForm('意见（可不填）', 'comment', true), call: (id, body) => api('/api/demands/' + id + '/extension/approve', { method: 'POST', body }) },
     rejectExtension: { label: '驳回延期', form: textForm('意见（可不填）', 'comment', true), call: (id, body) => api('/api/demands/' + id + '/extension/reject', { method: 'POST', body }) },
     setDueDate: { label: '调整完成时限', form: dueDateForm, call: (id, body) => api('/api/demands/' + id + '/due-date', { method: 'POST', body }) },
@@ -386,6 +429,28 @@
     const due = h('input', { type: 'text', name: 'dueDate', required: true, placeholder: 'yyyy-mm-dd', pattern: '\\d{4}-\\d{2}-\\d{2}', inputmode: 'numeric' });
     const reason = h('textarea', { name: 'reason', required: true });
     return { controls: [field('新的完成时限', due), field('调整理由', reason, true)], body: () => ({ dueDate: due.value || null, reason: reason.value.trim() }) };
+  }
+
+  function extensionForm(d) {
+    const due = h('input', { type: 'text', name: 'dueDate', required: true, placeholder: 'yyyy-mm-dd', pattern: '\\d{4}-\\d{2}-\\d{2}', inputmode: 'numeric',
+      'aria-describedby': 'extension-hint' });
+    const reason = h('textarea', { name: 'reason', required: true });
+    return { controls: [h('p', { id: 'extension-hint', class: 'muted' }, '现在的完成时限：' + (d.dueDate || '未设定') + '。申请由服务专员或书记批准后生效。'),
+      field('申请延至', due), field('延期理由', reason, true)],
+    body: () => ({ dueDate: due.value.trim() || null, reason: reason.value.trim() }) };
+  }
+
+  // 责任单位/责任人 as the API takes them after acceptance: another body, its named person and that person's phone.
+  function responsibleForm(d) {
+    const r = d.responsible;
+    const other = r && r.unitKind === 'other';
+    const unit = h('input', { type: 'text', name: 'unitName', required: true, maxlength: '100', value: other ? r.unitName : '' });
+    const person = h('input', { type: 'text', name: 'personName', required: true, maxlength: '50', value: other && r.personName ? r.personName : '' });
+    const phone = h('input', { type: 'tel', name: 'personPhone', required: true, maxlength: '20', inputmode: 'numeric', autocomplete: 'off' });
+    const reason = h('textarea', { name: 'reason' });
+    return { controls: [h('p', { class: 'muted' }, '由其他单位承办时，写明该单位、单位里的责任人和其手机号；本支部成员认领或移交科室请用受理计划。'),
+      field('责任单位', unit), field('责任人', person), field('责任人手机号', phone), field('调整理由（可不填）', reason, true)],
+    body: () => ({ unitName: unit.value.trim(), personName: person.value.trim(), personPhone: phone.value.trim(), reason: reason.value.trim() || null }) };
   }
 
   function progressForm() {
@@ -447,7 +512,8 @@
         ['办结情况', d.resolution], ['企业评价', d.rating ? (d.rating.solved ? '已解决' : '未解决') + '，满意度 ' + d.rating.satisfaction : '']])
         : h('p', { class: 'muted' }, '尚未受理。'));
     const timeline = h('section', { class: 'panel', 'aria-labelledby': 'timeline-title' }, h('h2', { id: 'timeline-title' }, '办理过程'),
-      h('ol', { class: 'timeline', id: 'timeline' }, d.timeline.map((e) => h('li', { 'data-kind': e.kind },
+      // In the order things happened (an event recorded later about an earlier day, e.g. a meeting's decision, takes its place).
+      h('ol', { class: 'timeline', id: 'timeline' }, d.timeline.slice().sort((a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt)).map((e) => h('li', { 'data-kind': e.kind },
         h('div', {}, h('strong', {}, EVENT[e.kind] || e.kind), e.visibility === 'internal' ? h('span', { class: 'badge' }, '内部') : null,
           ' ', e.actorName || ''),
         e.text ? h('div', {}, e.text) : null,
