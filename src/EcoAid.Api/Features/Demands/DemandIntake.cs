@@ -52,16 +52,20 @@ internal static class DemandIntake
         {
             audience = await ReadAudienceAsync(grid);
         }
-        return await WriteAsync(connection, tx, demand, audience, now, null, commit: false, ct);
+        return (await WriteAsync(connection, tx, demand, audience, now, null, null, commit: false, ct))!.Value;
     }
 
+    /// <summary>The submitter's count of demands today, raised in the first batch; above <paramref name="Limit"/> nothing is committed.</summary>
+    internal sealed record DailyCount(long UserId, DateOnly Day, int Limit);
+
     /// <summary>
-    /// Opens a demand and COMMITS the caller's transaction, in two round trips: the demand and its first event, then the
-    /// number, the outbox rows, the key's answer and the commit in one batch.
+    /// Opens a demand and COMMITS the caller's transaction, in two round trips: the day's count, the demand and its first
+    /// event, then the number, the outbox rows, the key's answer and the commit in one batch. Null when the count is over
+    /// its limit: nothing more is written and the caller rolls back.
     /// </summary>
-    internal static Task<(long Id, string Number)> SubmitAsync(DbConnection connection, DbTransaction tx, NewDemand demand, Audience audience, DateTimeOffset now,
-        KeyedAnswer? answer, CancellationToken ct) =>
-        WriteAsync(connection, tx, demand, audience, now, answer, commit: true, ct);
+    internal static Task<(long Id, string Number)?> SubmitAsync(DbConnection connection, DbTransaction tx, NewDemand demand, Audience audience, DateTimeOffset now,
+        DailyCount count, KeyedAnswer? answer, CancellationToken ct) =>
+        WriteAsync(connection, tx, demand, audience, now, count, answer, commit: true, ct);
 
     /// <summary>
     /// Writes a demand, its first timeline event, the next number of the branch's year (<c>SQ{year}-{seq}</c>) and the
@@ -77,8 +81,8 @@ internal static class DemandIntake
     /// A transaction that fails or rolls back rolls its increment back too.
     /// </para>
     /// </summary>
-    private static async Task<(long Id, string Number)> WriteAsync(DbConnection connection, DbTransaction tx, NewDemand demand, Audience audience, DateTimeOffset now,
-        KeyedAnswer? answer, bool commit, CancellationToken ct)
+    private static async Task<(long Id, string Number)?> WriteAsync(DbConnection connection, DbTransaction tx, NewDemand demand, Audience audience, DateTimeOffset now,
+        DailyCount? count, KeyedAnswer? answer, bool commit, CancellationToken ct)
     {
         var year = WorkingCalendar.Today(now).Year;
         var title = demand.Title.Trim();
@@ -87,8 +91,15 @@ internal static class DemandIntake
         var provisional = "#" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(9));
         var attachments = demand.AttachmentIds is { Count: > 0 } ids ? ids.Distinct().ToArray() : null;
 
-        // Round trip one: the demand, its `submitted` event (and the event's attachments); no lock anyone else waits for.
-        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"""
+        // Round trip one: the submitter's count of the day (its own row), the demand, its `submitted` event (and the
+        // event's attachments); no lock anyone else waits for.
+        long id;
+        using (var first = await connection.QueryMultipleAsync(new CommandDefinition($"""
+            {(count is null ? "" : """
+            INSERT INTO user_daily_counts (user_id, day, kind, count) VALUES (@countUser, @countDay, 'demand', 1)
+            ON DUPLICATE KEY UPDATE count = count + 1;
+            SELECT count FROM user_daily_counts WHERE user_id = @countUser AND day = @countDay AND kind = 'demand';
+            """)}
             INSERT INTO demands (branch_id, enterprise_id, number, category, source, title, description, urgent, expected_by, status,
                                  content_check, submitted_by, submitted_at, updated_at)
             VALUES (@BranchId, @EnterpriseId, @provisional, @Category, @Source, @title, @Description, @Urgent, @expectedBy, @status,
@@ -103,8 +114,15 @@ internal static class DemandIntake
         {
             demand.BranchId, demand.EnterpriseId, provisional, demand.Category, demand.Source, title, demand.Description, demand.Urgent,
             expectedBy = demand.ExpectedBy?.ToDateTime(TimeOnly.MinValue), demand.ContentCheck, status, demand.SubmittedBy, demand.EventText,
-            attachments, now = now.UtcDateTime,
-        }, tx, cancellationToken: ct));
+            attachments, now = now.UtcDateTime, countUser = count?.UserId, countDay = count?.Day.ToDateTime(TimeOnly.MinValue),
+        }, tx, cancellationToken: ct)))
+        {
+            if (count is not null && await first.ReadSingleAsync<int>() > count.Limit)
+            {
+                return null;
+            }
+            id = await first.ReadSingleAsync<long>();
+        }
 
         // Round trip two: from its first statement to its end, the branch's number row is locked.
         var p = new DynamicParameters();

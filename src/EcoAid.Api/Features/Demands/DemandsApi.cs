@@ -43,8 +43,8 @@ public static partial class DemandsApi
     /// <summary>
     /// A submission in few round trips, the branch's number lock held for one batch: before the transaction, one batch reads
     /// the enterprise, the submitter's openid, the commissioners and the contact's name (none of it needs a lock); then
-    /// WeChat's content check; in the transaction the key's claim, the daily count, the demand with its event, and the
-    /// number with the outbox rows, the key's answer and the commit (DemandIntake.SubmitAsync).
+    /// WeChat's content check; in the transaction the key's claim, (attachments' ownership,) the daily count with the
+    /// demand and its event, and the number with the outbox rows, the key's answer and the commit (DemandIntake.SubmitAsync).
     /// </summary>
     static async Task<IResult> SubmitDemand(SubmitDemandRequest request, HttpRequest http, CurrentUser user, RequestConnection requestConnection, TimeProvider clock,
         IContentCheck contentCheck, IOptions<DemandOptions> options, IOptions<JsonOptions> json, ILoggerFactory loggers, CancellationToken ct)
@@ -112,20 +112,6 @@ public static partial class DemandsApi
         {
             return claim.Answer!;
         }
-        var today = WorkingCalendar.Today(now);
-        var count = await connection.ExecuteScalarAsync<int>(new CommandDefinition("""
-            INSERT INTO user_daily_counts (user_id, day, kind, count) VALUES (@Id, @day, 'demand', 1)
-            ON DUPLICATE KEY UPDATE count = count + 1;
-            SELECT count FROM user_daily_counts WHERE user_id = @Id AND day = @day AND kind = 'demand';
-            """, new { user.Id, day = today.ToDateTime(TimeOnly.MinValue) }, tx, cancellationToken: ct));
-        if (count > options.Value.DailyLimitPerUser)
-        {
-            await tx.RollbackAsync(ct);
-            // Retry-After: until midnight, Asia/Shanghai (UTC+8, no daylight saving).
-            var tomorrow = new DateTimeOffset(today.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8));
-            return Hardening.WithRetryAfter(Problems.Create(StatusCodes.Status429TooManyRequests, "demand.daily_limit", "提交过于频繁",
-                $"每人每天最多提交 {options.Value.DailyLimitPerUser} 条诉求，请明天再试。"), tomorrow - now);
-        }
         if (!await DemandStore.OwnsAttachmentsAsync(connection, tx, user.Id, request.AttachmentIds, ct))
         {
             await tx.RollbackAsync(ct);
@@ -139,9 +125,19 @@ public static partial class DemandsApi
             (demandId, provisional) => JsonSerializer.Serialize(new CreatedDemand(demandId, provisional, status, DemandWorkflow.StatusName(status)), serializer),
             demandId => $"/api/demands/{demandId}");
         // Commits: the number, the outbox rows and the key's answer are written in the batch that commits.
-        var (id, number) = await DemandIntake.SubmitAsync(connection, tx, new DemandIntake.NewDemand(target.BranchId, enterpriseId, target.Name, target.LiaisonMemberId, request.Category,
+        var today = WorkingCalendar.Today(now);
+        var written = await DemandIntake.SubmitAsync(connection, tx, new DemandIntake.NewDemand(target.BranchId, enterpriseId, target.Name, target.LiaisonMemberId, request.Category,
             source, request.Title, request.Description, request.Urgent ?? false, request.ExpectedBy, contentState, user.Id,
-            onBehalf && enterpriseId != user.EnterpriseId ? $"代企业提交（来源：{DemandSources.Names[source]}）" : null, request.AttachmentIds), audience, now, keyed, ct);
+            onBehalf && enterpriseId != user.EnterpriseId ? $"代企业提交（来源：{DemandSources.Names[source]}）" : null, request.AttachmentIds), audience, now,
+            new DemandIntake.DailyCount(user.Id, today, options.Value.DailyLimitPerUser), keyed, ct);
+        if (written is not var (id, number))
+        {
+            await tx.RollbackAsync(ct);
+            // Retry-After: until midnight, Asia/Shanghai (UTC+8, no daylight saving).
+            var tomorrow = new DateTimeOffset(today.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8));
+            return Hardening.WithRetryAfter(Problems.Create(StatusCodes.Status429TooManyRequests, "demand.daily_limit", "提交过于频繁",
+                $"每人每天最多提交 {options.Value.DailyLimitPerUser} 条诉求，请明天再试。"), tomorrow - now);
+        }
         await tx.CommitAsync(ct); // already committed by the batch; this only closes the transaction object
 
         var created = new CreatedDemand(id, number, status, DemandWorkflow.StatusName(status));
