@@ -77,6 +77,62 @@ public class DemandIntakeTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
     }
 
     [Fact]
+    public async Task ManyUsersOfOneBranchSubmitAtOnceAndEachGetsItsOwnNumberAndNotice()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var world = new World(app);
+        var (cityId, branchId) = await world.BranchAsync();
+        var commissionerMember = await world.MemberAsync(branchId, "服务专员");
+        await world.UserAsync("commissioner", cityId, branchId, memberId: commissionerMember);
+        const int Users = 24;
+        // Each contact of an enterprise of its own (no liaison), so each demand tells exactly one person: the commissioner.
+        var staff = new List<HttpClient>();
+        for (var i = 0; i < Users; i++)
+        {
+            staff.Add(await world.UserAsync("staff", cityId, branchId, enterpriseId: await world.EnterpriseAsync(branchId)));
+        }
+        var keys = Enumerable.Range(0, Users).Select(_ => Guid.NewGuid().ToString()).ToArray();
+        async Task<(HttpStatusCode Status, string Body)> Submit(int i)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/demands") { Content = JsonContent.Create(DemandWorld.NewDemand($"并发提交{i}")) };
+            request.Headers.Add("Idempotency-Key", keys[i]);
+            var response = await staff[i].SendAsync(request, Ct);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync(Ct));
+        }
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, Users).Select(i => Task.Run(() => Submit(i), Ct)));
+
+        Assert.All(answers, a => Assert.True(a.Status == HttpStatusCode.Created, $"{a.Status}: {a.Body}"));
+        var created = answers.Select(a => JsonDocument.Parse(a.Body).RootElement).Select(e => (Id: e.GetProperty("id").GetInt64(), Number: e.GetProperty("number").GetString()!)).ToList();
+        await using var db = await app.OpenDatabaseAsync();
+        var rows = (await db.QueryAsync<(long Id, string Number)>("SELECT id, number FROM demands WHERE branch_id = @branchId", new { branchId })).ToList();
+        // Gap-free per branch and year: exactly 1..Users, each once, and each answer names its demand's stored number.
+        Assert.Equal(Users, rows.Count);
+        var year = rows[0].Number[2..6];
+        Assert.All(rows, r => Assert.Matches($"^SQ{year}-\\d{{4}}$", r.Number));
+        Assert.Equal(Enumerable.Range(1, Users).ToArray(), rows.Select(r => int.Parse(r.Number[7..], System.Globalization.CultureInfo.InvariantCulture)).Order().ToArray());
+        Assert.Equal(rows.OrderBy(r => r.Id).ToList(), created.OrderBy(c => c.Id).ToList());
+
+        // One outbox row per demand, for the commissioner, carrying the demand's real number (not the provisional one).
+        var outbox = (await db.QueryAsync<(long DemandId, string Kind, string Type, long RecipientId, string Payload)>("""
+            SELECT o.demand_id, o.kind, o.recipient_type, o.recipient_id, o.payload FROM notification_outbox o JOIN demands d ON d.id = o.demand_id
+            WHERE d.branch_id = @branchId
+            """, new { branchId })).ToList();
+        Assert.Equal(rows.Select(r => r.Id).Order(), outbox.Select(o => o.DemandId).Order());
+        Assert.All(outbox, o =>
+        {
+            Assert.Equal(("demand_submitted", "member", commissionerMember), (o.Kind, o.Type, o.RecipientId));
+            Assert.Equal(rows.Single(r => r.Id == o.DemandId).Number, JsonDocument.Parse(o.Payload).RootElement.GetProperty("number").GetString());
+        });
+
+        // Each key's stored answer carries the real number too: a retry replays it.
+        var replay = await Submit(5);
+        Assert.Equal(HttpStatusCode.Created, replay.Status);
+        Assert.Equal(answers[5].Body, replay.Body);
+        Assert.Equal(Users, await db.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM demands WHERE branch_id = @branchId", new { branchId }));
+    }
+
+    [Fact]
     public async Task SameKeyWithAnotherBodyIs422()
     {
         await using var app = new EcoAidApp(fixture);

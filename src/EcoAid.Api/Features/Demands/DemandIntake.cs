@@ -21,61 +21,160 @@ internal static class DemandIntake
         string Title, string Description, bool Urgent, DateOnly? ExpectedBy, string ContentCheck, long SubmittedBy, string? EventText,
         IReadOnlyCollection<long>? AttachmentIds);
 
+    /// <summary>Who hears of a new demand and how the enterprise's person is named, read before the demand is written.</summary>
+    internal sealed record Audience(IReadOnlyList<Recipient> Commissioners, string ContactName);
+
     /// <summary>
-    /// Opens a demand inside the caller's transaction: the row, its first timeline event, the next number of the branch's
-    /// year (<c>SQ{year}-{seq}</c>) and the outbox rows telling the commissioners and the enterprise's liaison.
-    /// <para>
-    /// The number is taken last: <c>demand_numbers</c> holds one row per branch and year, and its row lock lasts until the
-    /// commit, so everything else (the demand under a provisional number, the event, the recipients) is written first and
-    /// only the number, its UPDATE, the outbox row and the caller's idempotency answer run under it. Numbers stay gap-free
-    /// per branch and year: a transaction that rolls back rolls its increment back too.
-    /// </para>
+    /// The two queries of <see cref="Audience"/>, for a caller's batch (<see cref="ReadAudienceAsync"/>); parameters
+    /// <c>@commissionersOfEnterprise</c>, <c>@personUserId</c> and <c>@personEnterpriseId</c>.
+    /// </summary>
+    internal const string AudienceQueries = Outbox.CommissionersOfEnterpriseQuery + ";\n" + Organisation.PersonNames.EnterprisePerson + ";";
+
+    internal static async Task<Audience> ReadAudienceAsync(SqlMapper.GridReader grid) =>
+        new(Outbox.AsRecipients(await grid.ReadAsync<(long, long?)>()), await grid.ReadSingleAsync<string>());
+
+    /// <summary>
+    /// What <see cref="SubmitAsync"/> writes for the Idempotency-Key in the same batch as the number: the answer as
+    /// <paramref name="Answer"/> makes it from the demand's id and a placeholder number (the number is known only inside
+    /// the batch, which puts it in place of the placeholder), and the Location from the id.
+    /// </summary>
+    internal sealed record KeyedAnswer(long UserId, string Key, int Status, Func<long, string, string> Answer, Func<long, string> Location);
+
+    /// <summary>
+    /// Opens a demand inside the caller's transaction (a visit's rectification items, a 监督帮扶 list), as
+    /// <see cref="SubmitAsync"/> does but without committing: the caller has more to write.
     /// </summary>
     internal static async Task<(long Id, string Number)> InsertAsync(DbConnection connection, DbTransaction tx, NewDemand demand, DateTimeOffset now, CancellationToken ct)
     {
+        Audience audience;
+        using (var grid = await connection.QueryMultipleAsync(new CommandDefinition(AudienceQueries,
+            new { commissionersOfEnterprise = demand.EnterpriseId, personUserId = demand.SubmittedBy, personEnterpriseId = demand.EnterpriseId }, tx, cancellationToken: ct)))
+        {
+            audience = await ReadAudienceAsync(grid);
+        }
+        return (await WriteAsync(connection, tx, demand, audience, now, null, null, commit: false, ct))!.Value;
+    }
+
+    /// <summary>The submitter's count of demands today, raised in the first batch; above <paramref name="Limit"/> nothing is committed.</summary>
+    internal sealed record DailyCount(long UserId, DateOnly Day, int Limit);
+
+    /// <summary>
+    /// Opens a demand and COMMITS the caller's transaction, in two round trips: the day's count, the demand and its first
+    /// event, then the number, the outbox rows, the key's answer and the commit in one batch. Null when the count is over
+    /// its limit: nothing more is written and the caller rolls back.
+    /// </summary>
+    internal static Task<(long Id, string Number)?> SubmitAsync(DbConnection connection, DbTransaction tx, NewDemand demand, Audience audience, DateTimeOffset now,
+        DailyCount count, KeyedAnswer? answer, CancellationToken ct) =>
+        WriteAsync(connection, tx, demand, audience, now, count, answer, commit: true, ct);
+
+    /// <summary>
+    /// Writes a demand, its first timeline event, the next number of the branch's year (<c>SQ{year}-{seq}</c>) and the
+    /// outbox rows telling the commissioners and the enterprise's liaison.
+    /// <para>
+    /// Numbering: gap-free per branch and year, as the branch's register expects (SQ2026-0001, 0002, … with none missing).
+    /// <c>demand_numbers</c> holds one row per branch and year, and a row lock is the only way both MySQL 8 and MariaDB
+    /// give numbers that roll back with their transaction (a sequence or AUTO_INCREMENT leaves gaps), so the lock is taken
+    /// LAST and held for as little as one batch on the server: the demand is written first under a provisional number
+    /// (round trip one), then one batch takes the number, writes it into the demand, writes the outbox rows and the
+    /// Idempotency-Key's answer with the number put in by SQL, and — for a submission — commits. No client round trip
+    /// happens while the lock is held, so a busy service (64 submissions waiting for a thread) does not stretch it.
+    /// A transaction that fails or rolls back rolls its increment back too.
+    /// </para>
+    /// </summary>
+    private static async Task<(long Id, string Number)?> WriteAsync(DbConnection connection, DbTransaction tx, NewDemand demand, Audience audience, DateTimeOffset now,
+        DailyCount? count, KeyedAnswer? answer, bool commit, CancellationToken ct)
+    {
         var year = WorkingCalendar.Today(now).Year;
         var title = demand.Title.Trim();
-        // Unique until the real number replaces it a few statements later, in the same transaction (nobody else sees it).
+        var status = StatusFor(demand.ContentCheck);
+        // Unique until the real number replaces it in the second batch, in the same transaction (nobody else sees it).
         var provisional = "#" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(9));
-        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+        var attachments = demand.AttachmentIds is { Count: > 0 } ids ? ids.Distinct().ToArray() : null;
+
+        // Round trip one: the submitter's count of the day (its own row), the demand, its `submitted` event (and the
+        // event's attachments); no lock anyone else waits for.
+        long id;
+        using (var first = await connection.QueryMultipleAsync(new CommandDefinition($"""
+            {(count is null ? "" : """
+            INSERT INTO user_daily_counts (user_id, day, kind, count) VALUES (@countUser, @countDay, 'demand', 1)
+            ON DUPLICATE KEY UPDATE count = count + 1;
+            SELECT count FROM user_daily_counts WHERE user_id = @countUser AND day = @countDay AND kind = 'demand';
+            """)}
             INSERT INTO demands (branch_id, enterprise_id, number, category, source, title, description, urgent, expected_by, status,
                                  content_check, submitted_by, submitted_at, updated_at)
             VALUES (@BranchId, @EnterpriseId, @provisional, @Category, @Source, @title, @Description, @Urgent, @expectedBy, @status,
                     @ContentCheck, @SubmittedBy, @now, @now);
-            SELECT LAST_INSERT_ID();
+            INSERT INTO demand_events (demand_id, actor_user_id, kind, visibility, text, created_at)
+            VALUES (LAST_INSERT_ID(), @SubmittedBy, 'submitted', 'public', @EventText, @now);
+            {(attachments is null ? "" : """
+            INSERT INTO demand_event_attachments (event_id, attachment_id) SELECT LAST_INSERT_ID(), a.id FROM attachments a WHERE a.id IN @attachments;
+            """)}
+            SELECT demand_id FROM demand_events WHERE id = LAST_INSERT_ID();
             """, new
         {
             demand.BranchId, demand.EnterpriseId, provisional, demand.Category, demand.Source, title, demand.Description, demand.Urgent,
-            expectedBy = demand.ExpectedBy?.ToDateTime(TimeOnly.MinValue), demand.ContentCheck, status = StatusFor(demand.ContentCheck), demand.SubmittedBy, now = now.UtcDateTime,
-        }, tx, cancellationToken: ct));
-        await DemandStore.AppendEventAsync(connection, tx, id, demand.SubmittedBy, "submitted", "public", demand.EventText, demand.AttachmentIds, now, ct);
+            expectedBy = demand.ExpectedBy?.ToDateTime(TimeOnly.MinValue), demand.ContentCheck, status, demand.SubmittedBy, demand.EventText,
+            attachments, now = now.UtcDateTime, countUser = count?.UserId, countDay = count?.Day.ToDateTime(TimeOnly.MinValue),
+        }, tx, cancellationToken: ct)))
+        {
+            if (count is not null && await first.ReadSingleAsync<int>() > count.Limit)
+            {
+                return null;
+            }
+            id = await first.ReadSingleAsync<long>();
+        }
 
-        var recipients = (await Outbox.CommissionersAsync(connection, tx, demand.BranchId, ct)).ToList();
-        var contactName = await connection.ExecuteScalarAsync<string>(new CommandDefinition(Organisation.PersonNames.EnterprisePerson,
-            new { personUserId = demand.SubmittedBy, personEnterpriseId = demand.EnterpriseId }, tx, cancellationToken: ct));
-
-        // From here to the commit the branch's number row is locked: one round trip takes and writes the number.
-        var sequence = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+        // Round trip two: from its first statement to its end, the branch's number row is locked.
+        var p = new DynamicParameters();
+        p.Add("BranchId", demand.BranchId);
+        p.Add("year", year);
+        p.Add("id", id);
+        p.Add("provisional", provisional);
+        const string Number = "(SELECT n.number FROM demands n WHERE n.id = @id)";
+        string WithNumber(string parameter) => $"REPLACE({parameter}, @provisional, {Number})";
+        var category = DemandCategories.Names[demand.Category];
+        string outbox;
+        if (status == DemandStatus.PendingReview)
+        {
+            // Only the commissioners see it until one of them (or the secretary) has looked at it.
+            outbox = Outbox.InsertStatement(p, "ob", NotificationKinds.DemandReviewNeeded, audience.Commissioners, id,
+                new { demandId = id, number = provisional, title, enterpriseName = demand.EnterpriseName, category, contactName = audience.ContactName,
+                      verdict = demand.ContentCheck == "risky" ? "内容安全检测认为有风险" : "内容安全检测建议人工审核" }, now, now, WithNumber);
+        }
+        else
+        {
+            var recipients = audience.Commissioners.ToList();
+            if (demand.LiaisonMemberId is { } liaison)
+            {
+                recipients.Add(Recipient.Member(liaison));
+            }
+            outbox = Outbox.InsertStatement(p, "ob", NotificationKinds.DemandSubmitted, recipients, id,
+                new { demandId = id, number = provisional, title, enterpriseName = demand.EnterpriseName, category, contactName = audience.ContactName, submittedAt = now },
+                now, now, WithNumber);
+        }
+        var keyed = "";
+        if (answer is not null)
+        {
+            // What Idempotency.CompleteAsync writes, with the number put into the stored answer here.
+            p.Add("keyUser", answer.UserId);
+            p.Add("keyName", answer.Key);
+            p.Add("keyStatus", answer.Status);
+            p.Add("keyBody", answer.Answer(id, provisional));
+            p.Add("keyLocation", answer.Location(id));
+            keyed = $"""
+                UPDATE idempotency_keys SET response_status = @keyStatus, response_body = {WithNumber("@keyBody")}, location = @keyLocation
+                WHERE user_id = @keyUser AND idem_key = @keyName;
+                """;
+        }
+        var number = await connection.ExecuteScalarAsync<string>(new CommandDefinition($"""
             INSERT INTO demand_numbers (branch_id, year, last) VALUES (@BranchId, @year, LAST_INSERT_ID(1))
             ON DUPLICATE KEY UPDATE last = LAST_INSERT_ID(last + 1);
             UPDATE demands SET number = CONCAT('SQ', @year, '-', IF(LAST_INSERT_ID() < 10000, LPAD(LAST_INSERT_ID(), 4, '0'), LAST_INSERT_ID())) WHERE id = @id;
-            SELECT LAST_INSERT_ID();
-            """, new { demand.BranchId, year, id }, tx, cancellationToken: ct));
-        var number = $"SQ{year}-{sequence:0000}";
-        if (StatusFor(demand.ContentCheck) == DemandStatus.PendingReview)
-        {
-            // Only the commissioners see it until one of them (or the secretary) has looked at it.
-            await Outbox.EnqueueAsync(connection, tx, NotificationKinds.DemandReviewNeeded, recipients, id,
-                new { demandId = id, number, title, enterpriseName = demand.EnterpriseName, category = DemandCategories.Names[demand.Category], contactName,
-                      verdict = demand.ContentCheck == "risky" ? "内容安全检测认为有风险" : "内容安全检测建议人工审核" }, now, ct);
-            return (id, number);
-        }
-        if (demand.LiaisonMemberId is { } liaison)
-        {
-            recipients.Add(Recipient.Member(liaison));
-        }
-        await Outbox.EnqueueAsync(connection, tx, NotificationKinds.DemandSubmitted, recipients, id,
-            new { demandId = id, number, title, enterpriseName = demand.EnterpriseName, category = DemandCategories.Names[demand.Category], contactName, submittedAt = now }, now, ct);
-        return (id, number);
+            {(outbox.Length == 0 ? "" : outbox + ";")}
+            {keyed}
+            {(commit ? "COMMIT;" : "")}
+            SELECT number FROM demands WHERE id = @id;
+            """, p, tx, cancellationToken: ct));
+        return (id, number!);
     }
 }

@@ -27,7 +27,7 @@ public static partial class DemandsApi
     internal static IEndpointRouteBuilder MapDemandEndpoints(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/demands").WithTags("Demands").AddEndpointFilter<ValidationFilter>();
-        group.MapPost("/", SubmitDemand).Produces<CreatedDemand>(201).Answers(409, 422).RequireAuthorization(DemandPolicies.Submitter).RequireRateLimiting(Hardening.SubmissionPolicy).WithName(nameof(SubmitDemand))
+        group.MapPost("/", SubmitDemand).Produces<CreatedDemand>(201).Answers(409, 422).RequireAuthorization(DemandPolicies.Submitter).RequireRateLimiting(Hardening.SubmissionPolicy).WithName(nameof(SubmitDemand)).WithMetadata(RequestConnection.Shared)
             .WithSummary("提交诉求").WithDescription("企业联系人为本企业提交；服务专员、支部书记可代企业提交（须给出 enterpriseId 与 source）。支持 Idempotency-Key。");
         group.MapGet("/", ListDemands).RequireAuthorization(DemandPolicies.Reader).WithName(nameof(ListDemands)).WithMetadata(RequestConnection.Shared)
             .WithSummary("诉求列表").WithDescription("按角色限定范围。筛选：status、category、enterpriseId、owner=me、overdue=true、dueBy=yyyy-MM-dd（办理中、完成时限在今天到该日之间，不含已逾期）、q（标题与描述）。"
@@ -40,7 +40,13 @@ public static partial class DemandsApi
         return routes;
     }
 
-    static async Task<IResult> SubmitDemand(SubmitDemandRequest request, HttpRequest http, CurrentUser user, MySqlDataSource db, TimeProvider clock,
+    /// <summary>
+    /// A submission in few round trips, the branch's number lock held for one batch: before the transaction, one batch reads
+    /// the enterprise, the submitter's openid, the commissioners and the contact's name (none of it needs a lock); then
+    /// WeChat's content check; in the transaction the key's claim, (attachments' ownership,) the daily count with the
+    /// demand and its event, and the number with the outbox rows, the key's answer and the commit (DemandIntake.SubmitAsync).
+    /// </summary>
+    static async Task<IResult> SubmitDemand(SubmitDemandRequest request, HttpRequest http, CurrentUser user, RequestConnection requestConnection, TimeProvider clock,
         IContentCheck contentCheck, IOptions<DemandOptions> options, IOptions<JsonOptions> json, ILoggerFactory loggers, CancellationToken ct)
     {
         if (Idempotency.ValidateHeader(http, out var key) is { } badKey)
@@ -75,17 +81,28 @@ public static partial class DemandsApi
         }
 
         var now = clock.GetUtcNow();
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var enterprise = await connection.QuerySingleOrDefaultAsync<(long BranchId, long? LiaisonMemberId, string Name)?>(new CommandDefinition(
-            "SELECT branch_id, liaison_member_id, name FROM enterprises WHERE id = @enterpriseId AND branch_id IN @BranchIds",
-            new { enterpriseId, user.BranchIds }, cancellationToken: ct));
+        // The session check opened this connection (RequestConnection.Shared): one connection per request.
+        var connection = await requestConnection.OpenAsync(ct);
+        (long BranchId, long? LiaisonMemberId, string Name)? enterprise;
+        string? openId;
+        DemandIntake.Audience audience;
+        using (var grid = await connection.QueryMultipleAsync(new CommandDefinition($"""
+            SELECT branch_id, liaison_member_id, name FROM enterprises WHERE id = @enterpriseId AND branch_id IN @BranchIds;
+            SELECT openid FROM users WHERE id = @Id;
+            {DemandIntake.AudienceQueries}
+            """, new { enterpriseId, user.BranchIds, user.Id, commissionersOfEnterprise = enterpriseId, personUserId = user.Id, personEnterpriseId = enterpriseId },
+            cancellationToken: ct)))
+        {
+            enterprise = await grid.ReadSingleOrDefaultAsync<(long, long?, string)?>();
+            openId = await grid.ReadSingleOrDefaultAsync<string>();
+            audience = await DemandIntake.ReadAudienceAsync(grid);
+        }
         if (enterprise is not { } target)
         {
             return Problems.NotFound("指定的企业不存在或不在您的范围内。");
         }
 
         // Checked before the transaction: WeChat is slow compared to the database and must not hold locks.
-        var openId = await connection.ExecuteScalarAsync<string>(new CommandDefinition("SELECT openid FROM users WHERE id = @Id", new { user.Id }, cancellationToken: ct));
         // "risky" or "review" does not refuse: the demand waits for a commissioner or the secretary to look at it.
         var verdict = await contentCheck.CheckAsync(openId!, $"{request.Title}\n{request.Description}", ct);
 
@@ -95,20 +112,6 @@ public static partial class DemandsApi
         {
             return claim.Answer!;
         }
-        var today = WorkingCalendar.Today(now);
-        var count = await connection.ExecuteScalarAsync<int>(new CommandDefinition("""
-            INSERT INTO user_daily_counts (user_id, day, kind, count) VALUES (@Id, @day, 'demand', 1)
-            ON DUPLICATE KEY UPDATE count = count + 1;
-            SELECT count FROM user_daily_counts WHERE user_id = @Id AND day = @day AND kind = 'demand';
-            """, new { user.Id, day = today.ToDateTime(TimeOnly.MinValue) }, tx, cancellationToken: ct));
-        if (count > options.Value.DailyLimitPerUser)
-        {
-            await tx.RollbackAsync(ct);
-            // Retry-After: until midnight, Asia/Shanghai (UTC+8, no daylight saving).
-            var tomorrow = new DateTimeOffset(today.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8));
-            return Hardening.WithRetryAfter(Problems.Create(StatusCodes.Status429TooManyRequests, "demand.daily_limit", "提交过于频繁",
-                $"每人每天最多提交 {options.Value.DailyLimitPerUser} 条诉求，请明天再试。"), tomorrow - now);
-        }
         if (!await DemandStore.OwnsAttachmentsAsync(connection, tx, user.Id, request.AttachmentIds, ct))
         {
             await tx.RollbackAsync(ct);
@@ -116,15 +119,29 @@ public static partial class DemandsApi
         }
 
         var contentState = DemandIntake.ContentState(verdict);
-        var (id, number) = await DemandIntake.InsertAsync(connection, tx, new DemandIntake.NewDemand(target.BranchId, enterpriseId, target.Name, target.LiaisonMemberId, request.Category,
-            source, request.Title, request.Description, request.Urgent ?? false, request.ExpectedBy, contentState, user.Id,
-            onBehalf && enterpriseId != user.EnterpriseId ? $"代企业提交（来源：{DemandSources.Names[source]}）" : null, request.AttachmentIds), now, ct);
-
         var status = DemandIntake.StatusFor(contentState);
+        var serializer = json.Value.SerializerOptions;
+        var keyed = key is null ? null : new DemandIntake.KeyedAnswer(user.Id, key, StatusCodes.Status201Created,
+            (demandId, provisional) => JsonSerializer.Serialize(new CreatedDemand(demandId, provisional, status, DemandWorkflow.StatusName(status)), serializer),
+            demandId => $"/api/demands/{demandId}");
+        // Commits: the number, the outbox rows and the key's answer are written in the batch that commits.
+        var today = WorkingCalendar.Today(now);
+        var written = await DemandIntake.SubmitAsync(connection, tx, new DemandIntake.NewDemand(target.BranchId, enterpriseId, target.Name, target.LiaisonMemberId, request.Category,
+            source, request.Title, request.Description, request.Urgent ?? false, request.ExpectedBy, contentState, user.Id,
+            onBehalf && enterpriseId != user.EnterpriseId ? $"代企业提交（来源：{DemandSources.Names[source]}）" : null, request.AttachmentIds), audience, now,
+            new DemandIntake.DailyCount(user.Id, today, options.Value.DailyLimitPerUser), keyed, ct);
+        if (written is not var (id, number))
+        {
+            await tx.RollbackAsync(ct);
+            // Retry-After: until midnight, Asia/Shanghai (UTC+8, no daylight saving).
+            var tomorrow = new DateTimeOffset(today.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8));
+            return Hardening.WithRetryAfter(Problems.Create(StatusCodes.Status429TooManyRequests, "demand.daily_limit", "提交过于频繁",
+                $"每人每天最多提交 {options.Value.DailyLimitPerUser} 条诉求，请明天再试。"), tomorrow - now);
+        }
+        await tx.CommitAsync(ct); // already committed by the batch; this only closes the transaction object
+
         var created = new CreatedDemand(id, number, status, DemandWorkflow.StatusName(status));
         var location = $"/api/demands/{id}";
-        await Idempotency.CompleteAsync(connection, tx, user.Id, key, StatusCodes.Status201Created, created, location, json.Value.SerializerOptions, ct);
-        await tx.CommitAsync(ct);
         Log.Submitted(loggers.CreateLogger(typeof(DemandsApi)), id, number, contentState);
         return TypedResults.Created(location, created);
     }

@@ -71,17 +71,58 @@ public static class Outbox
     public static async Task EnqueueAsync(DbConnection connection, DbTransaction tx, string kind, IEnumerable<Recipient> recipients,
         long? demandId, object payload, DateTimeOffset now, DateTimeOffset pushAfter, CancellationToken ct)
     {
-        var json = JsonSerializer.Serialize(payload, Json);
-        var rows = recipients.Distinct().Select(r => new { kind, r.Type, r.Id, demandId, json, now = now.UtcDateTime, pushAfter = pushAfter.UtcDateTime }).ToList();
-        if (rows.Count == 0)
+        var parameters = new DynamicParameters();
+        var sql = InsertStatement(parameters, "ob", kind, recipients, demandId, payload, now, pushAfter);
+        if (sql.Length == 0)
         {
             return;
         }
-        await connection.ExecuteAsync(new CommandDefinition("""
-            INSERT INTO notification_outbox (kind, recipient_type, recipient_id, demand_id, payload, next_attempt_at, created_at)
-            VALUES (@kind, @Type, @Id, @demandId, @json, @pushAfter, @now)
-            """, rows, tx, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(sql, parameters, tx, cancellationToken: ct));
     }
+
+    /// <summary>
+    /// One multi-row INSERT of a notification's outbox rows (one per distinct recipient), for a caller that sends it in a
+    /// batch of its own inside its transaction; empty when there is nobody to tell. Parameters are named after
+    /// <paramref name="prefix"/>. <paramref name="payloadSql"/> turns the parameter that holds the JSON payload into the
+    /// SQL expression stored (for example a REPLACE that puts in a value known only inside the batch).
+    /// </summary>
+    public static string InsertStatement(DynamicParameters parameters, string prefix, string kind, IEnumerable<Recipient> recipients, long? demandId,
+        object payload, DateTimeOffset now, DateTimeOffset pushAfter, Func<string, string>? payloadSql = null)
+    {
+        var distinct = recipients.Distinct().ToList();
+        if (distinct.Count == 0)
+        {
+            return "";
+        }
+        parameters.Add($"{prefix}Kind", kind);
+        parameters.Add($"{prefix}DemandId", demandId);
+        parameters.Add($"{prefix}Payload", JsonSerializer.Serialize(payload, Json));
+        parameters.Add($"{prefix}PushAfter", pushAfter.UtcDateTime);
+        parameters.Add($"{prefix}Now", now.UtcDateTime);
+        var payloadExpression = payloadSql?.Invoke($"@{prefix}Payload") ?? $"@{prefix}Payload";
+        var rows = new List<string>(distinct.Count);
+        for (var i = 0; i < distinct.Count; i++)
+        {
+            parameters.Add($"{prefix}Type{i}", distinct[i].Type);
+            parameters.Add($"{prefix}Id{i}", distinct[i].Id);
+            rows.Add($"(@{prefix}Kind, @{prefix}Type{i}, @{prefix}Id{i}, @{prefix}DemandId, {payloadExpression}, @{prefix}PushAfter, @{prefix}Now)");
+        }
+        return "INSERT INTO notification_outbox (kind, recipient_type, recipient_id, demand_id, payload, next_attempt_at, created_at) VALUES "
+            + string.Join(", ", rows);
+    }
+
+    /// <summary>
+    /// The commissioners of the branch of the enterprise <c>@commissionersOfEnterprise</c>, as (user id, member id) rows in
+    /// the order <see cref="CommissionersAsync"/> reads them; turn them into recipients with <see cref="AsRecipients"/>.
+    /// </summary>
+    public const string CommissionersOfEnterpriseQuery = """
+        SELECT u.id, u.member_id FROM users u JOIN user_roles r ON r.user_id = u.id AND r.role = 'commissioner'
+        WHERE u.branch_id = (SELECT e.branch_id FROM enterprises e WHERE e.id = @commissionersOfEnterprise) ORDER BY u.id
+        """;
+
+    /// <summary>Users as recipients: as members where their user is linked to one, otherwise as users.</summary>
+    public static List<Recipient> AsRecipients(IEnumerable<(long UserId, long? MemberId)> rows) =>
+        rows.Select(r => r.MemberId is { } m ? Recipient.Member(m) : Recipient.User(r.UserId)).Distinct().ToList();
 
     /// <summary>The branch's service commissioners: as members where their user is linked to one, otherwise as users.</summary>
     public static async Task<IReadOnlyList<Recipient>> CommissionersAsync(DbConnection connection, DbTransaction tx, long branchId, CancellationToken ct)

@@ -36,6 +36,14 @@ public static class BenchApi
         group.MapGet("/bare-list", BareList);
         group.MapPost("/seed", Seed);
         group.MapGet("/bare-demands", BareDemands);
+        group.MapPost("/bare-submit", BareSubmit);
+        // A WeChat stand-in on loopback for the submission benchmark (Wechat:ApiBaseUrl = {service}/bench/wechat/): an
+        // access token, and msg_sec_check answering "pass" at once — the content check still makes its HTTP call.
+        group.MapPost("/wechat/cgi-bin/stable_token", () => TypedResults.Ok(new { access_token = "bench-access-token", expires_in = 7200 }));
+        group.MapPost("/wechat/wxa/msg_sec_check", () => TypedResults.Ok(new
+        {
+            errcode = 0, errmsg = "ok", result = new { suggest = "pass", label = 100 }, trace_id = "bench",
+        }));
         return app;
     }
 
@@ -67,6 +75,33 @@ public static class BenchApi
             WHERE d.branch_id = @branchId ORDER BY d.submitted_at DESC, d.id DESC LIMIT 20
             """, new { branchId }, cancellationToken: ct));
         return TypedResults.Ok(rows);
+    }
+
+    /// <summary>
+    /// The submission benchmark's yardstick (scripts/bench-demands.sh): in one transaction, one demand row (a random
+    /// unique number, no numbering counter) and one outbox row, then the commit — no session, no idempotency, no
+    /// daily count, no event, no content check.
+    /// </summary>
+    static async Task<IResult> BareSubmit(long enterpriseId, long userId, MySqlDataSource db, TimeProvider clock, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var number = "B" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(9));
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+            INSERT INTO demands (branch_id, enterprise_id, number, category, source, title, description, urgent, status, content_check,
+                                 submitted_by, submitted_at, updated_at)
+            SELECT e.branch_id, e.id, @number, 'pollution_control', 'mini_program', '基准提交', '基准测试提交的描述文字。', FALSE, 'submitted', 'passed',
+                   @userId, @now, @now
+            FROM enterprises e WHERE e.id = @enterpriseId;
+            SELECT LAST_INSERT_ID();
+            """, new { enterpriseId, userId, number, now }, tx, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO notification_outbox (kind, recipient_type, recipient_id, demand_id, payload, next_attempt_at, created_at)
+            VALUES ('demand_submitted', 'user', @userId, @id, @payload, @now, @now)
+            """, new { userId, id, payload = $$"""{"demandId":{{id}},"number":"{{number}}","title":"基准提交"}""", now }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return TypedResults.Created($"/api/demands/{id}", new { id, number });
     }
 
     private static readonly string[] Topics =

@@ -95,13 +95,17 @@ public static class Idempotency
     private static async Task<bool?> TryInsertAsync(MySqlConnection connection, MySqlTransaction tx, long userId, string key, byte[] hash,
         DateTimeOffset now, CancellationToken ct)
     {
-        // Only the same user and key can wait here, and for one second at most.
-        await connection.ExecuteAsync(new CommandDefinition("SET SESSION innodb_lock_wait_timeout = 1", transaction: tx, cancellationToken: ct));
+        // Only the same user and key can wait here, and for one second at most. One round trip: the session's wait is
+        // shortened, the key inserted and the wait restored in one batch (the finally restores it when the insert fails).
+        var restored = false;
         try
         {
-            await connection.ExecuteAsync(new CommandDefinition(
-                "INSERT INTO idempotency_keys (user_id, idem_key, request_hash, created_at) VALUES (@userId, @key, @hash, @now)",
-                new { userId, key, hash, now = now.UtcDateTime }, tx, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition("""
+                SET SESSION innodb_lock_wait_timeout = 1;
+                INSERT INTO idempotency_keys (user_id, idem_key, request_hash, created_at) VALUES (@userId, @key, @hash, @now);
+                SET SESSION innodb_lock_wait_timeout = DEFAULT;
+                """, new { userId, key, hash, now = now.UtcDateTime }, tx, cancellationToken: ct));
+            restored = true;
             return true;
         }
         catch (MySqlException e) when (e.ErrorCode == MySqlErrorCode.DuplicateKeyEntry)
@@ -114,7 +118,7 @@ public static class Idempotency
         }
         finally
         {
-            if (connection.State == System.Data.ConnectionState.Open)
+            if (!restored && connection.State == System.Data.ConnectionState.Open)
             {
                 await connection.ExecuteAsync(new CommandDefinition("SET SESSION innodb_lock_wait_timeout = DEFAULT", transaction: tx, cancellationToken: CancellationToken.None));
             }
