@@ -37,12 +37,13 @@ internal static class DemandIntake
         var title = demand.Title.Trim();
         // Unique until the real number replaces it a few statements later, in the same transaction (nobody else sees it).
         var provisional = "#" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(9));
-        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition("""
+        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition($"""
             INSERT INTO demands (branch_id, enterprise_id, number, category, source, title, description, urgent, expected_by, status,
                                  content_check, submitted_by, submitted_at, updated_at)
             VALUES (@BranchId, @EnterpriseId, @provisional, @Category, @Source, @title, @Description, @Urgent, @expectedBy, @status,
                     @ContentCheck, @SubmittedBy, @now, @now);
             SELECT LAST_INSERT_ID();
+            {DemandCounts.BumpSql}
             """, new
         {
             demand.BranchId, demand.EnterpriseId, provisional, demand.Category, demand.Source, title, demand.Description, demand.Urgent,
