@@ -68,9 +68,13 @@ public static class PoliciesApi
             // no two requests share a key.
             var groups = query is null ? null : await synonyms.CurrentAsync();
             var key = $"list|{groups?.Stamp}|{paging.Page}|{paging.PageSize}|{category}|{query}";
-            var answer = await cache.GetAsync(key, (db, gate, results, listItems, groups, json.Value.SerializerOptions, category, query, paging), static s => s.query is null
-                ? BuildListAsync(s.db, s.SerializerOptions, s.category, s.paging)
-                : BuildSearchAsync(s.db, s.gate, s.results, s.listItems, s.groups!, s.SerializerOptions, s.category, s.query, s.paging));
+            // Search pages past the first few are put together from memory each time (ranked ids and items are kept): kept
+            // as answers too, a reader paging through every page size of a common term would fill the cache for nothing.
+            var answer = query is not null && paging.Page > MaxCachedSearchPage
+                ? await BuildSearchAsync(db, gate, results, listItems, groups!, json.Value.SerializerOptions, category, query, paging)
+                : await cache.GetAsync(key, (db, gate, results, listItems, groups, json.Value.SerializerOptions, category, query, paging), static s => s.query is null
+                    ? BuildListAsync(s.db, s.SerializerOptions, s.category, s.paging)
+                    : BuildSearchAsync(s.db, s.gate, s.results, s.listItems, s.groups!, s.SerializerOptions, s.category, s.query, s.paging));
             return Send(http, answer);
         }
         catch (SearchBusyException)
@@ -166,6 +170,9 @@ public static class PoliciesApi
         }
         return false;
     }
+
+    /// <summary>Search answers of pages up to this one are kept in the answer cache; later pages are put together each time.</summary>
+    private const int MaxCachedSearchPage = 3;
 
     private const string ListColumns = "p.id, p.category, p.title, p.summary, p.tags, p.source, p.effective_date, p.published_at";
 
