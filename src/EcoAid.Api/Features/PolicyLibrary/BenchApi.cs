@@ -145,7 +145,8 @@ public static class BenchApi
                 parameters.Add($"p{k}", published);
             }
             await using var tx = await connection.BeginTransactionAsync(ct);
-            await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, tx, cancellationToken: ct));
+            // Parameter names differ per batch: a one-off statement that Dapper need not keep.
+            await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), parameters, tx, flags: CommandFlags.NoCache, cancellationToken: ct));
             // Index what was just written (the search index is cut beside each revision, as an edit would do it).
             var unindexed = (await connection.QueryAsync<long>(new CommandDefinition("""
                 SELECT p.id FROM policies p LEFT JOIN policy_search_indexed i ON i.policy_id = p.id WHERE i.policy_id IS NULL

@@ -248,7 +248,7 @@ public static class PoliciesApi
         return (await connection.QueryAsync<long>(new CommandDefinition($"""
             SELECT h.policy_id FROM ({matches}) h JOIN policies p ON p.id = h.policy_id
             ORDER BY h.hit, p.published_at DESC, p.id DESC
-            """, parameters))).ToArray();
+            """, parameters, flags: CommandFlags.Buffered | CommandFlags.NoCache))).ToArray(); // one statement per query's terms: not kept by Dapper
     }
 
     internal const string SelectPolicy = $"""
