@@ -387,6 +387,50 @@ public class DemandIntakeTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
     }
 
     [Fact]
+    public async Task TheTotalIsExactAfterEveryWriteWhicheverInstanceMadeIt()
+    {
+        // Two instances on one database: each keeps its own counts (DemandCounts), and a write on either is seen by both.
+        await using var app = new EcoAidApp(fixture);
+        await using var second = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+        var elsewhere = second.CreateClient();
+        elsewhere.DefaultRequestHeaders.Authorization = w.Commissioner.DefaultRequestHeaders.Authorization;
+        async Task<long> Total(HttpClient client, string filter = "") =>
+            (await client.GetFromJsonAsync<JsonElement>($"/api/demands?page=1&pageSize=1{filter}", Ct)).GetProperty("total").GetInt64();
+        async Task<long> Counted(string status)
+        {
+            await using var db = await app.OpenDatabaseAsync();
+            return await db.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM demands WHERE branch_id = @BranchId AND status LIKE @status",
+                new { w.BranchId, status });
+        }
+        async Task SameOnBoth()
+        {
+            foreach (var client in new[] { w.Commissioner, elsewhere, w.Commissioner, elsewhere }) // twice each: counted, then kept
+            {
+                Assert.Equal(await Counted("%"), await Total(client));
+                Assert.Equal(await Counted("submitted"), await Total(client, "&status=submitted"));
+                Assert.Equal(await Counted("accepted"), await Total(client, "&status=accepted"));
+            }
+        }
+
+        var first = await w.SubmitAsync();
+        await SameOnBoth();
+        await w.SubmitAsync(); // submitted on the first instance, counted on both
+        await SameOnBoth();
+        await Expect(HttpStatusCode.OK, await elsewhere.PostAsJsonAsync($"/api/demands/{first}/accept", w.ClaimPlan(), Ct)); // a step on the second
+        await SameOnBoth();
+        Assert.Equal(1, await Total(w.Owner, "&owner=me")); // a member's reach is counted each time
+        await Expect(HttpStatusCode.OK, await w.Commissioner.PostAsJsonAsync($"/api/demands/{first}/urge", new { text = "请加快" }, Ct));
+        await SameOnBoth();
+        await Expect(HttpStatusCode.OK, await w.Staff.PostAsJsonAsync($"/api/demands/{first}/withdraw", new { reason = "已自行解决" }, Ct));
+        await SameOnBoth();
+        Assert.Equal(2, await Total(elsewhere));
+        Assert.Equal(0, await Total(elsewhere, "&status=accepted"));
+    }
+
+    private static Task<JsonElement> Expect(HttpStatusCode status, HttpResponseMessage response) => HttpExpect.JsonAsync(status, response);
+
+    [Fact]
     public async Task WorkingDayDeadlinesSkipHolidaysAndCountMakeUpDays()
     {
         await using var app = new EcoAidApp(fixture);

@@ -151,7 +151,8 @@ public class PolicyLibraryTests(EcoAidFixture fixture) : IClassFixture<EcoAidFix
         Assert.Equal(inBody, byAbbreviation[2]);
         Assert.Equal(3, Ids(await w.SearchAsync(w.Anonymous, $"{marker}挥发性有机物")).Length);
 
-        // A new group is data: added to the table, it takes effect on the next search that misses the cache.
+        // A new group is data: added to the table, it takes effect once the instance has read the table again (at most one
+        // Policies:VersionCheckInterval later, as a change made on another instance) on the next search that misses the cache.
         var word = Marker();
         var other = Marker();
         var found = await w.PublishedAsync(Doc($"说明{other}"));
@@ -166,6 +167,8 @@ public class PolicyLibraryTests(EcoAidFixture fixture) : IClassFixture<EcoAidFix
             command.Parameters.AddWithValue("@b", other);
             await command.ExecuteNonQueryAsync(Ct);
         }
+        Assert.Empty(Ids(await Expect(HttpStatusCode.OK, await w.Anonymous.GetAsync($"/api/policies?q={Uri.EscapeDataString(word)}&pageSize=98", Ct))));
+        app.Clock.Advance(TimeSpan.FromSeconds(1));
         Assert.Equal([found], Ids(await Expect(HttpStatusCode.OK, await w.Anonymous.GetAsync($"/api/policies?q={Uri.EscapeDataString(word)}&pageSize=99", Ct))));
     }
 

@@ -82,6 +82,11 @@ public sealed partial class ContentRecheckWorker(MySqlDataSource db, IServicePro
                            version = version + 1
                     WHERE id = @Id AND content_check = 'pending'
                     """, new { state, claimed.Id }, tx, cancellationToken: ct));
+                if (changed == 1)
+                {
+                    // A flagged demand leaves the lists of everyone but the commissioners: kept totals are counted again.
+                    await DemandCounts.BumpAsync(connection, tx, ct);
+                }
                 if (changed == 1 && state != "passed")
                 {
                     await DemandStore.AppendEventAsync(connection, tx, claimed.Id, null, "content_flagged", "internal",

@@ -110,6 +110,7 @@ internal static class DemandIntake
             INSERT INTO demand_event_attachments (event_id, attachment_id) SELECT LAST_INSERT_ID(), a.id FROM attachments a WHERE a.id IN @attachments;
             """)}
             SELECT demand_id FROM demand_events WHERE id = LAST_INSERT_ID();
+            {DemandCounts.BumpSql}
             """, new
         {
             demand.BranchId, demand.EnterpriseId, provisional, demand.Category, demand.Source, title, demand.Description, demand.Urgent,

@@ -40,6 +40,8 @@ internal static class DemandWorkflow
         {
             return (0, Problems.Conflict("demand.concurrent_update", "诉求刚被其他人更新，请刷新后重试。"));
         }
+        // The lists' kept totals are counted again (status, owner, department or due date may have changed).
+        await DemandCounts.BumpAsync(connection, tx, ct);
         var eventId = await DemandStore.AppendEventAsync(connection, tx, demand.Id, actorUserId, change.Kind, change.Visibility, change.Text, change.Details,
             change.AttachmentIds, now, ct);
         foreach (var (kind, recipients) in change.Notify)

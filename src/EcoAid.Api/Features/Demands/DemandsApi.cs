@@ -147,7 +147,7 @@ public static partial class DemandsApi
     }
 
     static async Task<Results<Ok<DemandListPage>, ValidationProblem>> ListDemands(CurrentUser user, RequestConnection requestConnection, TimeProvider clock,
-        int? page, int? pageSize, string? cursor, bool? includeTotal, string? status, string? category, long? enterpriseId, string? owner, bool? overdue, string? dueBy, string? q,
+        DemandCounts counts, int? page, int? pageSize, string? cursor, bool? includeTotal, string? status, string? category, long? enterpriseId, string? owner, bool? overdue, string? dueBy, string? q,
         CancellationToken ct)
     {
         if (!Paging.TryCreate(page, pageSize, out var paging, out var errors))
@@ -216,6 +216,8 @@ public static partial class DemandsApi
         var where = string.Join(" AND ", filters);
         // The enterprise is joined only when a filter needs it (a member's reach goes through the enterprise's liaison).
         var from = System.Text.RegularExpressions.Regex.IsMatch(where, @"\be\.") ? "demands d JOIN enterprises e ON e.id = d.enterprise_id" : "demands d";
+        // The total's key: the filters and reach with their values, before the page's own parameters join them.
+        var countKey = from == "demands d" ? DemandCounts.KeyOf(from, where, p) : null;
         var pageWhere = where;
         if (after is { } position2)
         {
@@ -228,18 +230,35 @@ public static partial class DemandsApi
         p.Add("Take", paging.PageSize + 1);
         p.Add("Offset", byCursor ? 0 : paging.Offset);
         var counted = includeTotal ?? !byCursor;
+        // A member's reach goes through the enterprise, whose liaison may change without a demand write: counted each time.
+        var keep = counted && countKey is not null;
         // The session check opened this connection (RequestConnection.Shared): one connection per request.
         var connection = await requestConnection.OpenAsync(ct);
         // The page's ids first, through an index on the list's order (ix_demands_branch_recent), then the joins for those
-        // rows only: the server no longer joins and sorts every demand of the branch to hand back twenty.
+        // rows only: the server no longer joins and sorts every demand of the branch to hand back twenty. A kept total is
+        // checked against the demands' state read in the same round trip (DemandCounts); a list without one counts.
         using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             {DemandStore.Select}
             JOIN (SELECT d.id FROM {from} WHERE {pageWhere} ORDER BY d.submitted_at DESC, d.id DESC LIMIT @Take OFFSET @Offset) page ON page.id = d.id
             ORDER BY d.submitted_at DESC, d.id DESC;
-            {(counted ? $"SELECT COUNT(*) FROM {from} WHERE {where};" : "")}
+            {(keep ? DemandCounts.StateSql : counted ? $"SELECT COUNT(*) FROM {from} WHERE {where};" : "")}
             """, p, cancellationToken: ct));
         var rows = (await results.ReadAsync<DemandRow>()).ToList();
-        long? total = counted ? await results.ReadSingleAsync<long>() : null;
+        long? total = null;
+        if (keep)
+        {
+            var state = await results.ReadSingleAsync<(long Changes, long LastId)>();
+            total = counts.Find(countKey!, new DemandCounts.State(state.Changes, state.LastId));
+        }
+        else if (counted)
+        {
+            total = await results.ReadSingleAsync<long>();
+        }
+        if (keep && total is null)
+        {
+            results.Dispose();
+            total = await counts.CountAsync(connection, countKey!, from, where, p, ct);
+        }
         var more = rows.Count > paging.PageSize;
         if (more)
         {

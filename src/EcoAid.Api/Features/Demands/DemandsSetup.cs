@@ -9,6 +9,7 @@ public static class DemandsSetup
     {
         builder.Services.AddDemandPolicies();
         builder.Services.AddTransient<IContentCheck, WechatContentCheck>();
+        builder.Services.AddSingleton<DemandCounts>();
         builder.AddWorker<ContentRecheckWorker>();
         builder.Services.AddOptions<DemandOptions>().BindConfiguration("Demands")
             .Validate(o => o.DailyLimitPerUser > 0, "Demands:DailyLimitPerUser 必须为正。").ValidateOnStart();

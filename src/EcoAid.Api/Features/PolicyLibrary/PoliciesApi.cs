@@ -47,7 +47,7 @@ public static class PoliciesApi
     }
 
     static async Task<IResult> ListPolicies(HttpContext http, PolicyCache cache, MySqlDataSource db, SearchGate gate, PolicySearchResults results,
-        IOptions<JsonOptions> json, string? category, string? q, int? page, int? pageSize)
+        PolicyListItems listItems, PolicySynonyms synonyms, IOptions<JsonOptions> json, string? category, string? q, int? page, int? pageSize)
     {
         if (!Paging.TryCreate(page, pageSize, out var paging, out var errors))
         {
@@ -62,13 +62,19 @@ public static class PoliciesApi
         {
             return Problems.Validation("q", $"搜索词不能超过 {MaxQueryLength} 个字。");
         }
-        // The query text goes last, so no two requests share a key.
-        var key = $"list|{paging.Page}|{paging.PageSize}|{category}|{query}";
         try
         {
-            var answer = await cache.GetAsync(key, (db, gate, results, json.Value.SerializerOptions, category, query, paging), static s => s.query is null
-                ? BuildListAsync(s.db, s.SerializerOptions, s.category, s.paging)
-                : BuildSearchAsync(s.db, s.gate, s.results, s.SerializerOptions, s.category, s.query, s.paging));
+            // A search's answer depends on the synonym groups too: their stamp is in its key. The query text goes last, so
+            // no two requests share a key.
+            var groups = query is null ? null : await synonyms.CurrentAsync();
+            var key = $"list|{groups?.Stamp}|{paging.Page}|{paging.PageSize}|{category}|{query}";
+            // Search pages past the first few are put together from memory each time (ranked ids and items are kept): kept
+            // as answers too, a reader paging through every page size of a common term would fill the cache for nothing.
+            var answer = query is not null && paging.Page > MaxCachedSearchPage
+                ? await BuildSearchAsync(db, gate, results, listItems, groups!, json.Value.SerializerOptions, category, query, paging)
+                : await cache.GetAsync(key, (db, gate, results, listItems, groups, json.Value.SerializerOptions, category, query, paging), static s => s.query is null
+                    ? BuildListAsync(s.db, s.SerializerOptions, s.category, s.paging)
+                    : BuildSearchAsync(s.db, s.gate, s.results, s.listItems, s.groups!, s.SerializerOptions, s.category, s.query, s.paging));
             return Send(http, answer);
         }
         catch (SearchBusyException)
@@ -165,6 +171,9 @@ public static class PoliciesApi
         return false;
     }
 
+    /// <summary>Search answers of pages up to this one are kept in the answer cache; later pages are put together each time.</summary>
+    private const int MaxCachedSearchPage = 3;
+
     private const string ListColumns = "p.id, p.category, p.title, p.summary, p.tags, p.source, p.effective_date, p.published_at";
 
     private static async Task<CachedAnswer> BuildListAsync(MySqlDataSource db, JsonSerializerOptions json, string? category, Paging paging)
@@ -181,29 +190,53 @@ public static class PoliciesApi
     }
 
     /// <summary>
-    /// A search page: the query widened by its synonyms (read on every answer-cache miss, so a new group counts at once),
-    /// the ranked ids of all its matches from <see cref="PolicySearchResults"/> (ranked through the bigram index once per
-    /// library version, behind the <see cref="SearchGate"/>), and then only this page's rows by primary key.
+    /// A search page: the query widened by the synonym groups (<see cref="PolicySynonyms"/>), the ranked ids of all its
+    /// matches from <see cref="PolicySearchResults"/> (ranked through the bigram index once per library version, behind the
+    /// <see cref="SearchGate"/>), and this page's items from <see cref="PolicyListItems"/> — read by primary key only when
+    /// not seen since the library last changed. Another page of a ranked query usually needs no query at all.
     /// </summary>
-    private static async Task<CachedAnswer> BuildSearchAsync(MySqlDataSource db, SearchGate gate, PolicySearchResults results, JsonSerializerOptions json,
-        string? category, string query, Paging paging)
+    private static async Task<CachedAnswer> BuildSearchAsync(MySqlDataSource db, SearchGate gate, PolicySearchResults results, PolicyListItems listItems,
+        PolicySynonyms.Snapshot synonyms, JsonSerializerOptions json, string? category, string query, Paging paging)
     {
-        await using var connection = await db.OpenConnectionAsync();
-        var synonyms = await connection.QueryAsync<(int GroupId, string Term)>(new CommandDefinition("SELECT group_id, term FROM policy_search_synonyms"));
-        var phrases = PolicySearchIndex.Phrases(query, synonyms);
+        var phrases = PolicySearchIndex.Phrases(query, synonyms.Groups);
         // Phrases are folded text of at most 50 characters each; the unit separator cannot occur in a query that matches.
         var key = $"{category}\u001f{string.Join('\u001f', phrases)}";
-        var ranked = await results.GetAsync(key, (connection, gate, category, phrases), static s => s.gate.RunAsync(() => RankAsync(s.connection, s.category, s.phrases)));
-        var pageIds = ranked.Skip(paging.Offset).Take(paging.PageSize).ToArray();
-        var items = new List<PolicyListItem>(pageIds.Length);
-        if (pageIds.Length > 0)
+        var ranked = await results.GetAsync(key, (db, gate, category, phrases), static s => s.gate.RunAsync(async () =>
         {
-            var rows = (await connection.QueryAsync<PolicyListRow>(new CommandDefinition(
-                $"SELECT {ListColumns} FROM policies p WHERE p.id IN @pageIds AND p.status = 'published'", new { pageIds }))).ToDictionary(r => r.Id);
-            // A document unpublished since the ranking moved the library version on: the next request ranks again.
-            items.AddRange(pageIds.Where(rows.ContainsKey).Select(id => rows[id].ToItem()));
+            await using var connection = await s.db.OpenConnectionAsync();
+            return await RankAsync(connection, s.category, s.phrases);
+        }));
+        var pageIds = ranked.AsSpan(Math.Min(paging.Offset, ranked.Length), Math.Clamp(ranked.Length - paging.Offset, 0, paging.PageSize)).ToArray();
+        var items = pageIds.Length == 0 ? [] : await listItems.GetAsync(pageIds, async ids =>
+        {
+            await using var connection = await db.OpenConnectionAsync();
+            // A document unpublished since the ranking moved the library version on: left out, and the next request ranks again.
+            return (await connection.QueryAsync<PolicyListRow>(new CommandDefinition(
+                    $"SELECT {ListColumns} FROM policies p WHERE p.id IN @ids AND p.status = 'published'", new { ids })))
+                .ToDictionary(r => r.Id, r => JsonSerializer.SerializeToUtf8Bytes(r.ToItem(), json));
+        });
+        return CachedAnswer.For(Page(items, ranked.Length, paging, json));
+    }
+
+    /// <summary>The page's JSON around items already serialised: what serialising a <see cref="PagedList{T}"/> of them would give.</summary>
+    private static byte[] Page(List<byte[]> items, long total, Paging paging, JsonSerializerOptions json)
+    {
+        var envelope = JsonSerializer.SerializeToUtf8Bytes(new PagedList<PolicyListItem>([], total, paging.Page, paging.PageSize), json);
+        var at = envelope.AsSpan().IndexOf("[]"u8) + 1; // items come first: {"items":[],...
+        var body = new byte[envelope.Length + items.Sum(i => i.Length) + Math.Max(0, items.Count - 1)];
+        envelope.AsSpan(0, at).CopyTo(body);
+        var position = at;
+        for (var k = 0; k < items.Count; k++)
+        {
+            if (k > 0)
+            {
+                body[position++] = (byte)',';
+            }
+            items[k].CopyTo(body, position);
+            position += items[k].Length;
         }
-        return CachedAnswer.For(JsonSerializer.SerializeToUtf8Bytes(new PagedList<PolicyListItem>(items, ranked.Length, paging.Page, paging.PageSize), json));
+        envelope.AsSpan(at).CopyTo(body.AsSpan(position));
+        return body;
     }
 
     /// <summary>Every published match's id, title hits first, then summary, then body; newest first within each (ids only).</summary>
@@ -215,7 +248,7 @@ public static class PoliciesApi
         return (await connection.QueryAsync<long>(new CommandDefinition($"""
             SELECT h.policy_id FROM ({matches}) h JOIN policies p ON p.id = h.policy_id
             ORDER BY h.hit, p.published_at DESC, p.id DESC
-            """, parameters))).ToArray();
+            """, parameters, flags: CommandFlags.Buffered | CommandFlags.NoCache))).ToArray(); // one statement per query's terms: not kept by Dapper
     }
 
     internal const string SelectPolicy = $"""

@@ -33,6 +33,9 @@ public sealed class PolicyOptions
     /// see <see cref="PolicySearchResults"/>. 1,000,000 is about 8 MB: a hundred searches that each match 10,000 documents.
     /// </summary>
     public int SearchResultsMaxIds { get; set; } = 1_000_000;
+
+    /// <summary>How many list items (ready-to-send JSON of one document, a few hundred bytes) search pages may keep per instance; see <see cref="PolicyListItems"/>.</summary>
+    public int SearchItemsMax { get; set; } = 50_000;
 }
 
 /// <summary>Limits the searches that reach the database; see <see cref="PolicyOptions.SearchConcurrency"/>.</summary>
@@ -230,4 +233,111 @@ public sealed class PolicySearchResults(PolicyLibraryVersion versions, IOptions<
         () => options.Value.SearchResultsMaxIds);
 
     public ValueTask<long[]> GetAsync<TState>(string key, TState state, Func<TState, Task<long[]>> rank) => cache.GetAsync(key, state, rank);
+}
+
+/// <summary>
+/// The list item of each published document a search page has shown, as ready-to-send JSON, for one library version at a
+/// time (a change to any document moves the version on and drops them all). A search page that misses the answer cache
+/// takes its ranked ids from <see cref="PolicySearchResults"/> and its items from here, and goes to the database only for
+/// items not seen since the library last changed — so paging through a common term at 10,000 documents costs no query.
+/// At most <c>Policies:SearchItemsMax</c> items (a few hundred bytes each) per instance; past that the generation starts over.
+/// </summary>
+public sealed class PolicyListItems(PolicyLibraryVersion versions, IOptions<PolicyOptions> options)
+{
+    private sealed class Generation(long version)
+    {
+        public long Version { get; } = version;
+        public ConcurrentDictionary<long, byte[]> Items { get; } = new();
+    }
+
+    private Generation current = new(-1);
+
+    /// <summary>
+    /// The items of <paramref name="ids"/> in their order, leaving out documents no longer published; <paramref name="load"/>
+    /// reads the rows of those not held yet (their ids, one query) and gives each one's JSON.
+    /// </summary>
+    public async Task<List<byte[]>> GetAsync(long[] ids, Func<long[], Task<IReadOnlyDictionary<long, byte[]>>> load)
+    {
+        var version = await versions.CurrentAsync();
+        var generation = Volatile.Read(ref current);
+        while (generation.Version < version)
+        {
+            Interlocked.CompareExchange(ref current, new Generation(version), generation);
+            generation = Volatile.Read(ref current);
+        }
+        var missing = ids.Where(id => !generation.Items.ContainsKey(id)).ToArray();
+        IReadOnlyDictionary<long, byte[]> loaded = missing.Length == 0 ? new Dictionary<long, byte[]>() : await load(missing);
+        if (generation.Items.Count + loaded.Count > options.Value.SearchItemsMax)
+        {
+            generation.Items.Clear();
+        }
+        foreach (var (id, json) in loaded)
+        {
+            generation.Items.TryAdd(id, json);
+        }
+        var items = new List<byte[]>(ids.Length);
+        foreach (var id in ids)
+        {
+            if (generation.Items.TryGetValue(id, out var json) || loaded.TryGetValue(id, out json))
+            {
+                items.Add(json);
+            }
+        }
+        return items;
+    }
+}
+
+/// <summary>
+/// The synonym groups (<c>policy_search_synonyms</c>), read at most once per <see cref="PolicyOptions.VersionCheckInterval"/>
+/// (one query shared by the searches that find it due), so a group added to the table is used by every instance within
+/// one interval, and a search that misses the answer cache needs no query for them. <see cref="Stamp"/> changes whenever
+/// what was read differs from before; the search answers' keys carry it, so no answer made with the old groups is reused.
+/// </summary>
+public sealed class PolicySynonyms(MySqlDataSource db, TimeProvider clock, IOptions<PolicyOptions> options)
+{
+    public sealed record Snapshot(IReadOnlyList<(int GroupId, string Term)> Groups, long Stamp);
+
+    private readonly Lock gate = new();
+    private Snapshot? known;
+    private long checkedAt;
+    private Task<Snapshot>? inflight;
+
+    public ValueTask<Snapshot> CurrentAsync()
+    {
+        var snapshot = Volatile.Read(ref known);
+        if (snapshot is not null && clock.GetElapsedTime(Volatile.Read(ref checkedAt)) < options.Value.VersionCheckInterval)
+        {
+            return ValueTask.FromResult(snapshot);
+        }
+        lock (gate)
+        {
+            if (inflight is not { IsCompleted: false })
+            {
+                inflight = FetchAsync(snapshot);
+            }
+            return new ValueTask<Snapshot>(inflight);
+        }
+    }
+
+    private async Task<Snapshot> FetchAsync(Snapshot? before)
+    {
+        var started = clock.GetTimestamp();
+        List<(int GroupId, string Term)> groups;
+        try
+        {
+            await using var connection = await db.OpenConnectionAsync();
+            groups = (await connection.QueryAsync<(int GroupId, string Term)>(new CommandDefinition(
+                "SELECT group_id, term FROM policy_search_synonyms ORDER BY group_id, term"))).ToList();
+        }
+        catch (Exception e) when (e is DbException or TimeoutException && before is not null)
+        {
+            // The database is away: search with the groups known, and ask again after the interval.
+            Volatile.Write(ref checkedAt, started);
+            return before!;
+        }
+        var snapshot = before is not null && before.Groups.SequenceEqual(groups) ? before : new Snapshot(groups, (before?.Stamp ?? 0) + 1);
+        Volatile.Write(ref known, snapshot);
+        Volatile.Write(ref checkedAt, started);
+        return snapshot;
+    }
 }

@@ -69,7 +69,9 @@ public static class PolicySearchIndex
         {
             if (rows > 0)
             {
-                await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), transaction: tx, cancellationToken: ct));
+                // NoCache: Dapper would otherwise keep every one of these one-off statements (up to ~100 KB of text each)
+                // in its statement cache, hundreds at a time — the library's whole index text held in memory after a seed.
+                await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), transaction: tx, flags: CommandFlags.NoCache, cancellationToken: ct));
             }
             sql.Clear();
             rows = 0;
@@ -96,7 +98,7 @@ public static class PolicySearchIndex
                 .Append(CultureInfo.InvariantCulture, $"({doc.Id},{doc.Revision})");
         }
         sql.Append(" ON DUPLICATE KEY UPDATE revision = VALUES(revision)");
-        await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), transaction: tx, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(sql.ToString(), transaction: tx, flags: CommandFlags.NoCache, cancellationToken: ct));
     }
 
     /// <summary>Indexes every document whose revision the index does not reflect yet (documents written before the index existed).</summary>

@@ -15,6 +15,7 @@ public static class PolicySetup
             .Validate(o => o.SearchConcurrency is >= 1 and <= 64, "Policies:SearchConcurrency 须在 1 到 64 之间。")
             .Validate(o => o.SearchQueueTimeout > TimeSpan.Zero, "Policies:SearchQueueTimeout 必须为正。")
             .Validate(o => o.SearchResultsMaxIds >= 10_000, "Policies:SearchResultsMaxIds 至少 10000。")
+            .Validate(o => o.SearchItemsMax >= 1_000, "Policies:SearchItemsMax 至少 1000。")
             .ValidateOnStart();
         builder.Services.AddOptions<ExplainerOptions>().BindConfiguration("Explainers")
             .Validate(o => ExplainerOptions.Check(o) is null, "Explainers 配置有误：Page 必填（不以 / 开头、不带查询参数），EnvVersion 为 release/trial/develop，Width 在 280–1280 之间。")
@@ -23,6 +24,8 @@ public static class PolicySetup
         builder.Services.AddSingleton<PolicyCache>();
         builder.Services.AddSingleton<SearchGate>();
         builder.Services.AddSingleton<PolicySearchResults>();
+        builder.Services.AddSingleton<PolicyListItems>();
+        builder.Services.AddSingleton<PolicySynonyms>();
         builder.Services.AddSingleton<EcoAid.Api.Infrastructure.Database.IStartupDataStep, PolicySearchCatchUp>();
         builder.Services.AddSingleton<PolicyCounters>();
         builder.Services.AddHostedService<PolicyCounterFlusher>();
