@@ -38,12 +38,15 @@ public sealed class DemandCounts
     public static Task BumpAsync(DbConnection connection, DbTransaction tx, CancellationToken ct) =>
         connection.ExecuteAsync(new CommandDefinition(BumpSql, transaction: tx, cancellationToken: ct));
 
-    /// <summary>The cache key of a count: its WHERE clause and every parameter value it was run with.</summary>
+    /// <summary>The cache key of a count: its WHERE clause and the value of every parameter the clause uses.</summary>
     public static string KeyOf(string from, string where, DynamicParameters parameters)
     {
         var key = new StringBuilder(from).Append('\u001f').Append(where);
         var lookup = (SqlMapper.IParameterLookup)parameters;
-        foreach (var name in parameters.ParameterNames.Order(StringComparer.Ordinal))
+        // Only the values the clause uses: reach parameters a role's clause leaves out (the user's own id for a
+        // secretary) would otherwise make every user's list a key of its own.
+        foreach (var name in parameters.ParameterNames.Order(StringComparer.Ordinal)
+                     .Where(n => System.Text.RegularExpressions.Regex.IsMatch(where, $@"@{n}\b")))
         {
             key.Append('\u001f').Append(name).Append('=');
             switch (lookup[name])

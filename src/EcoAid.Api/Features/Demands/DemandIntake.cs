@@ -92,7 +92,8 @@ internal static class DemandIntake
         var attachments = demand.AttachmentIds is { Count: > 0 } ids ? ids.Distinct().ToArray() : null;
 
         // Round trip one: the submitter's count of the day (its own row), the demand, its `submitted` event (and the
-        // event's attachments); no lock anyone else waits for.
+        // event's attachments); no lock anyone else waits for. The list-version slot is bumped in round trip two, so
+        // that row is not held while this transaction waits for the number.
         long id;
         using (var first = await connection.QueryMultipleAsync(new CommandDefinition($"""
             {(count is null ? "" : """
@@ -110,7 +111,6 @@ internal static class DemandIntake
             INSERT INTO demand_event_attachments (event_id, attachment_id) SELECT LAST_INSERT_ID(), a.id FROM attachments a WHERE a.id IN @attachments;
             """)}
             SELECT demand_id FROM demand_events WHERE id = LAST_INSERT_ID();
-            {DemandCounts.BumpSql}
             """, new
         {
             demand.BranchId, demand.EnterpriseId, provisional, demand.Category, demand.Source, title, demand.Description, demand.Urgent,
@@ -173,6 +173,7 @@ internal static class DemandIntake
             UPDATE demands SET number = CONCAT('SQ', @year, '-', IF(LAST_INSERT_ID() < 10000, LPAD(LAST_INSERT_ID(), 4, '0'), LAST_INSERT_ID())) WHERE id = @id;
             {(outbox.Length == 0 ? "" : outbox + ";")}
             {keyed}
+            {DemandCounts.BumpSql}
             {(commit ? "COMMIT;" : "")}
             SELECT number FROM demands WHERE id = @id;
             """, p, tx, cancellationToken: ct));

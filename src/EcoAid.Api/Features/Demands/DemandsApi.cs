@@ -138,7 +138,9 @@ public static partial class DemandsApi
             return Hardening.WithRetryAfter(Problems.Create(StatusCodes.Status429TooManyRequests, "demand.daily_limit", "提交过于频繁",
                 $"每人每天最多提交 {options.Value.DailyLimitPerUser} 条诉求，请明天再试。"), tomorrow - now);
         }
-        await tx.CommitAsync(ct); // already committed by the batch; this only closes the transaction object
+        // Already committed by the batch; this only closes the transaction object, and a client gone now must not turn a
+        // committed demand into an error.
+        await tx.CommitAsync(CancellationToken.None);
 
         var created = new CreatedDemand(id, number, status, DemandWorkflow.StatusName(status));
         var location = $"/api/demands/{id}";

@@ -265,8 +265,21 @@ public sealed class PolicyListItems(PolicyLibraryVersion versions, IOptions<Poli
             Interlocked.CompareExchange(ref current, new Generation(version), generation);
             generation = Volatile.Read(ref current);
         }
-        var missing = ids.Where(id => !generation.Items.ContainsKey(id)).ToArray();
-        IReadOnlyDictionary<long, byte[]> loaded = missing.Length == 0 ? new Dictionary<long, byte[]>() : await load(missing);
+        // The hits are taken now: another search may clear the generation before this page is put together.
+        var held = new Dictionary<long, byte[]>(ids.Length);
+        var missing = new List<long>();
+        foreach (var id in ids)
+        {
+            if (generation.Items.TryGetValue(id, out var hit))
+            {
+                held[id] = hit;
+            }
+            else
+            {
+                missing.Add(id);
+            }
+        }
+        IReadOnlyDictionary<long, byte[]> loaded = missing.Count == 0 ? new Dictionary<long, byte[]>() : await load([.. missing]);
         if (generation.Items.Count + loaded.Count > options.Value.SearchItemsMax)
         {
             generation.Items.Clear();
@@ -278,7 +291,7 @@ public sealed class PolicyListItems(PolicyLibraryVersion versions, IOptions<Poli
         var items = new List<byte[]>(ids.Length);
         foreach (var id in ids)
         {
-            if (generation.Items.TryGetValue(id, out var json) || loaded.TryGetValue(id, out json))
+            if (held.TryGetValue(id, out var json) || loaded.TryGetValue(id, out json))
             {
                 items.Add(json);
             }
