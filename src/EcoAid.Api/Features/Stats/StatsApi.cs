@@ -38,6 +38,12 @@ public sealed class StatsOptions
 {
     /// <summary>响应时限: a demand counts as responded to when accepted within this many hours of submission.</summary>
     public int ResponseLimitHours { get; set; } = 48;
+
+    /// <summary>
+    /// Read the overview from the counts kept per day and month (<see cref="StatsRollups"/>); false reads every demand and
+    /// event of the period instead (<see cref="StatsCounts"/>: the same answer, in time that grows with the data).
+    /// </summary>
+    public bool UseKeptCounts { get; set; } = true;
 }
 
 public static class StatsPolicies
@@ -118,11 +124,24 @@ public static class StatsApi
         var toUtc = Periods.StartUtc(end.AddDays(1));
         var limit = TimeSpan.FromHours(options.Value.ResponseLimitHours);
         // Every count comes aggregated from the database: a few rows per branch, enterprise and member, whatever the period's length.
-        var groups = await StatsCounts.SubmittedGroupsAsync(connection, ids, fromUtc, toUtc, now, limit, ct);
-        var keyed = await StatsCounts.KeyedAsync(connection, ids, fromUtc, toUtc, now, limit, null, [StatsCounts.ByEnterprise, StatsCounts.ByOwner], ct);
+        List<SubmittedGroup> groups;
+        Dictionary<(long Branch, long Key), KeyedCounts> perEnterprise, perOwner;
+        // The kept counts carry the response counts by enterprise only; the live ones carry them by group too.
+        bool responseByEnterprise;
+        if (options.Value.UseKeptCounts)
+        {
+            (groups, perEnterprise, perOwner) = await StatsRollups.OverviewAsync(connection, ids, start, end, now, limit, ct);
+            responseByEnterprise = true;
+        }
+        else
+        {
+            groups = await StatsCounts.SubmittedGroupsAsync(connection, ids, fromUtc, toUtc, now, limit, ct);
+            var keyed = await StatsCounts.KeyedAsync(connection, ids, fromUtc, toUtc, now, limit, null, [StatsCounts.ByEnterprise, StatsCounts.ByOwner], ct);
+            perEnterprise = keyed[StatsCounts.ByEnterprise];
+            perOwner = keyed[StatsCounts.ByOwner];
+            responseByEnterprise = false;
+        }
         var (enterpriseVisits, memberVisits) = await StatsCounts.VisitsAsync(connection, ids, start, end, ct);
-        var perEnterprise = keyed[StatsCounts.ByEnterprise];
-        var perOwner = keyed[StatsCounts.ByOwner];
         using var results = await connection.QueryMultipleAsync(new CommandDefinition("""
             SELECT id, branch_id, name FROM enterprises WHERE branch_id IN @ids ORDER BY branch_id, id;
             SELECT id, branch_id, name FROM members WHERE branch_id IN @ids ORDER BY branch_id, id;
@@ -132,7 +151,8 @@ public static class StatsApi
 
         // Every event and visit belongs to an enterprise, so a branch's enterprise groups hold all of its events and visits.
         StatsSummary SummaryOf(Func<long, bool> includes) => Summarise(groups.Where(g => includes(g.BranchId)),
-            perEnterprise.Values.Where(g => includes(g.BranchId)).Select(g => g.Rates), enterpriseVisits.Where(v => includes(v.Key.Branch)).Sum(v => v.Value));
+            perEnterprise.Values.Where(g => includes(g.BranchId)).Select(g => g.Rates), enterpriseVisits.Where(v => includes(v.Key.Branch)).Sum(v => v.Value),
+            responseByEnterprise);
 
         var perBranch = branches.Select(b => new BranchStats(b.Id, b.Name, SummaryOf(id => id == b.Id),
             enterprises[b.Id].Select(e =>
@@ -156,10 +176,13 @@ public static class StatsApi
     /// A scope's summary from its groups: the submitted demands by status, category and source (with their response
     /// counts), the event counts of its enterprises, and its visits.
     /// </summary>
-    internal static StatsSummary Summarise(IEnumerable<SubmittedGroup> submitted, IEnumerable<RateCounts> events, int visits)
+    /// <param name="responseInEvents">The response counts come with the enterprises' counts (<paramref name="events"/>), not with the groups.</param>
+    internal static StatsSummary Summarise(IEnumerable<SubmittedGroup> submitted, IEnumerable<RateCounts> events, int visits, bool responseInEvents = false)
     {
         var groups = submitted.ToList();
-        var counts = RateCounts.Sum(groups.Select(g => g.Rates)) + RateCounts.Sum(events.Select(e => e with { ResponseDue = 0, ResponseMet = 0 }));
+        var counts = responseInEvents
+            ? RateCounts.Sum(events)
+            : RateCounts.Sum(groups.Select(g => g.Rates)) + RateCounts.Sum(events.Select(e => e with { ResponseDue = 0, ResponseMet = 0 }));
         return new StatsSummary(groups.Sum(g => g.Count),
             Count(StatusNames, groups.Select(g => (g.Status, g.Count))),
             Count(DemandCategories.Names, groups.Select(g => (g.Category, g.Count))),
