@@ -2,6 +2,8 @@ using System.Data.Common;
 using Dapper;
 using EcoAid.Api.Features.Calendar;
 using EcoAid.Api.Features.Notifications;
+using EcoAid.Api.Infrastructure.Http;
+using MySqlConnector;
 
 namespace EcoAid.Api.Features.Demands;
 
@@ -52,20 +54,43 @@ internal static class DemandIntake
         {
             audience = await ReadAudienceAsync(grid);
         }
-        return (await WriteAsync(connection, tx, demand, audience, now, null, null, commit: false, ct))!.Value;
+        var written = await WriteAsync(connection, tx, demand, audience, now, null, null, null, commit: false, ct);
+        return (written.Id, written.Number);
     }
 
     /// <summary>The submitter's count of demands today, raised in the first batch; above <paramref name="Limit"/> nothing is committed.</summary>
     internal sealed record DailyCount(long UserId, DateOnly Day, int Limit);
 
+    /// <summary>Why <see cref="SubmitAsync"/> wrote nothing (its transaction is rolled back).</summary>
+    internal enum Refusal
+    {
+        /// <summary>The submitter's count of the day is over its limit.</summary>
+        OverDailyLimit,
+        /// <summary>An attachment does not exist or was not uploaded by the submitter.</summary>
+        AttachmentsNotOwned,
+        /// <summary>The Idempotency-Key exists (answered, or left by a request that died): <see cref="Idempotency.ClaimAsync"/> decides.</summary>
+        KeyTaken,
+        /// <summary>Another open transaction holds the same Idempotency-Key (its claim waited a second): 409, as the claim answers.</summary>
+        KeyInFlight,
+    }
+
+    /// <summary>What <see cref="SubmitAsync"/> did: wrote the demand (<see cref="Refused"/> null) or nothing.</summary>
+    internal sealed record Outcome(long Id, string Number, Refusal? Refused)
+    {
+        public static Outcome Not(Refusal why) => new(0, "", why);
+    }
+
     /// <summary>
-    /// Opens a demand and COMMITS the caller's transaction, in two round trips: the day's count, the demand and its first
-    /// event, then the number, the outbox rows, the key's answer and the commit in one batch. Null when the count is over
-    /// its limit: nothing more is written and the caller rolls back.
+    /// Opens a demand and COMMITS, in two round trips: the day's count, the demand and its first event (with the key's
+    /// claim and the attachments' ownership when asked), then the number, the outbox rows, the key's answer and the
+    /// commit in one batch. With <paramref name="tx"/> null the first batch begins the transaction itself (no separate
+    /// round trips for the isolation level, BEGIN and COMMIT) and this method rolls it back on every way out that does
+    /// not commit; with a transaction (the caller claimed the key itself) it commits that one's work and the caller
+    /// closes it. Nothing is written when a <see cref="Refusal"/> is returned.
     /// </summary>
-    internal static Task<(long Id, string Number)?> SubmitAsync(DbConnection connection, DbTransaction tx, NewDemand demand, Audience audience, DateTimeOffset now,
-        DailyCount count, KeyedAnswer? answer, CancellationToken ct) =>
-        WriteAsync(connection, tx, demand, audience, now, count, answer, commit: true, ct);
+    internal static Task<Outcome> SubmitAsync(DbConnection connection, DbTransaction? tx, NewDemand demand, Audience audience, DateTimeOffset now,
+        DailyCount count, Idempotency.KeyClaim? claim, KeyedAnswer? answer, CancellationToken ct) =>
+        WriteAsync(connection, tx, demand, audience, now, count, claim, answer, commit: true, ct);
 
     /// <summary>
     /// Writes a demand, its first timeline event, the next number of the branch's year (<c>SQ{year}-{seq}</c>) and the
@@ -81,8 +106,46 @@ internal static class DemandIntake
     /// A transaction that fails or rolls back rolls its increment back too.
     /// </para>
     /// </summary>
-    private static async Task<(long Id, string Number)?> WriteAsync(DbConnection connection, DbTransaction tx, NewDemand demand, Audience audience, DateTimeOffset now,
-        DailyCount? count, KeyedAnswer? answer, bool commit, CancellationToken ct)
+    private static async Task<Outcome> WriteAsync(DbConnection connection, DbTransaction? tx, NewDemand demand, Audience audience, DateTimeOffset now,
+        DailyCount? count, Idempotency.KeyClaim? claim, KeyedAnswer? answer, bool commit, CancellationToken ct)
+    {
+        if (tx is not null)
+        {
+            return await WriteInAsync(connection, tx, demand, audience, now, count, claim, answer, commit, ct);
+        }
+        // The transaction is begun by the first batch: every way out that has not committed rolls it back here (a
+        // refusal, an error, a client gone), so no number lock or claim outlives the request.
+        var committed = false;
+        try
+        {
+            var outcome = await WriteInAsync(connection, null, demand, audience, now, count, claim, answer, commit, ct);
+            committed = outcome.Refused is null && commit;
+            return outcome;
+        }
+        catch (MySqlException e) when (claim is not null && Idempotency.IsClaimRefusal(e) && e.Data["claim"] is true)
+        {
+            return Outcome.Not(e.ErrorCode == MySqlErrorCode.DuplicateKeyEntry ? Refusal.KeyTaken : Refusal.KeyInFlight);
+        }
+        finally
+        {
+            if (!committed && connection.State == System.Data.ConnectionState.Open)
+            {
+                // The claim's shortened lock wait is restored too (a refused claim stops its batch before it is). A connection
+                // that cannot take this is broken: the server has rolled back already, and the pool does not hand it out again.
+                try
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        (claim is null ? "" : Idempotency.RestoreWaitSql) + "ROLLBACK;", cancellationToken: CancellationToken.None));
+                }
+                catch (MySqlException)
+                {
+                }
+            }
+        }
+    }
+
+    private static async Task<Outcome> WriteInAsync(DbConnection connection, DbTransaction? tx, NewDemand demand, Audience audience, DateTimeOffset now,
+        DailyCount? count, Idempotency.KeyClaim? claim, KeyedAnswer? answer, bool commit, CancellationToken ct)
     {
         var year = WorkingCalendar.Today(now).Year;
         var title = demand.Title.Trim();
@@ -94,8 +157,16 @@ internal static class DemandIntake
         // Round trip one: the submitter's count of the day (its own row), the demand, its `submitted` event (and the
         // event's attachments); no lock anyone else waits for. The list-version slot is bumped in round trip two, so
         // that row is not held while this transaction waits for the number.
+        // With no transaction of the caller's, this batch begins one; the key's claim comes first, so a refused claim stops
+        // the batch before anything else is written (its error is raised before the first result is read).
         long id;
-        using (var first = await connection.QueryMultipleAsync(new CommandDefinition($"""
+        SqlMapper.GridReader first;
+        try
+        {
+            first = await connection.QueryMultipleAsync(new CommandDefinition($"""
+            {(tx is null ? "START TRANSACTION;" : "")}
+            {(claim is null ? "" : Idempotency.ClaimSql)}
+            {(attachments is null || count is null ? "" : "SELECT COUNT(*) FROM attachments WHERE id IN @attachments AND uploaded_by = @SubmittedBy;")}
             {(count is null ? "" : """
             INSERT INTO user_daily_counts (user_id, day, kind, count) VALUES (@countUser, @countDay, 'demand', 1)
             ON DUPLICATE KEY UPDATE count = count + 1;
@@ -116,11 +187,25 @@ internal static class DemandIntake
             demand.BranchId, demand.EnterpriseId, provisional, demand.Category, demand.Source, title, demand.Description, demand.Urgent,
             expectedBy = demand.ExpectedBy?.ToDateTime(TimeOnly.MinValue), demand.ContentCheck, status, demand.SubmittedBy, demand.EventText,
             attachments, now = now.UtcDateTime, countUser = count?.UserId, countDay = count?.Day.ToDateTime(TimeOnly.MinValue),
-        }, tx, cancellationToken: ct)))
+            claimUser = claim?.UserId, claimKey = claim?.Key, claimHash = claim?.Hash, claimAt = now.UtcDateTime,
+        }, tx, cancellationToken: ct));
+        }
+        catch (MySqlException e) when (claim is not null && Idempotency.IsClaimRefusal(e))
         {
+            // Raised before any result: the claim's insert (the day's count upserts its own row and cannot be a duplicate).
+            e.Data["claim"] = true;
+            throw;
+        }
+        using (first)
+        {
+            // The order of the answers as before: the attachments' owner (422), then the day's limit (429).
+            if (attachments is not null && count is not null && await first.ReadSingleAsync<int>() != attachments.Length)
+            {
+                return Outcome.Not(Refusal.AttachmentsNotOwned);
+            }
             if (count is not null && await first.ReadSingleAsync<int>() > count.Limit)
             {
-                return null;
+                return Outcome.Not(Refusal.OverDailyLimit);
             }
             id = await first.ReadSingleAsync<long>();
         }
@@ -177,6 +262,6 @@ internal static class DemandIntake
             {(commit ? "COMMIT;" : "")}
             SELECT number FROM demands WHERE id = @id;
             """, p, tx, cancellationToken: ct));
-        return (id, number!);
+        return new Outcome(id, number!, null);
     }
 }

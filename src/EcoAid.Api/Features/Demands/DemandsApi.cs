@@ -41,10 +41,12 @@ public static partial class DemandsApi
     }
 
     /// <summary>
-    /// A submission in few round trips, the branch's number lock held for one batch: before the transaction, one batch reads
-    /// the enterprise, the submitter's openid, the commissioners and the contact's name (none of it needs a lock); then
-    /// WeChat's content check; in the transaction the key's claim, (attachments' ownership,) the daily count with the
-    /// demand and its event, and the number with the outbox rows, the key's answer and the commit (DemandIntake.SubmitAsync).
+    /// A submission in four round trips to the database (the session check's, which opened the connection, and three),
+    /// the branch's number lock held for one batch: before the transaction, one batch reads the enterprise, the submitter's
+    /// openid, the commissioners and the contact's name (none of it needs a lock); then WeChat's content check (it decides
+    /// the answer's status and who is told, so the answer waits for it; see ContentCheck.cs); then one batch begins the
+    /// transaction with the key's claim, the attachments' ownership, the daily count, the demand and its event, and one
+    /// takes the number and writes the outbox rows and the key's answer and commits (DemandIntake.SubmitAsync).
     /// </summary>
     static async Task<IResult> SubmitDemand(SubmitDemandRequest request, HttpRequest http, CurrentUser user, RequestConnection requestConnection, TimeProvider clock,
         IContentCheck contentCheck, IOptions<DemandOptions> options, IOptions<JsonOptions> json, ILoggerFactory loggers, CancellationToken ct)
@@ -106,41 +108,61 @@ public static partial class DemandsApi
         // "risky" or "review" does not refuse: the demand waits for a commissioner or the secretary to look at it.
         var verdict = await contentCheck.CheckAsync(openId!, $"{request.Title}\n{request.Description}", ct);
 
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        var claim = await Idempotency.ClaimAsync(connection, tx, user.Id, key, Idempotency.HashOf(request), now, ct);
-        if (!claim.Proceed)
-        {
-            return claim.Answer!;
-        }
-        if (!await DemandStore.OwnsAttachmentsAsync(connection, tx, user.Id, request.AttachmentIds, ct))
-        {
-            await tx.RollbackAsync(ct);
-            return Problems.Validation("attachmentIds", "附件不存在，或不是您上传的。");
-        }
-
         var contentState = DemandIntake.ContentState(verdict);
         var status = DemandIntake.StatusFor(contentState);
         var serializer = json.Value.SerializerOptions;
         var keyed = key is null ? null : new DemandIntake.KeyedAnswer(user.Id, key, StatusCodes.Status201Created,
             (demandId, provisional) => JsonSerializer.Serialize(new CreatedDemand(demandId, provisional, status, DemandWorkflow.StatusName(status)), serializer),
             demandId => $"/api/demands/{demandId}");
-        // Commits: the number, the outbox rows and the key's answer are written in the batch that commits.
         var today = WorkingCalendar.Today(now);
-        var written = await DemandIntake.SubmitAsync(connection, tx, new DemandIntake.NewDemand(target.BranchId, enterpriseId, target.Name, target.LiaisonMemberId, request.Category,
+        var demand = new DemandIntake.NewDemand(target.BranchId, enterpriseId, target.Name, target.LiaisonMemberId, request.Category,
             source, request.Title, request.Description, request.Urgent ?? false, request.ExpectedBy, contentState, user.Id,
-            onBehalf && enterpriseId != user.EnterpriseId ? $"代企业提交（来源：{DemandSources.Names[source]}）" : null, request.AttachmentIds), audience, now,
-            new DemandIntake.DailyCount(user.Id, today, options.Value.DailyLimitPerUser), keyed, ct);
-        if (written is not var (id, number))
+            onBehalf && enterpriseId != user.EnterpriseId ? $"代企业提交（来源：{DemandSources.Names[source]}）" : null, request.AttachmentIds);
+        var count = new DemandIntake.DailyCount(user.Id, today, options.Value.DailyLimitPerUser);
+        var hash = Idempotency.HashOf(request);
+
+        // Two round trips that begin, write and commit the transaction: the key's claim, the attachments' owner, the day's
+        // count, the demand and its event; then the number, the outbox rows, the key's answer and the COMMIT.
+        var written = await DemandIntake.SubmitAsync(connection, null, demand, audience, now, count,
+            key is null ? null : new Idempotency.KeyClaim(user.Id, key, hash), keyed, ct);
+        if (written.Refused == DemandIntake.Refusal.KeyInFlight)
         {
-            await tx.RollbackAsync(ct);
+            return Idempotency.InProgress().Answer!;
+        }
+        if (written.Refused == DemandIntake.Refusal.KeyTaken)
+        {
+            // The key was used before (a retry): the claim decides as always — the stored answer, 422 for another body, or a
+            // dead request's claim taken over, and then the demand is written in that transaction.
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            var claim = await Idempotency.ClaimAsync(connection, tx, user.Id, key, hash, now, ct);
+            if (!claim.Proceed)
+            {
+                return claim.Answer!;
+            }
+            written = await DemandIntake.SubmitAsync(connection, tx, demand, audience, now, count, null, keyed, ct);
+            if (written.Refused is null)
+            {
+                // Already committed by the batch; this only closes the transaction object, and a client gone now must
+                // not turn a committed demand into an error.
+                await tx.CommitAsync(CancellationToken.None);
+            }
+            else
+            {
+                await tx.RollbackAsync(CancellationToken.None);
+            }
+        }
+        if (written.Refused == DemandIntake.Refusal.AttachmentsNotOwned)
+        {
+            return Problems.Validation("attachmentIds", "附件不存在，或不是您上传的。");
+        }
+        if (written.Refused == DemandIntake.Refusal.OverDailyLimit)
+        {
             // Retry-After: until midnight, Asia/Shanghai (UTC+8, no daylight saving).
             var tomorrow = new DateTimeOffset(today.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.FromHours(8));
             return Hardening.WithRetryAfter(Problems.Create(StatusCodes.Status429TooManyRequests, "demand.daily_limit", "提交过于频繁",
                 $"每人每天最多提交 {options.Value.DailyLimitPerUser} 条诉求，请明天再试。"), tomorrow - now);
         }
-        // Already committed by the batch; this only closes the transaction object, and a client gone now must not turn a
-        // committed demand into an error.
-        await tx.CommitAsync(CancellationToken.None);
+        var (id, number, _) = written;
 
         var created = new CreatedDemand(id, number, status, DemandWorkflow.StatusName(status));
         var location = $"/api/demands/{id}";

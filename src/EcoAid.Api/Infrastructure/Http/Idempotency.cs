@@ -89,7 +89,32 @@ public static class Idempotency
         return new Claim(false, new StoredResult(existing.ResponseStatus.Value, existing.ResponseBody ?? "", existing.Location));
     }
 
-    private static Claim InProgress() => new(false, Problems.Conflict("idempotency.in_progress", "相同的请求正在处理中，请稍后查看结果。"));
+    /// <summary>409: a request with the same key is still being answered.</summary>
+    public static Claim InProgress() => new(false, Problems.Conflict("idempotency.in_progress", "相同的请求正在处理中，请稍后查看结果。"));
+
+    /// <summary>
+    /// The claim as SQL, for a caller that puts it at the head of its own batch (the demand submission: one round trip
+    /// claims the key and writes the demand). Parameters <c>@claimUser</c>, <c>@claimKey</c>, <c>@claimHash</c> and
+    /// <c>@claimAt</c>. Only the same user and key can wait here, and for one second at most: the session's wait is
+    /// shortened for the insert and restored after it. When the insert is refused (<see cref="IsClaimRefusal"/>) the rest
+    /// of the batch does not run and the wait is still shortened: the caller restores it (<see cref="RestoreWaitSql"/>),
+    /// rolls back, and answers through <see cref="ClaimAsync"/>, which finds the key and decides as always.
+    /// </summary>
+    public const string ClaimSql = """
+        SET SESSION innodb_lock_wait_timeout = 1;
+        INSERT INTO idempotency_keys (user_id, idem_key, request_hash, created_at) VALUES (@claimUser, @claimKey, @claimHash, @claimAt);
+        SET SESSION innodb_lock_wait_timeout = DEFAULT;
+        """;
+
+    /// <summary>A key to claim in a caller's batch with <see cref="ClaimSql"/>: the user's, the key, the request's hash.</summary>
+    public sealed record KeyClaim(long UserId, string Key, byte[] Hash);
+
+    /// <summary>Restores the session's lock wait after <see cref="ClaimSql"/> was refused.</summary>
+    public const string RestoreWaitSql = "SET SESSION innodb_lock_wait_timeout = DEFAULT;";
+
+    /// <summary>The key exists already (committed) or another open transaction holds it: the claim's insert was refused.</summary>
+    public static bool IsClaimRefusal(MySqlException e) =>
+        e.ErrorCode is MySqlErrorCode.DuplicateKeyEntry or MySqlErrorCode.LockWaitTimeout or MySqlErrorCode.LockDeadlock;
 
     /// <summary>True: claimed. False: the key exists (committed). Null: another open transaction holds the same key.</summary>
     private static async Task<bool?> TryInsertAsync(MySqlConnection connection, MySqlTransaction tx, long userId, string key, byte[] hash,
@@ -100,27 +125,20 @@ public static class Idempotency
         var restored = false;
         try
         {
-            await connection.ExecuteAsync(new CommandDefinition("""
-                SET SESSION innodb_lock_wait_timeout = 1;
-                INSERT INTO idempotency_keys (user_id, idem_key, request_hash, created_at) VALUES (@userId, @key, @hash, @now);
-                SET SESSION innodb_lock_wait_timeout = DEFAULT;
-                """, new { userId, key, hash, now = now.UtcDateTime }, tx, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition(ClaimSql,
+                new { claimUser = userId, claimKey = key, claimHash = hash, claimAt = now.UtcDateTime }, tx, cancellationToken: ct));
             restored = true;
             return true;
         }
-        catch (MySqlException e) when (e.ErrorCode == MySqlErrorCode.DuplicateKeyEntry)
+        catch (MySqlException e) when (IsClaimRefusal(e))
         {
-            return false;
-        }
-        catch (MySqlException e) when (e.ErrorCode is MySqlErrorCode.LockWaitTimeout or MySqlErrorCode.LockDeadlock)
-        {
-            return null;
+            return e.ErrorCode == MySqlErrorCode.DuplicateKeyEntry ? false : null;
         }
         finally
         {
             if (!restored && connection.State == System.Data.ConnectionState.Open)
             {
-                await connection.ExecuteAsync(new CommandDefinition("SET SESSION innodb_lock_wait_timeout = DEFAULT", transaction: tx, cancellationToken: CancellationToken.None));
+                await connection.ExecuteAsync(new CommandDefinition(RestoreWaitSql, transaction: tx, cancellationToken: CancellationToken.None));
             }
         }
     }
