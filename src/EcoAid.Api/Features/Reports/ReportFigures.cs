@@ -1,3 +1,4 @@
+using System.Data;
 using System.Globalization;
 using System.Text;
 using Dapper;
@@ -44,7 +45,7 @@ public sealed record ReportFigures(string Scope, string ScopeName, string Month,
 internal static class ReportFigureSource
 {
     // Which event leaves a demand in which state.
-    private const string StatusOfEvent = """
+    internal const string StatusOfEvent = """
         CASE s.kind WHEN 'submitted' THEN IF(d.content_check IN ('risky', 'review'), 'pending_review', 'submitted')
                     WHEN 'review_accepted' THEN 'submitted' WHEN 'review_returned' THEN 'returned'
                     WHEN 'claimed' THEN 'accepted' WHEN 'transferred' THEN 'accepted' WHEN 'reopened' THEN 'accepted'
@@ -91,8 +92,13 @@ internal static class ReportFigureSource
             WHERE d.branch_id IN @ids AND d.submitted_at < @asOf)
         """;
 
+    /// <summary>
+    /// The figures of <paramref name="month"/> for the branches. A finished month's demand states come from the kept
+    /// per-branch snapshots (<see cref="ReportSnapshots"/>), computed on first need; the current month's, and everything
+    /// when <paramref name="live"/> is set (the oracle the tests compare with), from the timeline at once.
+    /// </summary>
     public static async Task<ComputedReport> ComputeAsync(MySqlConnection connection, string scope, string scopeName, IReadOnlyList<(long Id, string Name)> branches,
-        DateOnly month, DateTimeOffset now, int responseLimitHours, CancellationToken ct)
+        DateOnly month, DateTimeOffset now, int responseLimitHours, CancellationToken ct, bool live = false)
     {
         var monthEnd = Periods.StartUtc(month.AddMonths(1));
         var complete = now.UtcDateTime >= monthEnd;
@@ -103,17 +109,17 @@ internal static class ReportFigureSource
         var ids = branches.Select(b => b.Id).ToList();
         var p = new { ids, asOf, monthStart, first = month.ToDateTime(TimeOnly.MinValue), asOfDay = asOfDate.ToDateTime(TimeOnly.MinValue) };
 
-        var demandCounts = (await connection.QueryAsync<DemandCount>(new CommandDefinition($"""
-            {AsOfDemands}
-            SELECT branch_id, category, source, status_then AS status, accepted_as,
-                   submitted_at >= @monthStart AS new_this_month,
-                   COALESCE(accepted_at_then >= @monthStart, FALSE) AS accepted_this_month,
-                   COALESCE(status_then = 'closed' AND closed_at_then >= @monthStart, FALSE) AS closed_this_month,
-                   COALESCE(status_then = 'accepted' AND due_then < @asOfDay, FALSE) AS overdue,
-                   COUNT(*) AS n
-            FROM asof
-            GROUP BY branch_id, category, source, status_then, accepted_as, new_this_month, accepted_this_month, closed_this_month, overdue
-            """, p, cancellationToken: ct))).ToList();
+        List<DemandCount> demandCounts;
+        List<MonthPoint> trend;
+        if (complete && !live)
+        {
+            (demandCounts, trend) = await ReportSnapshots.LoadAsync(connection, ids, month, asOf, ct);
+        }
+        else
+        {
+            demandCounts = await DemandCountsAsync(connection, ids, month, asOf, asOfDate, ct);
+            trend = await TrendAsync(connection, ids, month, asOf, ct);
+        }
 
         using var more = await connection.QueryMultipleAsync(new CommandDefinition("""
             SELECT l.branch_id, COUNT(*) AS sent,
@@ -156,13 +162,59 @@ internal static class ReportFigureSource
 
         var perBranch = branches.Select(b => Fold(b.Id, b.Name, id => id == b.Id)).ToList();
         var total = branches.Count == 1 ? perBranch[0] : Fold(null, scopeName, _ => true);
-        var trend = await TrendAsync(connection, ids, month, asOf, ct);
         var cases = await CasesAsync(connection, ids, monthStart, asOf, ct);
         var byCategoryStatus = demandCounts.GroupBy(r => (r.Category, r.Status))
             .Select(g => new CategoryStatusCount(g.Key.Category, g.Key.Status, (int)g.Sum(r => r.N))).ToList();
         return new ComputedReport(
             new ReportFigures(scope, scopeName, Periods.MonthText(month), asOfInstant, asOfDate, complete, responseLimitHours, total, perBranch, trend, cases),
             byCategoryStatus);
+    }
+
+    /// <summary>The demands of the branches as of the moment, counted per branch and every value the figures tell apart.</summary>
+    internal static async Task<List<DemandCount>> DemandCountsAsync(MySqlConnection connection, IReadOnlyList<long> ids, DateOnly month, DateTime asOf,
+        DateOnly asOfDate, CancellationToken ct, IDbTransaction? tx = null) =>
+        (await connection.QueryAsync<DemandCount>(new CommandDefinition($"""
+            {AsOfDemands}
+            SELECT branch_id, category, source, status_then AS status, accepted_as,
+                   submitted_at >= @monthStart AS new_this_month,
+                   COALESCE(accepted_at_then >= @monthStart, FALSE) AS accepted_this_month,
+                   COALESCE(status_then = 'closed' AND closed_at_then >= @monthStart, FALSE) AS closed_this_month,
+                   COALESCE(status_then = 'accepted' AND due_then < @asOfDay, FALSE) AS overdue,
+                   COUNT(*) AS n
+            FROM asof
+            GROUP BY branch_id, category, source, status_then, accepted_as, new_this_month, accepted_this_month, closed_this_month, overdue
+            """, new { ids, asOf, monthStart = Periods.StartUtc(month), asOfDay = asOfDate.ToDateTime(TimeOnly.MinValue) }, tx, cancellationToken: ct))).ToList();
+
+    /// <summary>The twelve months ending with <paramref name="month"/>: collected and closed per month as of the moment, per branch.</summary>
+    internal static async Task<Dictionary<long, (int[] Collected, int[] Closed)>> TrendByBranchAsync(MySqlConnection connection, IReadOnlyList<long> ids,
+        DateOnly month, DateTime asOf, IDbTransaction tx, CancellationToken ct)
+    {
+        var (p, columns) = TrendColumns(ids, month, asOf);
+        var rows = await connection.QueryAsync(new CommandDefinition($"{AsOfDemands} SELECT branch_id {columns} FROM asof GROUP BY branch_id", p, tx,
+            cancellationToken: ct));
+        return rows.Cast<IDictionary<string, object?>>().ToDictionary(r => Convert.ToInt64(r["branch_id"], CultureInfo.InvariantCulture), r => (
+            Enumerable.Range(0, 12).Select(i => Convert.ToInt32(r[$"c{i}"], CultureInfo.InvariantCulture)).ToArray(),
+            Enumerable.Range(0, 12).Select(i => Convert.ToInt32(r[$"d{i}"], CultureInfo.InvariantCulture)).ToArray()));
+    }
+
+    internal static List<MonthPoint> TrendPoints(DateOnly month, int[] collected, int[] closed) =>
+        Enumerable.Range(0, 12).Select(i => new MonthPoint(Periods.MonthText(month.AddMonths(i - 11)), collected[i], closed[i])).ToList();
+
+    private static (DynamicParameters, string) TrendColumns(IReadOnlyList<long> ids, DateOnly month, DateTime asOf)
+    {
+        var months = Enumerable.Range(0, 12).Select(i => month.AddMonths(i - 11)).ToList();
+        var p = new DynamicParameters(new { ids, asOf });
+        var columns = new StringBuilder();
+        for (var i = 0; i < months.Count; i++)
+        {
+            p.Add($"b{i}", Periods.StartUtc(months[i]));
+            p.Add($"e{i}", Periods.StartUtc(months[i].AddMonths(1)));
+            columns.Append(CultureInfo.InvariantCulture, $"""
+                , COALESCE(SUM(submitted_at >= @b{i} AND submitted_at < @e{i}), 0) AS c{i},
+                  COALESCE(SUM(status_then = 'closed' AND closed_at_then >= @b{i} AND closed_at_then < @e{i}), 0) AS d{i}
+                """);
+        }
+        return (p, columns.ToString());
     }
 
     /// <summary>Collected and closed per month over the twelve months ending with the report's, as of the moment: one row of sums.</summary>
@@ -201,7 +253,7 @@ internal static class ReportFigureSource
         return names.Select(n => new CountItem(n.Key, n.Value, counts.GetValueOrDefault(n.Key))).ToList();
     }
 
-    private sealed class DemandCount
+    internal sealed class DemandCount
     {
         public long BranchId { get; init; }
         public string Category { get; init; } = "";

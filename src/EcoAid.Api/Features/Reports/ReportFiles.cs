@@ -22,7 +22,105 @@ internal static class ReportFiles
         [DemandStatus.Closed, DemandStatus.Resolved, DemandStatus.Accepted, DemandStatus.Submitted, DemandStatus.PendingReview, DemandStatus.Returned,
             DemandStatus.Withdrawn];
 
-    public static async Task<List<ReportListRow>> ListAsync(MySqlConnection connection, IReadOnlyList<long> ids, ReportFigures f, CancellationToken ct)
+    /// <summary>
+    /// The list's rows, read as they are written: the oldest <see cref="MaxListRows"/> demands submitted before the
+    /// moment (one index range), their state, due date and acceptance then from their own events, and only the columns
+    /// the list shows. Unbuffered and synchronous: the workbook writer pulls each row from the reader, so neither the
+    /// rows nor the workbook are held whole. The connection is busy until the enumeration ends.
+    /// </summary>
+    public static IEnumerable<ReportListRow> ListRows(MySqlConnection connection, IReadOnlyList<long> ids, ReportFigures f)
+    {
+        var asOf = f.AsOf.UtcDateTime;
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+        // The same rules as ReportFigureSource.AsOfDemands, for the picked demands only.
+        var rows = connection.Query<ListLine>(new CommandDefinition($$"""
+            WITH picked AS (
+                SELECT id FROM demands WHERE branch_id IN @ids AND submitted_at < @asOf ORDER BY submitted_at, id LIMIT {{MaxListRows}}),
+            last_status AS (
+                SELECT ev.demand_id, MAX(ev.id) AS id FROM picked x JOIN demand_events ev ON ev.demand_id = x.id
+                WHERE ev.created_at < @asOf
+                  AND ev.kind IN ('submitted', 'review_accepted', 'review_returned', 'claimed', 'transferred', 'reopened', 'resolved', 'confirmed',
+                                  'returned', 'withdrawn')
+                GROUP BY ev.demand_id),
+            last_due AS (
+                SELECT ev.demand_id, MAX(ev.id) AS id FROM picked x JOIN demand_events ev ON ev.demand_id = x.id
+                WHERE ev.created_at < @asOf AND ev.kind IN ('claimed', 'transferred', 'extension_approved', 'due_date_set')
+                GROUP BY ev.demand_id),
+            first_accept AS (
+                SELECT ev.demand_id, MIN(ev.id) AS id FROM picked x JOIN demand_events ev ON ev.demand_id = x.id
+                WHERE ev.created_at < @asOf AND ev.kind IN ('claimed', 'transferred')
+                GROUP BY ev.demand_id),
+            last_responsible AS (
+                SELECT ev.demand_id, MAX(ev.id) AS id FROM picked x JOIN demand_events ev ON ev.demand_id = x.id
+                WHERE ev.created_at < @asOf AND ev.kind IN ('claimed', 'transferred', 'reassigned')
+                GROUP BY ev.demand_id)
+            SELECT d.id, d.branch_id, d.number, e.name AS enterprise_name, d.category, d.source, d.submitted_at, d.title, d.description,
+                   COALESCE({{ReportFigureSource.StatusOfEvent}}, d.status) AS status_then,
+                   COALESCE(CAST(COALESCE(JSON_VALUE(de.details, '$.dueDate'), REGEXP_SUBSTR(de.text, '[0-9]{4}-[0-9]{2}-[0-9]{2}')) AS DATE),
+                            CASE WHEN ls.id IS NULL THEN d.due_date END) AS due_then,
+                   COALESCE(fa.kind, CASE WHEN ls.id IS NULL AND d.accepted_at < @asOf THEN IF(d.department_id IS NULL, 'claimed', 'transferred') END) AS accepted_as,
+                   lr.id IS NOT NULL AS has_responsible, r.details AS responsible_details,
+                   COALESCE(lr.id = (SELECT MAX(l.id) FROM demand_events l WHERE l.demand_id = d.id AND l.kind IN ('claimed', 'transferred', 'reassigned')), FALSE)
+                       AS responsible_latest,
+                   d.department_id, dep.name AS department_name, m.name AS owner_name, d.responsible_unit, d.responsible_unit_kind,
+                   d.responsible_person_kind, d.responsible_person_name, d.responsible_person_phone
+            FROM picked p JOIN demands d ON d.id = p.id JOIN enterprises e ON e.id = d.enterprise_id
+            LEFT JOIN members m ON m.id = d.owner_member_id LEFT JOIN departments dep ON dep.id = d.department_id
+            LEFT JOIN last_status ls ON ls.demand_id = d.id LEFT JOIN demand_events s ON s.id = ls.id
+            LEFT JOIN last_due ld ON ld.demand_id = d.id LEFT JOIN demand_events de ON de.id = ld.id
+            LEFT JOIN first_accept fai ON fai.demand_id = d.id LEFT JOIN demand_events fa ON fa.id = fai.id
+            LEFT JOIN last_responsible lr ON lr.demand_id = d.id LEFT JOIN demand_events r ON r.id = lr.id
+            ORDER BY d.submitted_at, d.id
+            """, new { ids, asOf }, flags: CommandFlags.None));
+        return rows.Select(l =>
+        {
+            var demand = new DemandRow
+            {
+                Id = l.Id, BranchId = l.BranchId, Number = l.Number, EnterpriseName = l.EnterpriseName, Category = l.Category, Source = l.Source,
+                SubmittedAt = l.SubmittedAt, Title = l.Title, Description = l.Description, DepartmentId = l.DepartmentId, DepartmentName = l.DepartmentName,
+                OwnerName = l.OwnerName, ResponsibleUnit = l.ResponsibleUnit, ResponsibleUnitKind = l.ResponsibleUnitKind,
+                ResponsiblePersonKind = l.ResponsiblePersonKind, ResponsiblePersonName = l.ResponsiblePersonName, ResponsiblePersonPhone = l.ResponsiblePersonPhone,
+            };
+            var due = l.DueThen is { } d ? DateOnly.FromDateTime(d) : (DateOnly?)null;
+            var responsible = l.HasResponsible
+                ? EventDetails.ReadResponsible(l.ResponsibleDetails) ?? (l.ResponsibleLatest ? DemandListColumns.Snapshot(demand) : null)
+                : null;
+            return new ReportListRow(demand, l.StatusThen, due, l.AcceptedAs, l.StatusThen == DemandStatus.Accepted && due < f.AsOfDate, responsible);
+        });
+    }
+
+    private sealed class ListLine
+    {
+        public long Id { get; init; }
+        public long BranchId { get; init; }
+        public string Number { get; init; } = "";
+        public string EnterpriseName { get; init; } = "";
+        public string Category { get; init; } = "";
+        public string Source { get; init; } = "";
+        public DateTimeOffset SubmittedAt { get; init; }
+        public string Title { get; init; } = "";
+        public string Description { get; init; } = "";
+        public string StatusThen { get; init; } = "";
+        public DateTime? DueThen { get; init; }
+        public string? AcceptedAs { get; init; }
+        public bool HasResponsible { get; init; }
+        public string? ResponsibleDetails { get; init; }
+        public bool ResponsibleLatest { get; init; }
+        public long? DepartmentId { get; init; }
+        public string? DepartmentName { get; init; }
+        public string? OwnerName { get; init; }
+        public string? ResponsibleUnit { get; init; }
+        public string? ResponsibleUnitKind { get; init; }
+        public string? ResponsiblePersonKind { get; init; }
+        public string? ResponsiblePersonName { get; init; }
+        public string? ResponsiblePersonPhone { get; init; }
+    }
+
+    /// <summary>The list as it was computed before the rows were streamed: every demand's state then, the oldest taken. Kept as the tests' oracle.</summary>
+    public static async Task<List<ReportListRow>> LegacyListAsync(MySqlConnection connection, IReadOnlyList<long> ids, ReportFigures f, CancellationToken ct)
     {
         var asOf = f.AsOf.UtcDateTime;
         var then = (await connection.QueryAsync<(long Id, string StatusThen, DateTime? DueThen, string? AcceptedAs)>(new CommandDefinition($"""
@@ -135,7 +233,8 @@ internal static class ReportFiles
         Percent(b.Rates.Satisfaction),
     ]);
 
-    public static byte[] Workbook(ReportFigures f, IReadOnlyList<CategoryStatusCount> byCategoryStatus, IReadOnlyList<ReportListRow> list, bool rollUp)
+    /// <summary>The workbook, written to <paramref name="output"/> as <paramref name="list"/> is enumerated (the list is its last sheet).</summary>
+    public static void Workbook(Stream output, ReportFigures f, IReadOnlyList<CategoryStatusCount> byCategoryStatus, IEnumerable<ReportListRow> list, bool rollUp)
     {
         var lines = new[] { $"统计时点：截至{Periods.ChineseDate(f.AsOfDate)}" };
         var s = f.Total;
@@ -149,7 +248,7 @@ internal static class ReportFiles
             ["专家上门", N(s.ExpertVisits)], ["会商", N(s.Meetings)], ["企业吹哨", N(s.Whistles)],
             ["响应率", Percent(s.Rates.Response)], ["按期办结率", Percent(s.Rates.OnTime)], ["解决率", Percent(s.Rates.Resolution)], ["满意率", Percent(s.Rates.Satisfaction)],
             ["统计口径", Method(f)],
-            .. list.Count == MaxListRows ? [(IReadOnlyList<string?>)["说明", $"诉求清单只列出前 {MaxListRows} 条，计数为全部。"]] : Array.Empty<IReadOnlyList<string?>>(),
+            .. f.Total.Collected >= MaxListRows ? [(IReadOnlyList<string?>)["说明", $"诉求清单只列出前 {MaxListRows} 条，计数为全部。"]] : Array.Empty<IReadOnlyList<string?>>(),
         ];
         // From the aggregated counts, so the table covers every demand even when the list stops at MaxListRows.
         var byCategory = s.ByCategory.Where(c => c.Count > 0).OrderByDescending(c => c.Count).Select(c =>
@@ -186,7 +285,7 @@ internal static class ReportFiles
         sheets.Add(new("诉求清单", title, lines,
             ["序号", .. rollUp ? ["支部"] : Array.Empty<string>(), "编号", "企业名称", "问题类别", "收集方式", "提交日期", "问题描述", "认领/移交", "责任单位", "责任人", "完成时限", "办理状态"],
             [6, .. rollUp ? [24.0] : Array.Empty<double>(), 14, 24, 11, 11, 12, 48, 10, 18, 12, 12, 14], rows));
-        return Spreadsheet.Write(sheets);
+        Spreadsheet.Write(output, sheets);
     }
 
     /// <summary>The 工作信息: 基本情况 with the figures, tables and charts; 主要做法 and 下步打算 as a skeleton to edit; the month's typical cases.</summary>

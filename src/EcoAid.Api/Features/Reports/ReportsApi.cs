@@ -147,8 +147,11 @@ public static class ReportsApi
     private static ProblemHttpResult FontMissing(ChartFontMissingException e) =>
         Problems.Create(StatusCodes.Status503ServiceUnavailable, "report.chart_font_missing", "暂时无法生成统计图", e.Message);
 
+    /// <summary>Reports:LiveFigures computes every month from the timeline at once, the list as it was before it was streamed (the tests' oracle).</summary>
+    private static bool Live(IConfiguration configuration) => configuration.GetValue<bool>("Reports:LiveFigures");
+
     static async Task<IResult> ExportMonthlyReport(CurrentUser user, MySqlDataSource db, TimeProvider clock, IOptions<StatsOptions> options, ChartFont font,
-        string? month, string? format, long? branchId, CancellationToken ct)
+        IConfiguration configuration, string? month, string? format, long? branchId, CancellationToken ct)
     {
         format ??= "xlsx";
         if (format is not ("xlsx" or "docx" or "json"))
@@ -160,13 +163,14 @@ public static class ReportsApi
         {
             return bad;
         }
+        var live = Live(configuration);
         await using var connection = await db.OpenConnectionAsync(ct);
         var (scope, name, branches, problem) = await ScopeAsync(connection, user, branchId, ct);
         if (problem is not null)
         {
             return problem;
         }
-        var computed = await ReportFigureSource.ComputeAsync(connection, scope, name, branches, first, now, options.Value.ResponseLimitHours, ct);
+        var computed = await ReportFigureSource.ComputeAsync(connection, scope, name, branches, first, now, options.Value.ResponseLimitHours, ct, live);
         var figures = computed.Figures;
         // Downloads of the report's data are audited like exports, in the branch they describe (the city's for a roll-up).
         var audited = AuditEvent.By(user, AuditKinds.ReportDownloaded, "monthly_report", null,
@@ -180,11 +184,29 @@ public static class ReportsApi
             await AuditTrail.RecordAsync(connection, null, audited, now, ct);
             return TypedResults.Ok(figures);
         }
+        if (format == "xlsx")
+        {
+            // Written row by row into a file that deletes itself once sent: neither the list nor the workbook is held in memory.
+            var file = new FileStream(Path.Combine(Path.GetTempPath(), $"ecoaid-report-{Guid.NewGuid():N}.xlsx"), FileMode.CreateNew, FileAccess.ReadWrite,
+                FileShare.None, 64 * 1024, FileOptions.DeleteOnClose);
+            try
+            {
+                await WorkbookAsync(file, connection, computed, branches, live, ct);
+                file.Position = 0;
+                await AuditTrail.RecordAsync(connection, null, audited, now, ct);
+                return Results.File(file, Spreadsheet.ContentType, FileName(figures, format));
+            }
+            catch
+            {
+                await file.DisposeAsync();
+                throw;
+            }
+        }
         try
         {
-            var (bytes, type) = await FileAsync(connection, computed, branches, format, font, ct);
+            var bytes = ReportFiles.Document(figures, Charts(figures, font), figures.Scope == "city");
             await AuditTrail.RecordAsync(connection, null, audited, now, ct);
-            return Results.File(bytes, type, FileName(figures, format));
+            return Results.File(bytes, WordDocument.ContentType, FileName(figures, format));
         }
         catch (ChartFontMissingException e)
         {
@@ -192,17 +214,26 @@ public static class ReportsApi
         }
     }
 
-    private static async Task<(byte[] Bytes, string ContentType)> FileAsync(MySqlConnection connection, ComputedReport computed,
-        List<(long Id, string Name)> branches, string format, ChartFont font, CancellationToken ct)
+    private static async Task WorkbookAsync(Stream output, MySqlConnection connection, ComputedReport computed, List<(long Id, string Name)> branches,
+        bool live, CancellationToken ct)
     {
         var f = computed.Figures;
-        var rollUp = f.Scope == "city";
+        List<long> ids = [.. branches.Select(b => b.Id)];
+        var list = live ? await ReportFiles.LegacyListAsync(connection, ids, f, ct) : ReportFiles.ListRows(connection, ids, f);
+        ReportFiles.Workbook(output, f, computed.ByCategoryStatus, list, f.Scope == "city");
+    }
+
+    private static async Task<(byte[] Bytes, string ContentType)> FileAsync(MySqlConnection connection, ComputedReport computed,
+        List<(long Id, string Name)> branches, string format, ChartFont font, bool live, CancellationToken ct)
+    {
+        var f = computed.Figures;
         if (format == "docx")
         {
-            return (ReportFiles.Document(f, Charts(f, font), rollUp), WordDocument.ContentType);
+            return (ReportFiles.Document(f, Charts(f, font), f.Scope == "city"), WordDocument.ContentType);
         }
-        var list = await ReportFiles.ListAsync(connection, [.. branches.Select(b => b.Id)], f, ct);
-        return (ReportFiles.Workbook(f, computed.ByCategoryStatus, list, rollUp), Spreadsheet.ContentType);
+        using var buffer = new MemoryStream();
+        await WorkbookAsync(buffer, connection, computed, branches, live, ct);
+        return (buffer.ToArray(), Spreadsheet.ContentType);
     }
 
     static async Task<IResult> GetChart(string kind, CurrentUser user, MySqlDataSource db, TimeProvider clock, IOptions<StatsOptions> options, ChartFont font,
@@ -269,7 +300,7 @@ public static class ReportsApi
     }
 
     static async Task<IResult> IssueReport(IssueReportRequest request, CurrentUser user, MySqlDataSource db, TimeProvider clock, IOptions<StatsOptions> options,
-        ChartFont font, CancellationToken ct)
+        ChartFont font, IConfiguration configuration, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         if (ParseMonth(request.Month, now, out var first) is { } bad)
@@ -290,7 +321,8 @@ public static class ReportsApi
         {
             return Problems.Create(StatusCodes.Status403Forbidden, "report.not_issuer", "无权签发", "全市月报由市局管理员签发。");
         }
-        var computed = await ReportFigureSource.ComputeAsync(connection, scope, name, branches, first, now, options.Value.ResponseLimitHours, ct);
+        var live = Live(configuration);
+        var computed = await ReportFigureSource.ComputeAsync(connection, scope, name, branches, first, now, options.Value.ResponseLimitHours, ct, live);
         var figures = computed.Figures;
         var branchId = scope == "branch" ? branches[0].Id : (long?)null;
         List<(string Format, string FileName, byte[] Bytes)> files;
@@ -299,7 +331,7 @@ public static class ReportsApi
             files = [];
             foreach (var format in new[] { "xlsx", "docx" })
             {
-                var (bytes, _) = await FileAsync(connection, computed, branches, format, font, ct);
+                var (bytes, _) = await FileAsync(connection, computed, branches, format, font, live, ct);
                 files.Add((format, FileName(figures, format), bytes));
             }
         }

@@ -27,84 +27,90 @@ public static class Spreadsheet
     public static byte[] Write(IReadOnlyList<SheetSpec> sheets)
     {
         using var buffer = new MemoryStream();
-        using (var document = SpreadsheetDocument.Create(buffer, SpreadsheetDocumentType.Workbook))
-        {
-            var workbookPart = document.AddWorkbookPart();
-            workbookPart.Workbook = new Workbook();
-            var stylesPart = workbookPart.AddNewPart<WorkbookStylesPart>();
-            stylesPart.Stylesheet = Styles();
-            var sheetList = workbookPart.Workbook.AppendChild(new Sheets());
-            var definedNames = new DefinedNames();
-            uint sheetId = 1;
-            foreach (var spec in sheets)
-            {
-                if (spec.Widths.Count != spec.Header.Count)
-                {
-                    throw new ArgumentException($"Sheet {spec.Name}: {spec.Widths.Count} widths for {spec.Header.Count} columns.");
-                }
-                var part = workbookPart.AddNewPart<WorksheetPart>();
-                var headerRow = HasTitle(spec) ? (uint)spec.Lines.Count + 2 : 1; // the title, its lines, then the header
-                part.Worksheet = Sheet(spec, headerRow);
-                sheetList.Append(new Sheet { Id = workbookPart.GetIdOfPart(part), SheetId = sheetId, Name = spec.Name });
-                // Print_Titles: the header row repeats at the top of every printed page.
-                definedNames.Append(new DefinedName($"'{spec.Name}'!${headerRow}:${headerRow}") { Name = "_xlnm.Print_Titles", LocalSheetId = sheetId - 1 });
-                sheetId++;
-            }
-            workbookPart.Workbook.Append(definedNames);
-        }
+        Write(buffer, sheets);
         return buffer.ToArray();
     }
 
-    private static Worksheet Sheet(SheetSpec spec, uint headerRow)
+    /// <summary>
+    /// Writes the workbook to <paramref name="output"/>. Each worksheet is written row by row with the SDK's
+    /// <see cref="OpenXmlWriter"/> as its rows are enumerated, so a sheet whose rows come from a database reader is never
+    /// held in memory as a whole (only the small parts: the workbook, the styles).
+    /// </summary>
+    public static void Write(Stream output, IReadOnlyList<SheetSpec> sheets)
+    {
+        using var document = SpreadsheetDocument.Create(output, SpreadsheetDocumentType.Workbook);
+        var workbookPart = document.AddWorkbookPart();
+        var stylesPart = workbookPart.AddNewPart<WorkbookStylesPart>();
+        stylesPart.Stylesheet = Styles();
+        var sheetList = new Sheets();
+        var definedNames = new DefinedNames();
+        uint sheetId = 1;
+        foreach (var spec in sheets)
+        {
+            if (spec.Widths.Count != spec.Header.Count)
+            {
+                throw new ArgumentException($"Sheet {spec.Name}: {spec.Widths.Count} widths for {spec.Header.Count} columns.");
+            }
+            var part = workbookPart.AddNewPart<WorksheetPart>();
+            var headerRow = HasTitle(spec) ? (uint)spec.Lines.Count + 2 : 1; // the title, its lines, then the header
+            using (var writer = OpenXmlWriter.Create(part))
+            {
+                WriteSheet(writer, spec, headerRow);
+            }
+            sheetList.Append(new Sheet { Id = workbookPart.GetIdOfPart(part), SheetId = sheetId, Name = spec.Name });
+            // Print_Titles: the header row repeats at the top of every printed page.
+            definedNames.Append(new DefinedName($"'{spec.Name}'!${headerRow}:${headerRow}") { Name = "_xlnm.Print_Titles", LocalSheetId = sheetId - 1 });
+            sheetId++;
+        }
+        workbookPart.Workbook = new Workbook(sheetList, definedNames);
+    }
+
+    private static void WriteSheet(OpenXmlWriter writer, SheetSpec spec, uint headerRow)
     {
         var last = Column(spec.Header.Count);
-        var columns = new Columns(spec.Widths.Select((w, i) => new Column { Min = (uint)i + 1, Max = (uint)i + 1, Width = w, CustomWidth = true }));
-        var data = new SheetData();
-        if (HasTitle(spec))
-        {
-            data.Append(TextRow(1, [spec.Title], TitleStyle, height: 30));
-        }
-        uint r = 2;
-        foreach (var line in spec.Lines)
-        {
-            data.Append(TextRow(r++, [line], LineStyle));
-        }
-        data.Append(TextRow(headerRow, spec.Header, HeaderStyle, Height(spec.Header, spec.Widths)));
-        r = headerRow + 1;
-        foreach (var row in spec.Rows)
-        {
-            IReadOnlyList<string?> cells = [.. Enumerable.Range(0, spec.Header.Count).Select(i => i < row.Count ? row[i] : null)];
-            data.Append(TextRow(r++, cells, BodyStyle, Height(cells, spec.Widths)));
-        }
-        var merges = new MergeCells();
-        if (spec.Header.Count > 1)
-        {
-            for (uint m = 1; m < headerRow; m++)
-            {
-                merges.Append(new MergeCell { Reference = $"A{m}:{last}{m}" });
-            }
-        }
+        writer.WriteStartElement(new Worksheet());
+        writer.WriteElement(new SheetProperties(new PageSetupProperties { FitToPage = true }));
         var view = new SheetView { WorkbookViewId = 0 };
         view.Append(new Pane
         {
             VerticalSplit = headerRow, TopLeftCell = $"A{headerRow + 1}", ActivePane = PaneValues.BottomLeft, State = PaneStateValues.Frozen,
         });
-        var worksheet = new Worksheet(
-            new SheetProperties(new PageSetupProperties { FitToPage = true }),
-            new SheetViews(view),
-            new SheetFormatProperties { DefaultRowHeight = 15 },
-            columns, data);
-        if (merges.HasChildren)
+        writer.WriteElement(new SheetViews(view));
+        writer.WriteElement(new SheetFormatProperties { DefaultRowHeight = 15 });
+        writer.WriteElement(new Columns(spec.Widths.Select((w, i) => new Column { Min = (uint)i + 1, Max = (uint)i + 1, Width = w, CustomWidth = true })));
+        writer.WriteStartElement(new SheetData());
+        if (HasTitle(spec))
         {
-            worksheet.Append(merges);
+            writer.WriteElement(TextRow(1, [spec.Title], TitleStyle, height: 30));
         }
-        worksheet.Append(
-            new PrintOptions { HorizontalCentered = true },
-            new PageMargins { Left = 0.4, Right = 0.4, Top = 0.6, Bottom = 0.6, Header = 0.3, Footer = 0.3 },
-            // A4 (9), landscape, one page wide and as many pages tall as it takes.
-            new PageSetup { PaperSize = 9, Orientation = OrientationValues.Landscape, FitToWidth = 1, FitToHeight = 0 },
-            new HeaderFooter(new OddFooter("&C第 &P 页，共 &N 页")));
-        return worksheet;
+        uint r = 2;
+        foreach (var line in spec.Lines)
+        {
+            writer.WriteElement(TextRow(r++, [line], LineStyle));
+        }
+        writer.WriteElement(TextRow(headerRow, spec.Header, HeaderStyle, Height(spec.Header, spec.Widths)));
+        r = headerRow + 1;
+        foreach (var row in spec.Rows)
+        {
+            IReadOnlyList<string?> cells = [.. Enumerable.Range(0, spec.Header.Count).Select(i => i < row.Count ? row[i] : null)];
+            writer.WriteElement(TextRow(r++, cells, BodyStyle, Height(cells, spec.Widths)));
+        }
+        writer.WriteEndElement();
+        if (spec.Header.Count > 1 && headerRow > 1)
+        {
+            var merges = new MergeCells();
+            for (uint m = 1; m < headerRow; m++)
+            {
+                merges.Append(new MergeCell { Reference = $"A{m}:{last}{m}" });
+            }
+            writer.WriteElement(merges);
+        }
+        writer.WriteElement(new PrintOptions { HorizontalCentered = true });
+        writer.WriteElement(new PageMargins { Left = 0.4, Right = 0.4, Top = 0.6, Bottom = 0.6, Header = 0.3, Footer = 0.3 });
+        // A4 (9), landscape, one page wide and as many pages tall as it takes.
+        writer.WriteElement(new PageSetup { PaperSize = 9, Orientation = OrientationValues.Landscape, FitToWidth = 1, FitToHeight = 0 });
+        writer.WriteElement(new HeaderFooter(new OddFooter("&C第 &P 页，共 &N 页")));
+        writer.WriteEndElement();
     }
 
     private static bool HasTitle(SheetSpec spec) => spec.Title.Length > 0 || spec.Lines.Count > 0;
