@@ -237,29 +237,36 @@ public static partial class DemandsApi
         // The session check opened this connection (RequestConnection.Shared): one connection per request.
         var connection = await requestConnection.OpenAsync(ct);
         // The page's ids first, through an index on the list's order (ix_demands_branch_recent), then the joins for those
-        // rows only: the server no longer joins and sorts every demand of the branch to hand back twenty. A kept total is
-        // checked against the demands' state read in the same round trip (DemandCounts); a list without one counts.
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
-            {DemandStore.Select}
+        // rows only: the server no longer joins and sorts every demand of the branch to hand back twenty. Only the list's
+        // columns (DemandStore.ListSelect). A kept total is checked against the demands' state, read as two more columns
+        // of the page's own statement (DemandCounts.StateColumns); a list without one counts in the same round trip; a
+        // list that does not ask for a total runs the page alone.
+        var pageSql = $"""
+            {DemandStore.ListSelect}{(keep ? ", " + DemandCounts.StateColumns : "")}
+            {DemandStore.ListFrom}
             JOIN (SELECT d.id FROM {from} WHERE {pageWhere} ORDER BY d.submitted_at DESC, d.id DESC LIMIT @Take OFFSET @Offset) page ON page.id = d.id
-            ORDER BY d.submitted_at DESC, d.id DESC;
-            {(keep ? DemandCounts.StateSql : counted ? $"SELECT COUNT(*) FROM {from} WHERE {where};" : "")}
-            """, p, cancellationToken: ct));
-        var rows = (await results.ReadAsync<DemandRow>()).ToList();
+            ORDER BY d.submitted_at DESC, d.id DESC
+            """;
+        List<DemandListRow> rows;
         long? total = null;
-        if (keep)
+        if (counted && !keep)
         {
-            var state = await results.ReadSingleAsync<(long Changes, long LastId)>();
-            total = counts.Find(countKey!, new DemandCounts.State(state.Changes, state.LastId));
-        }
-        else if (counted)
-        {
+            using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+                $"{pageSql};\nSELECT COUNT(*) FROM {from} WHERE {where};", p, cancellationToken: ct));
+            rows = (await results.ReadAsync<DemandListRow>()).AsList();
             total = await results.ReadSingleAsync<long>();
         }
-        if (keep && total is null)
+        else
         {
-            results.Dispose();
-            total = await counts.CountAsync(connection, countKey!, from, where, p, ct);
+            rows = (await connection.QueryAsync<DemandListRow>(new CommandDefinition(pageSql, p, cancellationToken: ct))).AsList();
+        }
+        if (keep)
+        {
+            if (rows.Count > 0 && rows[0] is { ListChanges: { } changes, ListLastId: { } lastId })
+            {
+                total = counts.Find(countKey!, new DemandCounts.State(changes, lastId));
+            }
+            total ??= await counts.CountAsync(connection, countKey!, from, where, p, ct);
         }
         var more = rows.Count > paging.PageSize;
         if (more)
