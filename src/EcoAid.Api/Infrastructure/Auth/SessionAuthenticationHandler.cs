@@ -57,9 +57,10 @@ public sealed class SessionAuthenticationHandler(
             """;
         // An endpoint that shares the request's connection (RequestConnection.Shared) gets this one, still open: one
         // pooled connection and one reset per request instead of two.
-        var shared = RequestConnection.IsSharedBy(Context);
-        await using var own = shared ? null : await db.OpenConnectionAsync(Context.RequestAborted);
-        var connection = own ?? await Context.RequestServices.GetRequiredService<RequestConnection>().OpenAsync(Context.RequestAborted);
+        // A read-only endpoint's connection comes from the pool that skips the reset (RequestConnection.SharedReadOnly).
+        var shared = RequestConnection.MarkerOf(Context);
+        await using var own = shared is null ? await db.OpenConnectionAsync(Context.RequestAborted) : null;
+        var connection = own ?? await Context.RequestServices.GetRequiredService<RequestConnection>().OpenAsync(Context.RequestAborted, shared!.ReadOnly);
         var row = await connection.QuerySingleOrDefaultAsync<SessionRow>(new CommandDefinition(sql,
             new { Hash = Secrets.Hash(token), Channel = channel, Now = clock.GetUtcNow().UtcDateTime, Roles.CityLevel },
             cancellationToken: Context.RequestAborted));
