@@ -17,6 +17,7 @@ public static class ServiceSetup
     {
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddScoped<RequestConnection>();
+        builder.Services.AddSingleton<ReadOnlyConnections>();
         builder.Services.AddAuthentication(SessionAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, SessionAuthenticationHandler>(SessionAuthenticationHandler.SchemeName, null);
         builder.Services.AddEcoAidPolicies();

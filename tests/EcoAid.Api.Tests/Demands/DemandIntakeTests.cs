@@ -387,6 +387,42 @@ public class DemandIntakeTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
     }
 
     [Fact]
+    public async Task AListItemShowsWhatTheDetailShowsForEveryRole()
+    {
+        // The list reads fewer columns than the detail (DemandStore.ListSelect): what both show must agree, for every
+        // role that reads lists, on demands in each state (submitted, accepted, resolved, transferred to a department).
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+        await w.SubmitAsync(new { category = "eia_approval", title = "环评咨询", description = "请求指导环评手续。", urgent = true });
+        await w.AcceptedAsync();
+        await w.ResolvedAsync();
+        var transferred = await w.SubmitAsync();
+        await DemandWorld.Expect(HttpStatusCode.OK, await w.Commissioner.PostAsJsonAsync($"/api/demands/{transferred}/accept",
+            new { objective = "移交科室办理", measures = new[] { "科室指导" }, departmentId = w.DepartmentId, dueInWorkingDays = 5 }, Ct));
+        string[] shared = ["id", "number", "enterpriseId", "enterpriseName", "category", "source", "title", "status", "urgent", "dueDate",
+            "overdue", "submittedAt", "responsible", "version", "allowedActions"];
+        var seen = 0;
+        foreach (var client in new[] { w.Staff, w.Commissioner, w.Owner, w.Liaison, w.DepartmentLiaison, w.Secretary })
+        {
+            var page = await client.GetFromJsonAsync<JsonElement>("/api/demands?pageSize=100", Ct);
+            foreach (var item in page.GetProperty("items").EnumerateArray())
+            {
+                var detail = await w.DetailAsync(client, item.GetProperty("id").GetInt64());
+                foreach (var name in shared)
+                {
+                    Assert.Equal(detail.GetProperty(name).GetRawText(), item.GetProperty(name).GetRawText());
+                }
+                Assert.Equal(detail.GetProperty("owner") is { ValueKind: JsonValueKind.Object } o ? o.GetProperty("name").GetString() : null,
+                    item.GetProperty("ownerName").GetString());
+                Assert.Equal(detail.GetProperty("department") is { ValueKind: JsonValueKind.Object } d ? d.GetProperty("name").GetString() : null,
+                    item.GetProperty("departmentName").GetString());
+                seen++;
+            }
+        }
+        Assert.True(seen >= 10, $"only {seen} list items compared");
+    }
+
+    [Fact]
     public async Task TheTotalIsExactAfterEveryWriteWhicheverInstanceMadeIt()
     {
         // Two instances on one database: each keeps its own counts (DemandCounts), and a write on either is seen by both.

@@ -22,8 +22,11 @@ public sealed class DemandCounts
     /// <summary>Added to every transaction that inserts a demand or changes what its list filters read.</summary>
     public const string BumpSql = "UPDATE demand_list_versions SET version = version + 1 WHERE slot = CONNECTION_ID() % 256;";
 
-    /// <summary>The state of the demands, beside a page (one round trip with it).</summary>
-    public const string StateSql = "SELECT (SELECT COALESCE(SUM(version), 0) FROM demand_list_versions) AS changes, (SELECT COALESCE(MAX(id), 0) FROM demands) AS last_id;";
+    /// <summary>
+    /// The state of the demands as two more columns of a page's rows (the same statement, so the same snapshot as the
+    /// page; both subqueries are uncorrelated, evaluated once). A page without rows carries no state: it counts afresh.
+    /// </summary>
+    public const string StateColumns = "(SELECT COALESCE(SUM(version), 0) FROM demand_list_versions) AS list_changes, (SELECT COALESCE(MAX(id), 0) FROM demands) AS list_last_id";
 
     /// <summary>Distinct lists kept per instance before they start over; a key is a few hundred bytes.</summary>
     public const int MaxEntries = 20_000;

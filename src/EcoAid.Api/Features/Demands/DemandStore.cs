@@ -9,8 +9,8 @@ using EcoAid.Api.Infrastructure.Http;
 
 namespace EcoAid.Api.Features.Demands;
 
-/// <summary>The demand row as the workflow reads it.</summary>
-internal sealed class DemandRow
+/// <summary>The demand row as the workflow reads it (the list reads fewer columns, see <see cref="DemandStore.ListSelect"/>).</summary>
+internal class DemandRow
 {
     public long Id { get; init; }
     public long BranchId { get; init; }
@@ -70,6 +70,16 @@ internal sealed class DemandRow
     public IReadOnlyList<string> MeasureList => Measures is null ? [] : JsonSerializer.Deserialize<string[]>(Measures) ?? [];
 }
 
+/// <summary>
+/// A row of the demand list: the columns of <see cref="DemandStore.ListSelect"/>, and, where the page keeps its total,
+/// the demands' state read in the same statement (<see cref="DemandCounts"/>).
+/// </summary>
+internal sealed class DemandListRow : DemandRow
+{
+    public long? ListChanges { get; init; }
+    public long? ListLastId { get; init; }
+}
+
 /// <summary>A demand found by <see cref="DemandStore.ReachAsync"/>, or the refusal to answer with.</summary>
 internal sealed record DemandInReach(DemandRow? Demand, IResult? Refusal)
 {
@@ -92,6 +102,25 @@ internal static class DemandStore
         FROM demands d
         JOIN enterprises e ON e.id = d.enterprise_id
         LEFT JOIN enterprise_contacts epc ON epc.enterprise_id = d.enterprise_id AND epc.is_primary
+        LEFT JOIN members m ON m.id = d.owner_member_id
+        LEFT JOIN departments dep ON dep.id = d.department_id
+        """;
+
+    /// <summary>
+    /// What a list item shows and what decides its allowed actions, and nothing more: no long texts, no enterprise
+    /// contact (the detail's <see cref="Select"/> has them). Columns a list row leaves out keep their defaults.
+    /// </summary>
+    public const string ListSelect = """
+        SELECT d.id, d.branch_id, d.enterprise_id, e.name AS enterprise_name, d.number, d.category, d.source, d.title, d.urgent,
+               d.status, d.owner_member_id, m.name AS owner_name, d.department_id, dep.name AS department_name,
+               d.responsible_unit, d.responsible_unit_kind, d.responsible_person_kind, d.responsible_person_name,
+               d.responsible_person_phone, d.responsible_user_id, d.due_date, d.extension_due_date, d.submitted_at, d.version
+        """;
+
+    /// <summary>The joins of <see cref="ListSelect"/>.</summary>
+    public const string ListFrom = """
+        FROM demands d
+        JOIN enterprises e ON e.id = d.enterprise_id
         LEFT JOIN members m ON m.id = d.owner_member_id
         LEFT JOIN departments dep ON dep.id = d.department_id
         """;

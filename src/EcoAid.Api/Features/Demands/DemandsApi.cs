@@ -29,7 +29,7 @@ public static partial class DemandsApi
         var group = routes.MapGroup("/api/demands").WithTags("Demands").AddEndpointFilter<ValidationFilter>();
         group.MapPost("/", SubmitDemand).Produces<CreatedDemand>(201).Answers(409, 422).RequireAuthorization(DemandPolicies.Submitter).RequireRateLimiting(Hardening.SubmissionPolicy).WithName(nameof(SubmitDemand)).WithMetadata(RequestConnection.Shared)
             .WithSummary("提交诉求").WithDescription("企业联系人为本企业提交；服务专员、支部书记可代企业提交（须给出 enterpriseId 与 source）。支持 Idempotency-Key。");
-        group.MapGet("/", ListDemands).RequireAuthorization(DemandPolicies.Reader).WithName(nameof(ListDemands)).WithMetadata(RequestConnection.Shared)
+        group.MapGet("/", ListDemands).RequireAuthorization(DemandPolicies.Reader).WithName(nameof(ListDemands)).WithMetadata(RequestConnection.SharedReadOnly)
             .WithSummary("诉求列表").WithDescription("按角色限定范围。筛选：status、category、enterpriseId、owner=me、overdue=true、dueBy=yyyy-MM-dd（办理中、完成时限在今天到该日之间，不含已逾期）、q（标题与描述）。"
                 + "两种翻页：page/pageSize（带 total；includeTotal=false 时不计总数，total 为 null），或 cursor/pageSize：首页传 cursor= 空值或不传 page 而传 cursor，"
                 + "之后把上一页的 nextCursor 原样传回，任意深度都一样快；cursor 翻页默认不计总数（includeTotal=true 时计）。nextCursor 为 null 表示没有下一页。");
@@ -256,32 +256,40 @@ public static partial class DemandsApi
         var counted = includeTotal ?? !byCursor;
         // A member's reach goes through the enterprise, whose liaison may change without a demand write: counted each time.
         var keep = counted && countKey is not null;
-        // The session check opened this connection (RequestConnection.Shared): one connection per request.
-        var connection = await requestConnection.OpenAsync(ct);
+        // The session check opened this connection (RequestConnection.SharedReadOnly): one connection per request, from the
+        // pool that skips the reset; the list only reads (DemandCounts.CountAsync too).
+        var connection = await requestConnection.OpenAsync(ct, readOnly: true);
         // The page's ids first, through an index on the list's order (ix_demands_branch_recent), then the joins for those
-        // rows only: the server no longer joins and sorts every demand of the branch to hand back twenty. A kept total is
-        // checked against the demands' state read in the same round trip (DemandCounts); a list without one counts.
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
-            {DemandStore.Select}
+        // rows only: the server no longer joins and sorts every demand of the branch to hand back twenty. Only the list's
+        // columns (DemandStore.ListSelect). A kept total is checked against the demands' state, read as two more columns
+        // of the page's own statement (DemandCounts.StateColumns); a list without one counts in the same round trip; a
+        // list that does not ask for a total runs the page alone.
+        var pageSql = $"""
+            {DemandStore.ListSelect}{(keep ? ", " + DemandCounts.StateColumns : "")}
+            {DemandStore.ListFrom}
             JOIN (SELECT d.id FROM {from} WHERE {pageWhere} ORDER BY d.submitted_at DESC, d.id DESC LIMIT @Take OFFSET @Offset) page ON page.id = d.id
-            ORDER BY d.submitted_at DESC, d.id DESC;
-            {(keep ? DemandCounts.StateSql : counted ? $"SELECT COUNT(*) FROM {from} WHERE {where};" : "")}
-            """, p, cancellationToken: ct));
-        var rows = (await results.ReadAsync<DemandRow>()).ToList();
+            ORDER BY d.submitted_at DESC, d.id DESC
+            """;
+        List<DemandListRow> rows;
         long? total = null;
-        if (keep)
+        if (counted && !keep)
         {
-            var state = await results.ReadSingleAsync<(long Changes, long LastId)>();
-            total = counts.Find(countKey!, new DemandCounts.State(state.Changes, state.LastId));
-        }
-        else if (counted)
-        {
+            using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+                $"{pageSql};\nSELECT COUNT(*) FROM {from} WHERE {where};", p, cancellationToken: ct));
+            rows = (await results.ReadAsync<DemandListRow>()).AsList();
             total = await results.ReadSingleAsync<long>();
         }
-        if (keep && total is null)
+        else
         {
-            results.Dispose();
-            total = await counts.CountAsync(connection, countKey!, from, where, p, ct);
+            rows = (await connection.QueryAsync<DemandListRow>(new CommandDefinition(pageSql, p, cancellationToken: ct))).AsList();
+        }
+        if (keep)
+        {
+            if (rows.Count > 0 && rows[0] is { ListChanges: { } changes, ListLastId: { } lastId })
+            {
+                total = counts.Find(countKey!, new DemandCounts.State(changes, lastId));
+            }
+            total ??= await counts.CountAsync(connection, countKey!, from, where, p, ct);
         }
         var more = rows.Count > paging.PageSize;
         if (more)

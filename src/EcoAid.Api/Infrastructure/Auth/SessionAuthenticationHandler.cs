@@ -43,31 +43,37 @@ public sealed class SessionAuthenticationHandler(
             return AuthenticateResult.Fail("Malformed token.");
         }
 
+        // One statement, one round trip: the session, its user, the user's roles and (for a city-level user) the city's
+        // branches. Read on every request, never cached, so a revoked session or a removed role counts at once.
+        // Roles: at most a handful of short names, well inside GROUP_CONCAT's 1 KB (MySQL 8's default); the branches
+        // through JSON_ARRAYAGG, which neither server cuts short (IdLists).
         const string sql = """
-            SELECT s.id AS session_id, u.id, u.display_name, u.city_id, u.branch_id, u.enterprise_id, u.member_id, u.department_id
+            SELECT s.id AS session_id, u.id, u.display_name, u.city_id, u.branch_id, u.enterprise_id, u.member_id, u.department_id,
+                   (SELECT GROUP_CONCAT(r.role ORDER BY r.role SEPARATOR ',') FROM user_roles r WHERE r.user_id = u.id) AS roles,
+                   CASE WHEN u.city_id IS NOT NULL AND EXISTS (SELECT 1 FROM user_roles cr WHERE cr.user_id = u.id AND cr.role IN @CityLevel)
+                        THEN (SELECT JSON_ARRAYAGG(pb.id) FROM party_branches pb WHERE pb.city_id = u.city_id) END AS city_branch_ids
             FROM sessions s JOIN users u ON u.id = s.user_id
-            WHERE s.token_hash = @Hash AND s.channel = @Channel AND s.revoked_at IS NULL AND s.expires_at > @Now;
-            SELECT r.role FROM sessions s JOIN user_roles r ON r.user_id = s.user_id WHERE s.token_hash = @Hash;
+            WHERE s.token_hash = @Hash AND s.channel = @Channel AND s.revoked_at IS NULL AND s.expires_at > @Now
             """;
         // An endpoint that shares the request's connection (RequestConnection.Shared) gets this one, still open: one
         // pooled connection and one reset per request instead of two.
-        var shared = RequestConnection.IsSharedBy(Context);
-        await using var own = shared ? null : await db.OpenConnectionAsync(Context.RequestAborted);
-        var connection = own ?? await Context.RequestServices.GetRequiredService<RequestConnection>().OpenAsync(Context.RequestAborted);
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql,
-            new { Hash = Secrets.Hash(token), Channel = channel, Now = clock.GetUtcNow().UtcDateTime }, cancellationToken: Context.RequestAborted));
-        var row = await results.ReadSingleOrDefaultAsync<SessionRow>();
-        var roles = (await results.ReadAsync<string>()).ToHashSet();
+        // A read-only endpoint's connection comes from the pool that skips the reset (RequestConnection.SharedReadOnly).
+        var shared = RequestConnection.MarkerOf(Context);
+        await using var own = shared is null ? await db.OpenConnectionAsync(Context.RequestAborted) : null;
+        var connection = own ?? await Context.RequestServices.GetRequiredService<RequestConnection>().OpenAsync(Context.RequestAborted, shared!.ReadOnly);
+        var row = await connection.QuerySingleOrDefaultAsync<SessionRow>(new CommandDefinition(sql,
+            new { Hash = Secrets.Hash(token), Channel = channel, Now = clock.GetUtcNow().UtcDateTime, Roles.CityLevel },
+            cancellationToken: Context.RequestAborted));
         if (row is null)
         {
             return AuthenticateResult.Fail("Unknown, expired or revoked session.");
         }
+        var roles = row.Roles is { Length: > 0 } list ? list.Split(',').ToHashSet() : [];
 
         IReadOnlyList<long> branchIds = [];
-        if (row.CityId is { } cityId && roles.Overlaps(Roles.CityLevel))
+        if (row.CityId is not null && roles.Overlaps(Roles.CityLevel))
         {
-            branchIds = (await connection.QueryAsync<long>(new CommandDefinition(
-                "SELECT id FROM party_branches WHERE city_id = @cityId", new { cityId }, cancellationToken: Context.RequestAborted))).ToList();
+            branchIds = IdLists.Parse(row.CityBranchIds);
         }
         else if (row.BranchId is { } branchId)
         {
@@ -89,7 +95,7 @@ public sealed class SessionAuthenticationHandler(
     }
 
     private sealed record SessionRow(long SessionId, long Id, string DisplayName, long? CityId, long? BranchId,
-        long? EnterpriseId, long? MemberId, long? DepartmentId);
+        long? EnterpriseId, long? MemberId, long? DepartmentId, string? Roles, string? CityBranchIds);
 }
 
 /// <summary>Where a session's token travels: a bearer header (the mini-program) or the console's cookie.</summary>
