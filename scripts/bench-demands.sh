@@ -15,6 +15,8 @@
 # Phases and targets:
 #   lists      at 1k and 100k: page 1, a deep page by number and by cursor, beside /bench/bare-demands (20 rows straight
 #              from Dapper), wrk -t2 -c64 — page 1 >= 0.8 of bare; page-1 p99 at 100k <= 1.5 x at 1k; cursor flat.
+#              The bare request carries the same bearer header, and authentication runs for every request, so the
+#              yardstick is "the session check plus one bare query" (on the main pool, with its reset), not a query alone.
 #   stats      GET /api/stats/overview for the two years up to today, as the branch's secretary, one request at a time
 #              (curl in a loop for the run's duration), at 1k and 100k — the 100k p50 <= 2 x the 1k p50.
 #   report     GET /api/stats/monthly-report for last month, format=json and format=xlsx, one at a time, at 1k and 100k
