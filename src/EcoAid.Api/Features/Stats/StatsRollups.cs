@@ -86,8 +86,8 @@ internal static class StatsRollups
             GROUP BY r.branch_id, r.enterprise_id, r.owner_member_id;
             SELECT d.branch_id, d.enterprise_id, COALESCE(d.owner_member_id, 0) AS owner_member_id, d.status, d.category, d.source, COUNT(*) AS submitted,
                    SUM(CASE WHEN d.status = 'closed' THEN 1 ELSE 0 END) AS closed,
-                   SUM(CASE WHEN {Kpis.Sql.ResponseDue("d.accepted_at")} THEN 1 ELSE 0 END) AS response_due,
-                   SUM(CASE WHEN {Kpis.Sql.ResponseMet("d.accepted_at")} THEN 1 ELSE 0 END) AS response_met
+                   SUM(CASE WHEN {Kpis.Sql.ResponseDue("(d.accepted_at)")} THEN 1 ELSE 0 END) AS response_due,
+                   SUM(CASE WHEN {Kpis.Sql.ResponseMet("(d.accepted_at)")} THEN 1 ELSE 0 END) AS response_met
             FROM demands d WHERE {Live} AND d.status IN ({Waiting})
             GROUP BY d.branch_id, d.enterprise_id, d.owner_member_id, d.status, d.category, d.source;
             SELECT d.branch_id, d.enterprise_id, COALESCE(d.owner_member_id, 0) AS owner_member_id, COUNT(*) AS not_due
