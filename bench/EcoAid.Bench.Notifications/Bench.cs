@@ -262,8 +262,9 @@ public static class Bench
                         new { now, limit = Dispatcher.BatchSize }, tx, cancellationToken: ct))];
                     if (rows.Count > 0)
                     {
+                        // The bare loop is no dispatcher instance and keeps no heartbeat: its claims name none (claimed_by NULL).
                         await db.ExecuteAsync(new CommandDefinition(NotificationDispatcher.MarkSendingSql,
-                            new { token = 1L, leaseUntil = now.AddMinutes(2), now, ids = rows.Select(r => r.Id).ToList() }, tx, cancellationToken: ct));
+                            new { token = 1L, instance = (long?)null, leaseUntil = now.AddMinutes(2), now, ids = rows.Select(r => r.Id).ToList() }, tx, cancellationToken: ct));
                     }
                     await tx.CommitAsync(ct);
                 }
@@ -337,7 +338,10 @@ public static class Bench
             await using var db = await OpenAsync();
             var sent = (await db.QueryAsync<long>(new CommandDefinition(
                 "SELECT id FROM notification_outbox WHERE status IN ('sent', 'delivered')", cancellationToken: ct))).ToHashSet();
-            var delivered = sandbox.Deliveries.Where(d => d.ClientMsgId is not null).GroupBy(d => d.ClientMsgId!).ToDictionary(g => g.Key, g => g.Count());
+            // The service sends "{database token}-{row id}" (DatabaseIdentity.ClientMsgId), the bare loop the row id alone: both
+            // are counted by the row id they end with.
+            var delivered = sandbox.Deliveries.Where(d => d.ClientMsgId is not null)
+                .GroupBy(d => d.ClientMsgId![(d.ClientMsgId!.LastIndexOf('-') + 1)..]).ToDictionary(g => g.Key, g => g.Count());
             var lost = ids.Count(id => !sent.Contains(id) || !delivered.ContainsKey(id.ToString(CultureInfo.InvariantCulture)));
             return (lost, delivered.Values.Sum(c => c - 1));
         }
