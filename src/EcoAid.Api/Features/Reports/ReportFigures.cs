@@ -220,22 +220,11 @@ internal static class ReportFigureSource
     /// <summary>Collected and closed per month over the twelve months ending with the report's, as of the moment: one row of sums.</summary>
     private static async Task<List<MonthPoint>> TrendAsync(MySqlConnection connection, IReadOnlyList<long> ids, DateOnly month, DateTime asOf, CancellationToken ct)
     {
-        var months = Enumerable.Range(0, 12).Select(i => month.AddMonths(i - 11)).ToList();
-        var p = new DynamicParameters(new { ids, asOf });
-        var columns = new StringBuilder();
-        for (var i = 0; i < months.Count; i++)
-        {
-            p.Add($"b{i}", Periods.StartUtc(months[i]));
-            p.Add($"e{i}", Periods.StartUtc(months[i].AddMonths(1)));
-            columns.Append(CultureInfo.InvariantCulture, $"""
-                , COALESCE(SUM(submitted_at >= @b{i} AND submitted_at < @e{i}), 0) AS c{i},
-                  COALESCE(SUM(status_then = 'closed' AND closed_at_then >= @b{i} AND closed_at_then < @e{i}), 0) AS d{i}
-                """);
-        }
+        var (p, columns) = TrendColumns(ids, month, asOf);
         var row = (IDictionary<string, object?>)(await connection.QuerySingleAsync(new CommandDefinition(
             $"{AsOfDemands} SELECT COUNT(*) AS n {columns} FROM asof", p, cancellationToken: ct)));
-        return months.Select((m, i) => new MonthPoint(Periods.MonthText(m), Convert.ToInt32(row[$"c{i}"], CultureInfo.InvariantCulture),
-            Convert.ToInt32(row[$"d{i}"], CultureInfo.InvariantCulture))).ToList();
+        return TrendPoints(month, Enumerable.Range(0, 12).Select(i => Convert.ToInt32(row[$"c{i}"], CultureInfo.InvariantCulture)).ToArray(),
+            Enumerable.Range(0, 12).Select(i => Convert.ToInt32(row[$"d{i}"], CultureInfo.InvariantCulture)).ToArray());
     }
 
     private static async Task<List<TypicalCaseItem>> CasesAsync(MySqlConnection connection, IReadOnlyList<long> ids, DateTime monthStart, DateTime asOf,

@@ -107,9 +107,7 @@ internal static class StatsRollups
         // Per branch, enterprise and owner (0: none); the enterprise and owner counts are its sums.
         var cells = new Dictionary<(long Branch, long Enterprise, long Owner), KeyedCounts>();
         void Add(long branch, long enterprise, long owner, int submitted, int closed, RateCounts rates) =>
-            cells[(branch, enterprise, owner)] = cells.TryGetValue((branch, enterprise, owner), out var had)
-                ? had with { Submitted = had.Submitted + submitted, Closed = had.Closed + closed, Rates = had.Rates + rates }
-                : new KeyedCounts(branch, enterprise, submitted, closed, rates);
+            Merge(cells, (branch, enterprise, owner), new KeyedCounts(branch, enterprise, submitted, closed, rates));
         foreach (var c in await reader.ReadAsync<CellRow>())
         {
             Add(c.BranchId, c.EnterpriseId, c.OwnerMemberId, (int)c.Submitted, (int)c.Closed, new RateCounts((int)c.ResponseDue, (int)c.ResponseMet, 0, 0, 0, 0, 0, 0));
@@ -134,19 +132,20 @@ internal static class StatsRollups
         result.Groups.AddRange(groups.Select(g => new SubmittedGroup(g.Key.Item1, g.Key.Item2, g.Key.Item3, g.Key.Item4, g.Value, default)));
         foreach (var ((branch, enterprise, owner), c) in cells)
         {
-            Merge(result.ByEnterprise, branch, enterprise, c);
+            Merge(result.ByEnterprise, (branch, enterprise), c);
             if (owner != 0)
             {
-                Merge(result.ByOwner, branch, owner, c);
+                Merge(result.ByOwner, (branch, owner), c with { Key = owner });
             }
         }
         return result;
     }
 
-    private static void Merge(Dictionary<(long Branch, long Key), KeyedCounts> into, long branch, long key, KeyedCounts c) =>
-        into[(branch, key)] = into.TryGetValue((branch, key), out var had)
+    /// <summary>Adds <paramref name="c"/> to the counts under <paramref name="key"/> (kept as given when there are none yet).</summary>
+    private static void Merge<TKey>(Dictionary<TKey, KeyedCounts> into, TKey key, KeyedCounts c) where TKey : notnull =>
+        into[key] = into.TryGetValue(key, out var had)
             ? had with { Submitted = had.Submitted + c.Submitted, Closed = had.Closed + c.Closed, Rates = had.Rates + c.Rates }
-            : new KeyedCounts(branch, key, c.Submitted, c.Closed, c.Rates);
+            : c;
 
     private static DateTime Date(DateOnly day) => day.ToDateTime(TimeOnly.MinValue);
 
