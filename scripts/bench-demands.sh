@@ -32,6 +32,7 @@
 # per-minute submission limits are raised by settings (Demands:DailyLimitPerUser, RateLimits:SubmissionsPerMinutePerUser);
 # the notification dispatcher and reminder scheduler are off (Notifications:*:Enabled) so they do not compete.
 #
+# Needs wrk (installed with apt-get when missing and running as root).
 # Settings (environment): ECOAID_DB_PORT (the MariaDB of `scripts/db.sh dev` that holds the benchmark's own database;
 # set it to a port used by nothing else for a private server), ECOAID_BENCH_PORT (service, default 5173),
 # BENCH_DATABASE (default ecoaid_bench_demands; dropped and made again), BENCH_KEEP_DB=1 to keep it.
@@ -66,9 +67,8 @@ mkdir -p "$work_dir"
 say() { echo "bench: $*"; }
 fail() { echo "bench: FAILED: $*" >&2; exit 1; }
 [[ $database =~ ^[a-z0-9_]+$ ]] || fail "BENCH_DATABASE must be lower-case letters, digits and _"
-command -v wrk >/dev/null 2>&1 || fail "wrk is not installed (apt-get install wrk)"
-
 source "$script_dir/lib.sh"
+ensure_wrk "$work_dir" || fail "wrk is missing"
 service_pid=
 on_exit 'if [[ ${BENCH_KEEP_DB:-0} != 1 && -n ${dev_cs:-} ]]; then sql "DROP DATABASE IF EXISTS \`$database\`" >/dev/null 2>&1; fi'
 on_exit 'stop_pid "$service_pid"'

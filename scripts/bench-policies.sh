@@ -36,16 +36,9 @@ fail() { echo "bench: FAILED: $*" >&2; exit 1; }
 [[ $database =~ ^[a-z0-9_]+$ ]] || fail "BENCH_DATABASE must be lower-case letters, digits and _"
 [[ $port =~ ^[0-9]+$ ]] || fail "ECOAID_BENCH_PORT must be a number"
 
-# --- wrk ----------------------------------------------------------------------------------------
-if ! command -v wrk >/dev/null 2>&1; then
-  [[ $(id -u) -eq 0 ]] || fail "wrk is not installed: sudo apt-get install -y wrk"
-  say "installing wrk with apt-get"
-  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; } >"$work_dir/apt-wrk.log" 2>&1 \
-    || { tail -n 20 "$work_dir/apt-wrk.log" >&2; fail "apt-get could not install wrk"; }
-fi
-
 # --- database: a database of its own on the dev MariaDB ------------------------------------------
 source "$script_dir/lib.sh"
+ensure_wrk "$work_dir" || fail "wrk is missing"
 service_pid=
 on_exit 'if [[ ${BENCH_KEEP_DB:-0} != 1 && -n ${dev_cs:-} ]]; then sql "DROP DATABASE IF EXISTS \`$database\`" >/dev/null 2>&1; fi'
 on_exit 'stop_pid "$service_pid"'

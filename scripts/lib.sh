@@ -94,3 +94,15 @@ start_sandbox() {
   on_exit "stop_pid $pid"
   wait_ready "http://127.0.0.1:$port/wechat-sandbox/" "$pid" "$log" "The WeChat sandbox"
 }
+
+# wrk for the benchmarks: installed from Debian's packages with apt-get when missing (as root); the log goes to DIR.
+ensure_wrk() { # DIR
+  command -v wrk >/dev/null 2>&1 && return 0
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "wrk is not installed: sudo apt-get install -y wrk" >&2
+    return 1
+  fi
+  echo "installing wrk with apt-get (log: $1/apt-wrk.log)"
+  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; } >"$1/apt-wrk.log" 2>&1 \
+    || { tail -n 20 "$1/apt-wrk.log" >&2; return 1; }
+}
