@@ -133,12 +133,24 @@ internal static class ReportFigureSource
         var visits = (await more.ReadAsync<(long BranchId, long Visits, long Expert)>()).ToDictionary(x => x.BranchId);
         var meetings = (await more.ReadAsync<(long BranchId, long Count)>()).ToDictionary(x => x.BranchId, x => (int)x.Count);
 
-        // The rates come from the events of the month up to the moment; an acceptance after it had not happened yet.
-        // Aggregated per branch in the database.
+        // The rates come from the month's demands and events up to the moment; an acceptance after it had not happened yet.
+        // Aggregated per branch in the database. A finished month's events (resolutions, confirmations) are read from the
+        // counts kept per Shanghai month (stats_event_counts, migration 0086), whose row for the month holds exactly the
+        // events of [monthStart, monthEnd); counted from demand_events instead, they were most of the report's time at a
+        // province's scale. The current month's (up to the moment) and the oracle's (live) are counted from the events.
         var limit = TimeSpan.FromHours(responseLimitHours);
         var asOfInstant = new DateTimeOffset(asOf, TimeSpan.Zero);
-        var rateCounts = (await StatsCounts.KeyedAsync(connection, ids, monthStart, asOf, asOfInstant, limit, asOf, [StatsCounts.ByBranch], ct))[StatsCounts.ByBranch]
+        var keptEvents = complete && !live;
+        var rateCounts = (await StatsCounts.KeyedAsync(connection, ids, monthStart, asOf, asOfInstant, limit, asOf, [StatsCounts.ByBranch], ct,
+                withEvents: !keptEvents))[StatsCounts.ByBranch]
             .ToDictionary(x => x.Key.Branch, x => x.Value.Rates);
+        if (keptEvents)
+        {
+            foreach (var e in await StatsRollups.MonthEventsAsync(connection, ids, month, ct))
+            {
+                rateCounts[e.Key] = rateCounts.GetValueOrDefault(e.Key) + e.Value;
+            }
+        }
 
         ScopeFigures Fold(long? branchId, string name, Func<long, bool> includes)
         {

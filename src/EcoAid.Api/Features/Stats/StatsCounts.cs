@@ -58,8 +58,10 @@ internal static class StatsCounts
     /// the response rule is judged at <paramref name="now"/>, and an acceptance at or after <paramref name="acceptedBefore"/>
     /// (when given) has not happened yet. A group with no demands and no events has no entry.
     /// </summary>
+    /// <param name="withEvents">false: the demands' counts only (the caller has the events' from elsewhere).</param>
     public static async Task<Dictionary<string, Dictionary<(long Branch, long Key), KeyedCounts>>> KeyedAsync(DbConnection connection, IReadOnlyList<long> ids,
-        DateTime fromUtc, DateTime toUtc, DateTimeOffset now, TimeSpan limit, DateTime? acceptedBefore, IReadOnlyList<string> keys, CancellationToken ct)
+        DateTime fromUtc, DateTime toUtc, DateTimeOffset now, TimeSpan limit, DateTime? acceptedBefore, IReadOnlyList<string> keys, CancellationToken ct,
+        bool withEvents = true)
     {
         if (keys.FirstOrDefault(k => k is not (ByBranch or ByEnterprise or ByOwner)) is { } unknown)
         {
@@ -70,7 +72,7 @@ internal static class StatsCounts
         {
             return result;
         }
-        var sql = string.Concat(keys.Select(k => SubmittedBy(k, acceptedBefore is not null) + EventsBy(k)));
+        var sql = string.Concat(keys.Select(k => SubmittedBy(k, acceptedBefore is not null) + (withEvents ? EventsBy(k) : "")));
         using var reader = await connection.QueryMultipleAsync(new CommandDefinition(sql,
             Parameters(ids, fromUtc, toUtc, now, limit, acceptedBefore), cancellationToken: ct));
         foreach (var key in keys)
@@ -85,7 +87,7 @@ internal static class StatsCounts
                         new RateCounts((int)s.ResponseDue, (int)s.ResponseMet, 0, 0, 0, 0, 0, 0));
                 }
             }
-            foreach (var e in await reader.ReadAsync<EventRow>())
+            foreach (var e in withEvents ? await reader.ReadAsync<EventRow>() : [])
             {
                 if (e.GroupKey is { } k)
                 {
