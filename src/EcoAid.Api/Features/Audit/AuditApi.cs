@@ -81,7 +81,7 @@ public static class AuditApi
         p.Add("offset", paging.Offset);
         var where = string.Join(" AND ", filters);
         await using var connection = await db.OpenConnectionAsync(ct);
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             SELECT a.id, a.occurred_at, a.kind, a.actor_user_id, {PersonNames.Name} AS actor_name, a.branch_id, a.subject_type, a.subject_id,
                    a.method, a.path, a.status, a.detail
             FROM audit_events a LEFT JOIN users u ON u.id = a.actor_user_id

@@ -49,7 +49,7 @@ internal static class DemandIntake
     internal static async Task<(long Id, string Number)> InsertAsync(DbConnection connection, DbTransaction tx, NewDemand demand, DateTimeOffset now, CancellationToken ct)
     {
         Audience audience;
-        using (var grid = await connection.QueryMultipleAsync(new CommandDefinition(AudienceQueries,
+        await using (var grid = await connection.QueryMultipleAsync(new CommandDefinition(AudienceQueries,
             new { commissionersOfEnterprise = demand.EnterpriseId, personUserId = demand.SubmittedBy, personEnterpriseId = demand.EnterpriseId }, tx, cancellationToken: ct)))
         {
             audience = await ReadAudienceAsync(grid);
@@ -196,7 +196,7 @@ internal static class DemandIntake
             e.Data["claim"] = true;
             throw;
         }
-        using (first)
+        await using (first)
         {
             // The order of the answers as before: the attachments' owner (422), then the day's limit (429).
             if (attachments is not null && count is not null && await first.ReadSingleAsync<int>() != attachments.Length)

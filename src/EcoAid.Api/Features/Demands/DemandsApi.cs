@@ -88,7 +88,7 @@ public static partial class DemandsApi
         (long BranchId, long? LiaisonMemberId, string Name)? enterprise;
         string? openId;
         DemandIntake.Audience audience;
-        using (var grid = await connection.QueryMultipleAsync(new CommandDefinition($"""
+        await using (var grid = await connection.QueryMultipleAsync(new CommandDefinition($"""
             SELECT branch_id, liaison_member_id, name FROM enterprises WHERE id = @enterpriseId AND branch_id IN @BranchIds;
             SELECT openid FROM users WHERE id = @Id;
             {DemandIntake.AudienceQueries}
@@ -274,7 +274,7 @@ public static partial class DemandsApi
         long? total = null;
         if (counted && !keep)
         {
-            using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            await using var results = await connection.QueryMultipleAsync(new CommandDefinition(
                 $"{pageSql};\nSELECT COUNT(*) FROM {from} WHERE {where};", p, cancellationToken: ct));
             rows = (await results.ReadAsync<DemandListRow>()).AsList();
             total = await results.ReadSingleAsync<long>();

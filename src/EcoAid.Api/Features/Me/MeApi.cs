@@ -93,7 +93,7 @@ public static class MeApi
             SELECT id, display_name, city_id, branch_id, enterprise_id, member_id, department_id, phone FROM users WHERE id = @userId;
             SELECT role FROM user_roles WHERE user_id = @userId ORDER BY role;
             """;
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, new { userId }, cancellationToken: ct));
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, new { userId }, cancellationToken: ct));
         var row = await results.ReadSingleOrDefaultAsync<UserRow>();
         var roles = (await results.ReadAsync<string>()).ToList();
         return row is null ? null : new MeResponse(row.Id, row.DisplayName, roles, row.CityId, row.BranchId, row.EnterpriseId,

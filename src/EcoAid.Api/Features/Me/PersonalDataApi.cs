@@ -33,7 +33,7 @@ public static class PersonalDataApi
     {
         var now = clock.GetUtcNow();
         await using var connection = await db.OpenConnectionAsync(ct);
-        using var r = await connection.QueryMultipleAsync(new CommandDefinition("""
+        await using var r = await connection.QueryMultipleAsync(new CommandDefinition("""
             SELECT id, display_name AS displayName, phone, city_id AS cityId, branch_id AS branchId, enterprise_id AS enterpriseId,
                    member_id AS memberId, department_id AS departmentId, created_at AS createdAt, last_login_at AS lastLoginAt
             FROM users WHERE id = @Id;

@@ -102,7 +102,7 @@ internal static class Agenda
             SELECT COUNT(*) FROM enterprises e WHERE e.branch_id = @branchId
               AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.enterprise_id = e.id AND v.visited_on BETWEEN @monthStart AND @monthEnd);
             """);
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql.ToString(), args, tx, cancellationToken: ct));
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql.ToString(), args, tx, cancellationToken: ct));
         var found = new Dictionary<string, (List<Row> Rows, long Count)>();
         foreach (var rule in rules)
         {

@@ -148,7 +148,7 @@ public static partial class MeetingsApi
         }
         const string where = "mt.branch_id IN @BranchIds AND (@monthDate IS NULL OR mt.month = @monthDate) AND (@branchId IS NULL OR mt.branch_id = @branchId)";
         await using var connection = await db.OpenConnectionAsync(ct);
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             SELECT mt.id, mt.branch_id, b.name AS branch_name, mt.month, mt.held_on, mt.generated_at,
                    (SELECT COUNT(*) FROM meeting_agenda_items a WHERE a.meeting_id = mt.id) AS agenda_count,
                    (SELECT COUNT(*) FROM meeting_decisions x WHERE x.meeting_id = mt.id) AS decision_count

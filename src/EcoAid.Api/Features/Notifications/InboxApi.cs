@@ -45,7 +45,7 @@ public static class InboxApi
         }
         var filter = unread == true ? $"{Mine} AND read_at IS NULL" : Mine;
         await using var connection = await db.OpenConnectionAsync(ct);
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             SELECT id, kind, title, summary, page, demand_id, read_at, created_at FROM notification_inbox
             WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT @PageSize OFFSET @Offset;
             SELECT COUNT(*) FROM notification_inbox WHERE {filter};

@@ -81,7 +81,7 @@ public sealed partial class NotificationDispatcher
                 await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, CancellationToken.None);
                 long changed = 0;
                 List<(long MsgId, string Status)> reports;
-                using (var results = await connection.QueryMultipleAsync(new CommandDefinition(sql.ToString(), parameters, tx, cancellationToken: CancellationToken.None)))
+                await using (var results = await connection.QueryMultipleAsync(new CommandDefinition(sql.ToString(), parameters, tx, cancellationToken: CancellationToken.None)))
                 {
                     for (var counts = (settledRows.Count > 0 ? 1 : 0) + (released.Count > 0 ? 1 : 0); counts > 0; counts--)
                     {

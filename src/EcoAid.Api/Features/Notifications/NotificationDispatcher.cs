@@ -283,7 +283,7 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
         // One round trip: rows whose lease ran out come first (they have waited longest), then due rows.
         List<OutboxRow> rows;
-        using (var found = await connection.QueryMultipleAsync(new CommandDefinition(ExpiredSql + ";\n" + ClaimSql,
+        await using (var found = await connection.QueryMultipleAsync(new CommandDefinition(ExpiredSql + ";\n" + ClaimSql,
             new { now = now.UtcDateTime, limit = Options.Dispatcher.BatchSize, silentSince = (now - Options.Dispatcher.HeartbeatTimeout).UtcDateTime },
             tx, cancellationToken: ct)))
         {
@@ -311,7 +311,7 @@ public sealed partial class NotificationDispatcher(MySqlDataSource db, IServiceP
         parameters.Add("memberIds", rows.Where(r => r.RecipientType == "member").Select(r => r.RecipientId).Distinct().ToList());
         parameters.Add("userIds", rows.Where(r => r.RecipientType == "user").Select(r => r.RecipientId).Distinct().ToList());
         Recipients recipients;
-        using (var results = await connection.QueryMultipleAsync(new CommandDefinition(MarkSendingSql + ";\n" + sql + RecipientsSql, parameters, tx, cancellationToken: ct)))
+        await using (var results = await connection.QueryMultipleAsync(new CommandDefinition(MarkSendingSql + ";\n" + sql + RecipientsSql, parameters, tx, cancellationToken: ct)))
         {
             var members = (await results.ReadAsync<(long Id, string? OaOpenId, bool OaFollowing)>()).ToDictionary(m => m.Id);
             var memberUsers = (await results.ReadAsync<(long Id, string OpenId, long MemberId)>())

@@ -41,7 +41,7 @@ public static class BranchesApi
             return Problems.Validation(errors);
         }
         await using var connection = await db.OpenConnectionAsync(ct);
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             {SelectBranch} WHERE b.id IN @BranchIds ORDER BY b.id LIMIT @PageSize OFFSET @Offset;
             SELECT COUNT(*) FROM party_branches b WHERE b.id IN @BranchIds;
             """, new { user.BranchIds, paging.PageSize, paging.Offset }, cancellationToken: ct));

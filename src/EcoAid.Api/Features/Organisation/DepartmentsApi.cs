@@ -42,7 +42,7 @@ public static class DepartmentsApi
             return Problems.Validation(errors);
         }
         await using var connection = await db.OpenConnectionAsync(ct);
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             {SelectDepartment} WHERE branch_id IN @BranchIds ORDER BY id LIMIT @PageSize OFFSET @Offset;
             SELECT COUNT(*) FROM departments WHERE branch_id IN @BranchIds;
             """, new { user.BranchIds, paging.PageSize, paging.Offset }, cancellationToken: ct));

@@ -98,7 +98,7 @@ public static class EnterprisesApi
             SELECT COUNT(*) FROM enterprises e WHERE {ReachFilter} AND (@Q IS NULL OR e.name LIKE @Q OR e.credit_code LIKE @Q);
             """;
         await using var connection = await db.OpenConnectionAsync(ct);
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, parameters, cancellationToken: ct));
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql, parameters, cancellationToken: ct));
         var rows = (await results.ReadAsync<EnterpriseRow>()).Select(r => r.ToResponse(user)).ToList();
         var total = await results.ReadSingleAsync<long>();
         await Audit.PersonalDataAudit.PhonesShownAsync(connection, user, "enterprise", null, rows.Select(r => (r.Id, r.ContactPhone)), clock.GetUtcNow(), ct);

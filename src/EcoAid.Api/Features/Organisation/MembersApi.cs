@@ -86,7 +86,7 @@ public static class MembersApi
             SELECT COUNT(*) FROM members m WHERE m.branch_id IN @BranchIds;
             """;
         await using var connection = await db.OpenConnectionAsync(ct);
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql,
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition(sql,
             new { user.BranchIds, paging.PageSize, paging.Offset }, cancellationToken: ct));
         var rows = (await results.ReadAsync<MemberRow>()).Select(r => r.ToResponse(user)).ToList();
         var total = await results.ReadSingleAsync<long>();

@@ -170,7 +170,7 @@ public static class MaterialsApi
         }
         await using var connection = await db.OpenConnectionAsync(ct);
         var args = new { enterpriseId = user.EnterpriseId ?? -1, user.BranchIds, userId = user.Id, paging.PageSize, paging.Offset };
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             {SelectMine} WHERE l.enterprise_id = @enterpriseId AND l.branch_id IN @BranchIds ORDER BY l.sent_at DESC, l.id DESC LIMIT @PageSize OFFSET @Offset;
             SELECT COUNT(*) FROM material_lists l WHERE l.enterprise_id = @enterpriseId AND l.branch_id IN @BranchIds;
             """, args, cancellationToken: ct));
@@ -248,7 +248,7 @@ public static class MaterialsApi
     private static async Task<IReadOnlyList<SentMaterialList>> SentListsAsync(MySqlConnection connection, MySqlTransaction? tx, EnterpriseInReach enterprise, long? onlyId,
         CancellationToken ct)
     {
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             SELECT l.id, l.note, l.sent_by, {PersonNames.Name} AS sender_name, l.sent_at
             FROM material_lists l JOIN users u ON u.id = l.sent_by
             WHERE l.enterprise_id = @Id AND (@onlyId IS NULL OR l.id = @onlyId) ORDER BY l.sent_at DESC, l.id DESC;

@@ -180,7 +180,7 @@ public static class PoliciesApi
     {
         var filter = category is null ? "p.status = 'published'" : "p.status = 'published' AND p.category = @category";
         await using var connection = await db.OpenConnectionAsync();
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             SELECT {ListColumns} FROM policies p WHERE {filter} ORDER BY p.published_at DESC, p.id DESC LIMIT @PageSize OFFSET @Offset;
             SELECT COUNT(*) FROM policies p WHERE {filter};
             """, new { category, paging.PageSize, paging.Offset }));

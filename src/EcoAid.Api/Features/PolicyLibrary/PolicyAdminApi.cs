@@ -164,7 +164,7 @@ public static class PolicyAdminApi
             paging.PageSize, paging.Offset,
         };
         await using var connection = await db.OpenConnectionAsync(ct);
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             SELECT p.id, p.branch_id, p.title, p.category, p.status, p.revision, p.updated_at, p.published_at
             FROM policies p WHERE {filters} ORDER BY p.updated_at DESC, p.id DESC LIMIT @PageSize OFFSET @Offset;
             SELECT COUNT(*) FROM policies p WHERE {filters};
@@ -193,7 +193,7 @@ public static class PolicyAdminApi
         {
             return Problems.NotFound();
         }
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             SELECT r.revision, r.action, r.title, r.category, r.summary, r.body, r.tags, r.source, r.effective_date, r.status, r.edited_by,
                    {PersonNames.Name} AS edited_by_name, r.edited_at
             FROM policy_revisions r LEFT JOIN users u ON u.id = r.edited_by
@@ -305,7 +305,7 @@ public static class PolicyAdminApi
         var args = new { user.BranchIds, policyId, first = first.ToDateTime(TimeOnly.MinValue), last = last.ToDateTime(TimeOnly.MinValue) };
         const string inReach = "p.branch_id IN @BranchIds AND (@policyId IS NULL OR p.id = @policyId)";
         await using var connection = await db.OpenConnectionAsync(ct);
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             SELECT v.day, SUM(v.views) FROM policy_daily_views v JOIN policies p ON p.id = v.policy_id
             WHERE {inReach} AND v.day BETWEEN @first AND @last GROUP BY v.day;
             SELECT s.day, SUM(s.scans) FROM policy_daily_scans s JOIN policies p ON p.id = s.policy_id

@@ -121,7 +121,7 @@ internal static class ReportFigureSource
             trend = await TrendAsync(connection, ids, month, asOf, ct);
         }
 
-        using var more = await connection.QueryMultipleAsync(new CommandDefinition("""
+        await using var more = await connection.QueryMultipleAsync(new CommandDefinition("""
             SELECT l.branch_id, COUNT(*) AS sent,
                    COALESCE(SUM(EXISTS (SELECT 1 FROM material_reads r WHERE r.list_id = l.id AND r.read_at < @asOf)), 0) AS read_count
             FROM material_lists l WHERE l.branch_id IN @ids AND l.sent_at >= @monthStart AND l.sent_at < @asOf GROUP BY l.branch_id;

@@ -142,7 +142,7 @@ public static class StatsApi
             responseByEnterprise = false;
         }
         var (enterpriseVisits, memberVisits) = await StatsCounts.VisitsAsync(connection, ids, start, end, ct);
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition("""
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition("""
             SELECT id, branch_id, name FROM enterprises WHERE branch_id IN @ids ORDER BY branch_id, id;
             SELECT id, branch_id, name FROM members WHERE branch_id IN @ids ORDER BY branch_id, id;
             """, new { ids }, cancellationToken: ct));

@@ -73,7 +73,7 @@ internal static class StatsCounts
             return result;
         }
         var sql = string.Concat(keys.Select(k => SubmittedBy(k, acceptedBefore is not null) + (withEvents ? EventsBy(k) : "")));
-        using var reader = await connection.QueryMultipleAsync(new CommandDefinition(sql,
+        await using var reader = await connection.QueryMultipleAsync(new CommandDefinition(sql,
             Parameters(ids, fromUtc, toUtc, now, limit, acceptedBefore), cancellationToken: ct));
         foreach (var key in keys)
         {
@@ -127,7 +127,7 @@ internal static class StatsCounts
         {
             return ([], []);
         }
-        using var reader = await connection.QueryMultipleAsync(new CommandDefinition("""
+        await using var reader = await connection.QueryMultipleAsync(new CommandDefinition("""
             SELECT v.branch_id, v.enterprise_id, COUNT(*) FROM visits v
             WHERE v.branch_id IN @ids AND v.visited_on BETWEEN @from AND @to GROUP BY v.branch_id, v.enterprise_id;
             SELECT v.branch_id, vm.member_id, COUNT(*) FROM visits v JOIN visit_members vm ON vm.visit_id = v.id

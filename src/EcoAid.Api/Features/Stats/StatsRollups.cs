@@ -121,7 +121,7 @@ internal static class StatsRollups
         // The inbox is read through the index on (branch, status, submitted_at): its two statuses' ranges are the inbox
         // itself. Left to choose, MariaDB prefers the covering ix_demands_branch_stats and reads every demand of the
         // period (about 40 ms at 100,000 demands over two years, against 1 ms).
-        using var reader = await connection.QueryMultipleAsync(new CommandDefinition($"""
+        await using var reader = await connection.QueryMultipleAsync(new CommandDefinition($"""
             SELECT r.branch_id, r.status, r.category, r.source, SUM(r.demands * {Sign}) AS submitted
             FROM stats_demand_groups r WHERE {InRollup}
             GROUP BY r.branch_id, r.status, r.category, r.source

@@ -60,7 +60,7 @@ public static class ExpertsApi
         }
         var where = "x.branch_id IN @BranchIds AND (@Q IS NULL OR x.name LIKE @Q OR x.specialty LIKE @Q)";
         await using var connection = await db.OpenConnectionAsync(ct);
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             {SelectExpert} WHERE {where} ORDER BY x.id LIMIT @PageSize OFFSET @Offset;
             SELECT COUNT(*) FROM experts x WHERE {where};
             """, new

@@ -185,7 +185,7 @@ public static partial class VisitsApi
         p.Add("Offset", paging.Offset);
         var where = string.Join(" AND ", filters);
         await using var connection = await db.OpenConnectionAsync(ct);
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             SELECT v.id FROM visits v JOIN enterprises e ON e.id = v.enterprise_id WHERE {where}
             ORDER BY v.visited_on DESC, v.id DESC LIMIT @PageSize OFFSET @Offset;
             SELECT COUNT(*) FROM visits v JOIN enterprises e ON e.id = v.enterprise_id WHERE {where};
@@ -243,7 +243,7 @@ public static partial class VisitsApi
             AND NOT EXISTS (SELECT 1 FROM visits v WHERE v.enterprise_id = e.id AND v.visited_on BETWEEN @monthStart AND @monthEnd)
             """;
         await using var connection = await db.OpenConnectionAsync(ct);
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             SELECT e.id AS enterprise_id, e.name AS enterprise_name, e.branch_id, e.liaison_member_id, m.name AS liaison_name,
                    (SELECT MAX(v.visited_on) FROM visits v WHERE v.enterprise_id = e.id AND v.visited_on < @monthStart) AS last_visited_on
             FROM enterprises e LEFT JOIN members m ON m.id = e.liaison_member_id
@@ -287,7 +287,7 @@ public static partial class VisitsApi
         {
             return [];
         }
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+        await using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
             SELECT v.id, v.branch_id, v.enterprise_id, e.name AS enterprise_name, v.visited_on, v.kind, v.findings, v.recorded_by,
                    {PersonNames.Name} AS recorder_name, v.created_at
             FROM visits v JOIN enterprises e ON e.id = v.enterprise_id JOIN users u ON u.id = v.recorded_by WHERE v.id IN @ids;
