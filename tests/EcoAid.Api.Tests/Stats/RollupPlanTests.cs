@@ -70,6 +70,16 @@ public class RollupPlanTests
     }
 
     [Fact]
+    public void APeriodFromTheCalendarsFirstDayNeedsNoDayBeforeIt()
+    {
+        // A period starting on a month's first day subtracts nothing before it (it once asked for the day before 0001-01-01).
+        Assert.Equal(StatsRollups.DayRange.None, StatsRollups.Split(DateOnly.MinValue, DateOnly.MinValue.AddDays(40)).SubtractHead);
+        var inJanuary = StatsRollups.Split(DateOnly.MinValue, DateOnly.MinValue.AddDays(20));
+        Assert.Equal((StatsRollups.DayRange.None, new StatsRollups.DayRange(DateOnly.MinValue.AddDays(21), DateOnly.MinValue.AddDays(30))),
+            (inJanuary.SubtractHead, inJanuary.SubtractTail));
+    }
+
+    [Fact]
     public void APartialMonthIsReadTheCheaperWayRound()
     {
         // Two years up to 4 December: December 2024 from the 6th is its monthly row minus days 1–5; December 2026 up to the

@@ -140,6 +140,9 @@ public class StatsTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         Assert.All(stats.GetProperty("total").GetProperty("byCategory").EnumerateArray(), x => Assert.Equal(0, x.GetProperty("count").GetInt32()));
         await ProblemAssert.IsProblemAsync(await secretary.GetAsync("/api/stats/overview?from=2026-02-10&to=2026-02-01", Ct), HttpStatusCode.BadRequest, "validation.failed");
         await ProblemAssert.IsProblemAsync(await secretary.GetAsync("/api/stats/overview?from=2026-2-1", Ct), HttpStatusCode.BadRequest, "validation.failed");
+        // Dates far outside the programme's years are refused, not computed (0001-01-01 and 9999-12-31 once answered 500).
+        await ProblemAssert.IsProblemAsync(await secretary.GetAsync("/api/stats/overview?from=0001-01-01&to=0001-01-31", Ct), HttpStatusCode.BadRequest, "validation.failed");
+        await ProblemAssert.IsProblemAsync(await secretary.GetAsync("/api/stats/overview?from=9999-12-01&to=9999-12-31", Ct), HttpStatusCode.BadRequest, "validation.failed");
     }
 
     [Fact]

@@ -104,6 +104,10 @@ public static class StatsApi
         {
             return Problems.Validation("to", "日期格式应为 yyyy-MM-dd。");
         }
+        if (start.Year is < 2000 or > 2100 || end.Year is < 2000 or > 2100)
+        {
+            return Problems.Validation(start.Year is < 2000 or > 2100 ? "from" : "to", "统计日期应在 2000 年至 2100 年之间。");
+        }
         if (end < start)
         {
             return Problems.Validation("to", "结束日期不能早于开始日期。");

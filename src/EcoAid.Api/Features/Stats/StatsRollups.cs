@@ -54,18 +54,21 @@ internal static class StatsRollups
         var firstEnd = Periods.LastDayOfMonth(first);
         var lastEnd = Periods.LastDayOfMonth(last);
         DayRange Days(DateOnly from, DateOnly to) => from <= to ? new DayRange(from, to) : DayRange.None;
+        // The days of a month before start and after end (none on its first and last day: no date outside DateOnly's range).
+        DayRange Before(DateOnly month, DateOnly day) => day > month ? Days(month, day.AddDays(-1)) : DayRange.None;
+        DayRange After(DateOnly day, DateOnly monthEnd) => day < monthEnd ? Days(day.AddDays(1), monthEnd) : DayRange.None;
         if (first == last)
         {
             var inside = end.DayNumber - start.DayNumber + 1;
             return firstEnd.DayNumber - first.DayNumber + 1 - inside < inside
-                ? new RollupPlan(first, first, DayRange.None, DayRange.None, Days(first, start.AddDays(-1)), Days(end.AddDays(1), firstEnd))
+                ? new RollupPlan(first, first, DayRange.None, DayRange.None, Before(first, start), After(end, firstEnd))
                 : new RollupPlan(DateOnly.MaxValue, DateOnly.MinValue, Days(start, end), DayRange.None, DayRange.None, DayRange.None);
         }
         var plan = new RollupPlan(first, last, DayRange.None, DayRange.None, DayRange.None, DayRange.None);
         // Days before the period in its first month, and after it in its last: subtracted when fewer than those inside.
         if (start.Day - 1 < firstEnd.DayNumber - start.DayNumber + 1)
         {
-            plan = plan with { SubtractHead = Days(first, start.AddDays(-1)) };
+            plan = plan with { SubtractHead = Before(first, start) };
         }
         else
         {
@@ -73,7 +76,7 @@ internal static class StatsRollups
         }
         if (lastEnd.DayNumber - end.DayNumber < end.Day)
         {
-            plan = plan with { SubtractTail = Days(end.AddDays(1), lastEnd) };
+            plan = plan with { SubtractTail = After(end, lastEnd) };
         }
         else
         {
@@ -136,7 +139,7 @@ internal static class StatsRollups
                    SUM(r.rated * {Sign}) AS rated, SUM(r.satisfied * {Sign}) AS satisfied
             FROM stats_event_counts r WHERE {InRollup}
             GROUP BY r.branch_id, r.enterprise_id, r.owner_member_id
-            HAVING resolutions <> 0 OR confirmations <> 0;
+            HAVING SUM(r.resolutions * {Sign}) <> 0 OR SUM(r.confirmations * {Sign}) <> 0;
             SELECT d.branch_id, d.enterprise_id, COALESCE(d.owner_member_id, 0) AS owner_member_id, d.status, d.category, d.source, COUNT(*) AS submitted,
                    SUM(CASE WHEN d.status = 'closed' THEN 1 ELSE 0 END) AS closed,
                    SUM(CASE WHEN {Kpis.Sql.ResponseDue("(d.accepted_at)")} THEN 1 ELSE 0 END) AS response_due,
