@@ -109,4 +109,56 @@ public class ReportSnapshotTests(EcoAidFixture fixture) : IClassFixture<EcoAidFi
         await SameAsLive(live, kept, branchQuery, "after the old row was closed");
         await SameAsLive(live, kept, "", "for the city after the writes");
     }
+
+    [Fact]
+    public async Task TheMonthsListShowsItsFirstFiftyNewAndFiftyClosedDemandsAndCountsTheRest()
+    {
+        var start = Crafted.Shanghai(2026, 3, 2, 9, 0);
+        await using var liveApp = new EcoAidApp(fixture, s => s["Reports:LiveFigures"] = "true", start);
+        await using var app = new EcoAidApp(fixture, start: start);
+        var world = new World(app);
+        var c = new Crafted(app);
+        var (cityId, branchId) = await world.BranchAsync();
+        var e = await world.EnterpriseAsync(branchId);
+        // 53 demands collected in February.
+        for (var i = 0; i < 53; i++)
+        {
+            await c.DemandAsync(branchId, e, Crafted.Shanghai(2026, 2, 1, 8).AddHours(i * 12), title: $"二月新收集{i + 1:00}");
+        }
+        // 52 January demands closed in February, the last collected closed first.
+        async Task<long> January(int i, string title)
+        {
+            var at = Crafted.Shanghai(2026, 1, 2, 8).AddHours(i * 10);
+            var id = await c.DemandAsync(branchId, e, at, "closed", title: title);
+            await c.EventAsync(id, "submitted", at);
+            await c.EventAsync(id, "claimed", at.AddHours(2), text: "完成时限 2026-03-31");
+            return id;
+        }
+        for (var i = 0; i < 52; i++)
+        {
+            var id = await January(i, $"一月办结{i + 1:00}");
+            await c.EventAsync(id, "resolved", Crafted.Shanghai(2026, 2, 2, 8), Crafted.Resolution("2026-03-31"));
+            await c.EventAsync(id, "confirmed", Crafted.Shanghai(2026, 2, 3, 8).AddHours(52 - i), Crafted.Confirmation(true, 5));
+        }
+        // Not in February's list: one confirmed first of all and reopened, one still in hand, one closed in January.
+        var reopened = await January(52, "二月确认后重办");
+        await c.EventAsync(reopened, "confirmed", Crafted.Shanghai(2026, 2, 2, 9), Crafted.Confirmation(false, 2));
+        await c.EventAsync(reopened, "reopened", Crafted.Shanghai(2026, 2, 4, 9));
+        await January(53, "一月受理仍在办");
+        var closedInJanuary = await January(54, "一月已办结");
+        await c.EventAsync(closedInJanuary, "confirmed", Crafted.Shanghai(2026, 1, 30, 9), Crafted.Confirmation(true, 5));
+
+        var kept = await world.UserAsync("secretary", cityId, branchId);
+        var live = await new World(liveApp).UserAsync("secretary", cityId, branchId);
+        var sheet = Xlsx.Open(await (await kept.GetAsync("/api/stats/monthly-report?month=2026-02&format=xlsx", Ct)).Content.ReadAsByteArrayAsync(Ct))[^1];
+        var oracle = Xlsx.Open(await (await live.GetAsync("/api/stats/monthly-report?month=2026-02&format=xlsx", Ct)).Content.ReadAsByteArrayAsync(Ct))[^1];
+
+        var titles = sheet.Table.Skip(1).Select(r => r[6].Split('：')[0]).ToList();
+        Assert.Equal([.. Enumerable.Range(1, 50).Select(i => $"二月新收集{i:00}"), .. Enumerable.Range(3, 50).Reverse().Select(i => $"一月办结{i:00}")], titles);
+        Assert.Equal([.. Enumerable.Repeat("本月新收集", 50), .. Enumerable.Repeat("本月办结", 50)], sheet.Table.Skip(1).Select(r => r[12]).ToList());
+        Assert.All(sheet.Table.Skip(51), r => Assert.Equal("已办结", r[11]));
+        Assert.Contains("本表列出本月新收集的诉求 53 件中最先收集的 50 件，以及此前收集、本月办结的诉求 52 件中最先办结的 50 件。", string.Join("\n", sheet.TitleBlock));
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(oracle.Table), System.Text.Json.JsonSerializer.Serialize(sheet.Table));
+        Assert.Equal(oracle.TitleBlock, sheet.TitleBlock);
+    }
 }

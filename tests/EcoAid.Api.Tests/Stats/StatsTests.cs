@@ -257,10 +257,14 @@ public class StatsTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         Assert.Equal("100%（1/1）", report["满意率"]);
         Assert.Equal(["污染治理", "2", "1", "0", "1", "0", "0", "0", "0"], sheets[1][1]);
         Assert.Equal(["合计", "3", "1", "0", "1", "1", "0", "0", "0"], sheets[1][^1]);
-        // The list: every demand up to February 28 (Shanghai), oldest first; the one of March 1, 00:30 is not in it.
-        Assert.Equal(["一月的诉求", "造数诉求", "二月最后的诉求"], sheets[3].Skip(1).Select(r => r[6].Split('：')[0]).ToArray());
-        Assert.Equal("已办结", sheets[3][1][11]);
-        Assert.Equal(("2026-04-01", "办理中"), (sheets[3][2][10], sheets[3][2][11]));
+        // The list: February's new demands up to February 28 (Shanghai) in order, the one of March 1, 00:30 not among them; then
+        // January's demand closed in February.
+        Assert.Equal(["造数诉求", "二月最后的诉求", "一月的诉求"], sheets[3].Skip(1).Select(r => r[6].Split('：')[0]).ToArray());
+        Assert.Equal(["本月新收集", "本月新收集", "本月办结"], sheets[3].Skip(1).Select(r => r[12]).ToArray());
+        Assert.Equal(("2026-04-01", "办理中"), (sheets[3][1][10], sheets[3][1][11]));
+        Assert.Equal("已办结", sheets[3][3][11]);
+        Assert.Equal(["统计时点：截至2026年2月28日", "本表列出本月新收集的诉求 2 件，以及此前收集、本月办结的诉求 1 件。全部诉求的台账请在后台「诉求清单」导出。"],
+            workbook[3].TitleBlock.Skip(1).ToArray());
 
         var empty = Xlsx.Read(await (await secretary.GetAsync("/api/stats/monthly-report?month=2025-12", Ct)).Content.ReadAsByteArrayAsync(Ct));
         Assert.Equal("截至2025年12月31日，尚未收集企业诉求问题。", empty[0].Single(r => r[0] == "总体情况")[1]);

@@ -20,7 +20,8 @@ public sealed record ScopeFigures(long? BranchId, string Name,
 internal sealed record CategoryStatusCount(string Category, string Status, int Count);
 
 /// <summary>A report's figures with what only its files need, both from the same aggregated rows.</summary>
-internal sealed record ComputedReport(ReportFigures Figures, IReadOnlyList<CategoryStatusCount> ByCategoryStatus);
+/// <remarks><see cref="ClosedEarlier"/>: demands collected before the month and closed in it (the second part of the workbook's list).</remarks>
+internal sealed record ComputedReport(ReportFigures Figures, IReadOnlyList<CategoryStatusCount> ByCategoryStatus, int ClosedEarlier);
 
 /// <summary>Demands collected and closed in one month, for the twelve-month chart.</summary>
 public sealed record MonthPoint(string Month, int Collected, int Closed);
@@ -83,7 +84,8 @@ internal static class ReportFigureSource
                             CASE WHEN ls.id IS NULL THEN d.due_date END) AS due_then,
                    COALESCE(fa.kind, CASE WHEN ls.id IS NULL AND d.accepted_at < @asOf THEN IF(d.department_id IS NULL, 'claimed', 'transferred') END) AS accepted_as,
                    COALESCE(fa.created_at, CASE WHEN ls.id IS NULL AND d.accepted_at < @asOf THEN d.accepted_at END) AS accepted_at_then,
-                   COALESCE(cl.at, CASE WHEN ls.id IS NULL AND d.status = 'closed' AND d.closed_at < @asOf THEN d.closed_at END) AS closed_at_then
+                   COALESCE(cl.at, CASE WHEN ls.id IS NULL AND d.status = 'closed' AND d.closed_at < @asOf THEN d.closed_at END) AS closed_at_then,
+                   cl.at AS closed_event_at
             FROM demands d
             LEFT JOIN last_status ls ON ls.demand_id = d.id LEFT JOIN demand_events s ON s.id = ls.id
             LEFT JOIN last_due ld ON ld.demand_id = d.id LEFT JOIN demand_events de ON de.id = ld.id
@@ -179,7 +181,7 @@ internal static class ReportFigureSource
             .Select(g => new CategoryStatusCount(g.Key.Category, g.Key.Status, (int)g.Sum(r => r.N))).ToList();
         return new ComputedReport(
             new ReportFigures(scope, scopeName, Periods.MonthText(month), asOfInstant, asOfDate, complete, responseLimitHours, total, perBranch, trend, cases),
-            byCategoryStatus);
+            byCategoryStatus, (int)demandCounts.Where(r => !r.NewThisMonth && r.ClosedThisMonth).Sum(r => r.N));
     }
 
     /// <summary>The demands of the branches as of the moment, counted per branch and every value the figures tell apart.</summary>

@@ -7,38 +7,60 @@ using MySqlConnector;
 
 namespace EcoAid.Api.Features.Reports;
 
-/// <summary>One line of the report's list (台账): the demand with its state and due date as of the report's moment.</summary>
+/// <summary>One line of the report's list: the demand with its state and due date as of the report's moment.</summary>
 /// <see cref="ResponsibleThen"/> is the 责任单位/责任人 the last claim, transfer or reassignment before that moment set (none when
-/// the demand was not accepted yet).
+/// the demand was not accepted yet). <see cref="ClosedEarlier"/> marks a demand collected before the month and closed in it.
 internal sealed record ReportListRow(DemandRow Demand, string StatusThen, DateOnly? DueThen, string? AcceptedAs, bool OverdueThen,
-    ResponsibleSnapshot? ResponsibleThen);
+    ResponsibleSnapshot? ResponsibleThen, bool ClosedEarlier = false);
 
 /// <summary>The monthly report as files: the workbook (月报) and the Word 工作信息, both from the same figures.</summary>
 internal static class ReportFiles
 {
-    public const int MaxListRows = 10000;
+    /// <summary>
+    /// The most demands the report's list shows in each of its two parts: collected in the month, and collected before
+    /// it and closed (confirmed) in it. A county collects dozens a month, so its list is whole; a city's or a province's
+    /// month lists the first of each part and says how many there are. The whole 台账 is the separate export
+    /// (<c>GET /api/demands/export</c>), so the report stays a report at any volume.
+    /// </summary>
+    public const int ListPerPart = 50;
 
     private static readonly string[] StatusOrder =
         [DemandStatus.Closed, DemandStatus.Resolved, DemandStatus.Accepted, DemandStatus.Submitted, DemandStatus.PendingReview, DemandStatus.Returned,
             DemandStatus.Withdrawn];
 
     /// <summary>
-    /// The list's rows, read as they are written: the oldest <see cref="MaxListRows"/> demands submitted before the
-    /// moment (one index range), their state, due date and acceptance then from their own events, and only the columns
+    /// The list's rows, read as they are written: the month's first <see cref="ListPerPart"/> new demands in order of
+    /// submission (one index range), then the first <see cref="ListPerPart"/> earlier demands closed in the month, in
+    /// order of their closing; their state, due date and acceptance then from their own events, and only the columns
     /// the list shows. Unbuffered and synchronous: the workbook writer pulls each row from the reader, so neither the
     /// rows nor the workbook are held whole. The connection is busy until the enumeration ends.
     /// </summary>
+    /// <remarks>
+    /// The closed part takes its candidates from the month's confirmations (twice the part's size, earliest first) and
+    /// keeps those still closed at the moment: a demand confirmed and then reopened within the same month drops out. Only
+    /// when more than <see cref="ListPerPart"/> of a month's first confirmations were reopened again would the part show
+    /// fewer than it could; its count on the sheet is the figures' own, so nothing is miscounted. Rows from before the
+    /// timeline (closed without a confirmation event) are counted in the figures and not listed.
+    /// </remarks>
     public static IEnumerable<ReportListRow> ListRows(MySqlConnection connection, IReadOnlyList<long> ids, ReportFigures f)
     {
         var asOf = f.AsOf.UtcDateTime;
+        var monthStart = Periods.StartUtc(MonthOf(f));
         if (ids.Count == 0)
         {
             return [];
         }
         // The same rules as ReportFigureSource.AsOfDemands, for the picked demands only.
         var rows = connection.Query<ListLine>(new CommandDefinition($$"""
-            WITH picked AS (
-                SELECT id FROM demands WHERE branch_id IN @ids AND submitted_at < @asOf ORDER BY submitted_at, id LIMIT {{MaxListRows}}),
+            WITH new_in_month AS (
+                SELECT id, submitted_at AS sort_at FROM demands
+                WHERE branch_id IN @ids AND submitted_at >= @monthStart AND submitted_at < @asOf ORDER BY submitted_at, id LIMIT {{ListPerPart}}),
+            closed_in_month AS (
+                SELECT ev.demand_id AS id, MAX(ev.created_at) AS sort_at FROM demand_events ev JOIN demands x ON x.id = ev.demand_id
+                WHERE ev.kind = 'confirmed' AND ev.created_at >= @monthStart AND ev.created_at < @asOf AND x.branch_id IN @ids AND x.submitted_at < @monthStart
+                GROUP BY ev.demand_id ORDER BY sort_at, id LIMIT {{2 * ListPerPart}}),
+            picked AS (
+                SELECT id, FALSE AS closed_earlier, sort_at FROM new_in_month UNION ALL SELECT id, TRUE, sort_at FROM closed_in_month),
             last_status AS (
                 SELECT ev.demand_id, MAX(ev.id) AS id FROM picked x JOIN demand_events ev ON ev.demand_id = x.id
                 WHERE ev.created_at < @asOf
@@ -56,25 +78,30 @@ internal static class ReportFiles
             last_responsible AS (
                 SELECT ev.demand_id, MAX(ev.id) AS id FROM picked x JOIN demand_events ev ON ev.demand_id = x.id
                 WHERE ev.created_at < @asOf AND ev.kind IN ('claimed', 'transferred', 'reassigned')
-                GROUP BY ev.demand_id)
-            SELECT d.id, d.branch_id, d.number, e.name AS enterprise_name, d.category, d.source, d.submitted_at, d.title, d.description,
-                   COALESCE({{ReportFigureSource.StatusOfEvent}}, d.status) AS status_then,
-                   COALESCE(CAST(COALESCE(JSON_VALUE(de.details, '$.dueDate'), REGEXP_SUBSTR(de.text, '[0-9]{4}-[0-9]{2}-[0-9]{2}')) AS DATE),
-                            CASE WHEN ls.id IS NULL THEN d.due_date END) AS due_then,
-                   COALESCE(fa.kind, CASE WHEN ls.id IS NULL AND d.accepted_at < @asOf THEN IF(d.department_id IS NULL, 'claimed', 'transferred') END) AS accepted_as,
-                   lr.id IS NOT NULL AS has_responsible, r.details AS responsible_details,
-                   COALESCE(lr.id = (SELECT MAX(l.id) FROM demand_events l WHERE l.demand_id = d.id AND l.kind IN ('claimed', 'transferred', 'reassigned')), FALSE)
-                       AS responsible_latest,
-                   d.department_id, dep.name AS department_name, m.name AS owner_name, d.responsible_unit, d.responsible_unit_kind,
-                   d.responsible_person_kind, d.responsible_person_name, d.responsible_person_phone
-            FROM picked p JOIN demands d ON d.id = p.id JOIN enterprises e ON e.id = d.enterprise_id
-            LEFT JOIN members m ON m.id = d.owner_member_id LEFT JOIN departments dep ON dep.id = d.department_id
-            LEFT JOIN last_status ls ON ls.demand_id = d.id LEFT JOIN demand_events s ON s.id = ls.id
-            LEFT JOIN last_due ld ON ld.demand_id = d.id LEFT JOIN demand_events de ON de.id = ld.id
-            LEFT JOIN first_accept fai ON fai.demand_id = d.id LEFT JOIN demand_events fa ON fa.id = fai.id
-            LEFT JOIN last_responsible lr ON lr.demand_id = d.id LEFT JOIN demand_events r ON r.id = lr.id
-            ORDER BY d.submitted_at, d.id
-            """, new { ids, asOf }, flags: CommandFlags.None));
+                GROUP BY ev.demand_id),
+            listed AS (
+                SELECT d.id, d.branch_id, d.number, e.name AS enterprise_name, d.category, d.source, d.submitted_at, d.title, d.description,
+                       p.closed_earlier, p.sort_at,
+                       COALESCE({{ReportFigureSource.StatusOfEvent}}, d.status) AS status_then,
+                       COALESCE(CAST(COALESCE(JSON_VALUE(de.details, '$.dueDate'), REGEXP_SUBSTR(de.text, '[0-9]{4}-[0-9]{2}-[0-9]{2}')) AS DATE),
+                                CASE WHEN ls.id IS NULL THEN d.due_date END) AS due_then,
+                       COALESCE(fa.kind, CASE WHEN ls.id IS NULL AND d.accepted_at < @asOf THEN IF(d.department_id IS NULL, 'claimed', 'transferred') END) AS accepted_as,
+                       lr.id IS NOT NULL AS has_responsible, r.details AS responsible_details,
+                       COALESCE(lr.id = (SELECT MAX(l.id) FROM demand_events l WHERE l.demand_id = d.id AND l.kind IN ('claimed', 'transferred', 'reassigned')), FALSE)
+                           AS responsible_latest,
+                       d.department_id, dep.name AS department_name, m.name AS owner_name, d.responsible_unit, d.responsible_unit_kind,
+                       d.responsible_person_kind, d.responsible_person_name, d.responsible_person_phone
+                FROM picked p JOIN demands d ON d.id = p.id JOIN enterprises e ON e.id = d.enterprise_id
+                LEFT JOIN members m ON m.id = d.owner_member_id LEFT JOIN departments dep ON dep.id = d.department_id
+                LEFT JOIN last_status ls ON ls.demand_id = d.id LEFT JOIN demand_events s ON s.id = ls.id
+                LEFT JOIN last_due ld ON ld.demand_id = d.id LEFT JOIN demand_events de ON de.id = ld.id
+                LEFT JOIN first_accept fai ON fai.demand_id = d.id LEFT JOIN demand_events fa ON fa.id = fai.id
+                LEFT JOIN last_responsible lr ON lr.demand_id = d.id LEFT JOIN demand_events r ON r.id = lr.id),
+            kept AS (
+                SELECT l.*, ROW_NUMBER() OVER (PARTITION BY l.closed_earlier ORDER BY l.sort_at, l.id) AS n
+                FROM listed l WHERE NOT l.closed_earlier OR l.status_then = 'closed')
+            SELECT * FROM kept WHERE n <= {{ListPerPart}} ORDER BY closed_earlier, n
+            """, new { ids, asOf, monthStart }, flags: CommandFlags.None));
         return rows.Select(l =>
         {
             var demand = new DemandRow
@@ -88,9 +115,12 @@ internal static class ReportFiles
             var responsible = l.HasResponsible
                 ? EventDetails.ReadResponsible(l.ResponsibleDetails) ?? (l.ResponsibleLatest ? DemandListColumns.Snapshot(demand) : null)
                 : null;
-            return new ReportListRow(demand, l.StatusThen, due, l.AcceptedAs, l.StatusThen == DemandStatus.Accepted && due < f.AsOfDate, responsible);
+            return new ReportListRow(demand, l.StatusThen, due, l.AcceptedAs, l.StatusThen == DemandStatus.Accepted && due < f.AsOfDate, responsible,
+                l.ClosedEarlier);
         });
     }
+
+    private static DateOnly MonthOf(ReportFigures f) => DateOnly.ParseExact(f.Month + "-01", "yyyy-MM-dd", CultureInfo.InvariantCulture);
 
     private sealed class ListLine
     {
@@ -103,6 +133,7 @@ internal static class ReportFiles
         public DateTimeOffset SubmittedAt { get; init; }
         public string Title { get; init; } = "";
         public string Description { get; init; } = "";
+        public bool ClosedEarlier { get; init; }
         public string StatusThen { get; init; } = "";
         public DateTime? DueThen { get; init; }
         public string? AcceptedAs { get; init; }
@@ -119,27 +150,38 @@ internal static class ReportFiles
         public string? ResponsiblePersonPhone { get; init; }
     }
 
-    /// <summary>The list as it was computed before the rows were streamed: every demand's state then, the oldest taken. Kept as the tests' oracle.</summary>
+    /// <summary>
+    /// The same list computed the plain way, kept as the tests' oracle: every demand's state then from
+    /// <see cref="ReportFigureSource.AsOfDemands"/>, the two parts picked and ordered here.
+    /// </summary>
     public static async Task<List<ReportListRow>> LegacyListAsync(MySqlConnection connection, IReadOnlyList<long> ids, ReportFigures f, CancellationToken ct)
     {
         var asOf = f.AsOf.UtcDateTime;
-        var then = (await connection.QueryAsync<(long Id, string StatusThen, DateTime? DueThen, string? AcceptedAs)>(new CommandDefinition($"""
+        var monthStart = Periods.StartUtc(MonthOf(f));
+        var all = (await connection.QueryAsync<(long Id, DateTime SubmittedAt, string StatusThen, DateTime? DueThen, string? AcceptedAs, DateTime? ClosedEventAt)>(
+            new CommandDefinition($"""
             {ReportFigureSource.AsOfDemands}
-            SELECT id, status_then, due_then, accepted_as FROM asof ORDER BY submitted_at, id LIMIT {MaxListRows}
+            SELECT id, submitted_at, status_then, due_then, accepted_as, closed_event_at FROM asof
             """, new { ids, asOf }, cancellationToken: ct))).ToList();
+        var then = all.Where(t => t.SubmittedAt >= monthStart).OrderBy(t => t.SubmittedAt).ThenBy(t => t.Id).Take(ListPerPart)
+            .Select(t => (t, ClosedEarlier: false))
+            .Concat(all.Where(t => t.SubmittedAt < monthStart && t.StatusThen == DemandStatus.Closed && t.ClosedEventAt >= monthStart)
+                .OrderBy(t => t.ClosedEventAt).ThenBy(t => t.Id).Take(ListPerPart).Select(t => (t, ClosedEarlier: true)))
+            .ToList();
         if (then.Count == 0)
         {
             return [];
         }
-        var demandIds = then.Select(t => t.Id).ToList();
+        var demandIds = then.Select(x => x.t.Id).ToList();
         var rows = (await connection.QueryAsync<DemandRow>(new CommandDefinition($"{DemandStore.Select} WHERE d.id IN @demandIds", new { demandIds },
             cancellationToken: ct))).ToDictionary(d => d.Id);
         var responsible = await ResponsibleThenAsync(connection, demandIds, asOf, rows, ct);
-        return then.Select(t =>
+        return then.Select(x =>
         {
+            var (t, closedEarlier) = x;
             var due = t.DueThen is { } d ? DateOnly.FromDateTime(d) : (DateOnly?)null;
             return new ReportListRow(rows[t.Id], t.StatusThen, due, t.AcceptedAs, t.StatusThen == DemandStatus.Accepted && due < f.AsOfDate,
-                responsible.GetValueOrDefault(t.Id));
+                responsible.GetValueOrDefault(t.Id), closedEarlier);
         }).ToList();
     }
 
@@ -233,8 +275,12 @@ internal static class ReportFiles
         Percent(b.Rates.Satisfaction),
     ]);
 
-    /// <summary>The workbook, written to <paramref name="output"/> as <paramref name="list"/> is enumerated (the list is its last sheet).</summary>
-    public static void Workbook(Stream output, ReportFigures f, IReadOnlyList<CategoryStatusCount> byCategoryStatus, IEnumerable<ReportListRow> list, bool rollUp)
+    /// <summary>
+    /// The workbook, written to <paramref name="output"/> as <paramref name="list"/> is enumerated (the list is its last
+    /// sheet). <paramref name="closedEarlier"/> is how many demands collected before the month were closed in it.
+    /// </summary>
+    public static void Workbook(Stream output, ReportFigures f, IReadOnlyList<CategoryStatusCount> byCategoryStatus, int closedEarlier,
+        IEnumerable<ReportListRow> list, bool rollUp)
     {
         var lines = new[] { $"统计时点：截至{Periods.ChineseDate(f.AsOfDate)}" };
         var s = f.Total;
@@ -248,9 +294,8 @@ internal static class ReportFiles
             ["专家上门", N(s.ExpertVisits)], ["会商", N(s.Meetings)], ["企业吹哨", N(s.Whistles)],
             ["响应率", Percent(s.Rates.Response)], ["按期办结率", Percent(s.Rates.OnTime)], ["解决率", Percent(s.Rates.Resolution)], ["满意率", Percent(s.Rates.Satisfaction)],
             ["统计口径", Method(f)],
-            .. f.Total.Collected >= MaxListRows ? [(IReadOnlyList<string?>)["说明", $"诉求清单只列出前 {MaxListRows} 条，计数为全部。"]] : Array.Empty<IReadOnlyList<string?>>(),
         ];
-        // From the aggregated counts, so the table covers every demand even when the list stops at MaxListRows.
+        // From the aggregated counts: the table covers every demand collected by the moment, the list only the month's.
         var byCategory = s.ByCategory.Where(c => c.Count > 0).OrderByDescending(c => c.Count).Select(c =>
         {
             var statuses = byCategoryStatus.Where(x => x.Category == c.Code).GroupBy(x => x.Status).ToDictionary(g => g.Key, g => g.Sum(x => x.Count));
@@ -268,6 +313,7 @@ internal static class ReportFiles
                 l.ResponsibleThen is { } p ? DemandListColumns.ResponsiblePerson(p) : null,
                 l.DueThen?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 DemandWorkflow.StatusName(l.StatusThen) + (l.OverdueThen ? "（已逾期）" : ""),
+                l.ClosedEarlier ? "本月办结" : "本月新收集",
             ];
         });
         var cases = f.Cases.Select((c, i) => (IReadOnlyList<string?>)[N(i + 1), c.Number, c.EnterpriseName, c.Title, c.Problem, c.Measures, c.Outcome]);
@@ -282,10 +328,19 @@ internal static class ReportFiles
             sheets.Add(new("各支部", title, lines, BranchTableHeader, [34, 10, 11, 8, 8, 8, 8, 8, 10, 8, 10, 8, 8, 16, 16, 16, 16], BranchTableRows(f.Branches)));
         }
         sheets.Add(new("典型案例", title, lines, ["序号", "编号", "企业名称", "诉求", "问题", "举措", "成效"], [6, 14, 24, 22, 36, 36, 36], cases));
-        sheets.Add(new("诉求清单", title, lines,
-            ["序号", .. rollUp ? ["支部"] : Array.Empty<string>(), "编号", "企业名称", "问题类别", "收集方式", "提交日期", "问题描述", "认领/移交", "责任单位", "责任人", "完成时限", "办理状态"],
-            [6, .. rollUp ? [24.0] : Array.Empty<double>(), 14, 24, 11, 11, 12, 48, 10, 18, 12, 12, 14], rows));
+        sheets.Add(new("诉求清单", title, [lines[0], ListNote(s.NewThisMonth, closedEarlier)],
+            ["序号", .. rollUp ? ["支部"] : Array.Empty<string>(), "编号", "企业名称", "问题类别", "收集方式", "提交日期", "问题描述", "认领/移交", "责任单位", "责任人", "完成时限", "办理状态",
+                "列入原因"],
+            [6, .. rollUp ? [24.0] : Array.Empty<double>(), 14, 24, 11, 11, 12, 48, 10, 18, 12, 12, 14, 12], rows));
         Spreadsheet.Write(output, sheets);
+    }
+
+    /// <summary>"本表列出本月新收集的诉求 12 件，以及此前收集、本月办结的诉求 3 件。……" with the parts' limits when they bind.</summary>
+    public static string ListNote(int newThisMonth, int closedEarlier)
+    {
+        static string Part(int count, string limited) => count > ListPerPart ? $" {N(count)} 件中{limited} {ListPerPart} 件" : $" {N(count)} 件";
+        return $"本表列出本月新收集的诉求{Part(newThisMonth, "最先收集的")}，以及此前收集、本月办结的诉求{Part(closedEarlier, "最先办结的")}。" +
+            "全部诉求的台账请在后台「诉求清单」导出。";
     }
 
     /// <summary>The 工作信息: 基本情况 with the figures, tables and charts; 主要做法 and 下步打算 as a skeleton to edit; the month's typical cases.</summary>

@@ -220,7 +220,7 @@ public static class ReportsApi
         var f = computed.Figures;
         List<long> ids = [.. branches.Select(b => b.Id)];
         var list = live ? await ReportFiles.LegacyListAsync(connection, ids, f, ct) : ReportFiles.ListRows(connection, ids, f);
-        ReportFiles.Workbook(output, f, computed.ByCategoryStatus, list, f.Scope == "city");
+        ReportFiles.Workbook(output, f, computed.ByCategoryStatus, computed.ClosedEarlier, list, f.Scope == "city");
     }
 
     private static async Task<(byte[] Bytes, string ContentType)> FileAsync(MySqlConnection connection, ComputedReport computed,
