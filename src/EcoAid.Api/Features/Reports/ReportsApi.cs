@@ -219,7 +219,7 @@ public static class ReportsApi
     {
         var f = computed.Figures;
         List<long> ids = [.. branches.Select(b => b.Id)];
-        var list = live ? await ReportFiles.LegacyListAsync(connection, ids, f, ct) : ReportFiles.ListRows(connection, ids, f);
+        var list = live ? await ReportFiles.LegacyListAsync(connection, ids, f, ct) : await ReportFiles.ListRowsAsync(connection, ids, f, ct);
         ReportFiles.Workbook(output, f, computed.ByCategoryStatus, computed.ClosedEarlier, list, f.Scope == "city");
     }
 
