@@ -337,12 +337,12 @@ internal static class ReportFiles
         Spreadsheet.Write(output, sheets);
     }
 
-    /// <summary>"本表列出本月新收集的诉求 12 件，以及此前收集、本月办结的诉求 3 件。……" with the parts' limits when they bind.</summary>
+    /// <summary>"本表列出本月新收集的诉求 12 件，以及此前收集、本月办结的诉求 3 件。……", with the parts' limits when they bind.</summary>
     public static string ListNote(int newThisMonth, int closedEarlier)
     {
         static string Part(int count, string limited) => count > ListPerPart ? $" {N(count)} 件中{limited} {ListPerPart} 件" : $" {N(count)} 件";
-        return $"本表列出本月新收集的诉求{Part(newThisMonth, "最先收集的")}，以及此前收集、本月办结的诉求{Part(closedEarlier, "最先办结的")}。" +
-            "全部诉求的台账请在后台「诉求清单」导出。";
+        var closed = closedEarlier == 0 ? "；此前收集的诉求本月没有办结的" : $"，以及此前收集、本月办结的诉求{Part(closedEarlier, "最先办结的")}";
+        return $"本表列出本月新收集的诉求{Part(newThisMonth, "最先收集的")}{closed}。全部诉求的台账请在后台「诉求清单」导出。";
     }
 
     /// <summary>The 工作信息: 基本情况 with the figures, tables and charts; 主要做法 and 下步打算 as a skeleton to edit; the month's typical cases.</summary>
