@@ -251,7 +251,10 @@ public class PeopleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         app.Clock.SetUtcNow(Crafted.Shanghai(2026, 3, 1, 0, 30));
         await Expect(HttpStatusCode.OK, await w.Commissioner.PostAsJsonAsync($"/api/demands/{id}/responsible",
             new { unitName = "县自然资源局", personName = "王强", personPhone = "13800001111" }, Ct));
+        // Closed in March, so March's list shows it among the earlier demands closed that month.
         app.Clock.SetUtcNow(Crafted.Shanghai(2026, 3, 2, 9, 0));
+        await Expect(HttpStatusCode.OK, await w.Owner.PostAsJsonAsync($"/api/demands/{id}/resolve", new { summary = "已协调办结" }, Ct));
+        await Expect(HttpStatusCode.OK, await w.Staff.PostAsJsonAsync($"/api/demands/{id}/confirm", new { solved = true, satisfaction = 5 }, Ct));
 
         static async Task<List<string>> RowAsync(DemandWorld w, string month)
         {
@@ -261,7 +264,7 @@ public class PeopleTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         var february = await RowAsync(w, "2026-02");
         Assert.Equal(("认领", branch, "责任成员"), (february[7], february[8], february[9]));
         var march = await RowAsync(w, "2026-03");
-        Assert.Equal(("认领", "县自然资源局", "王强（13800001111）"), (march[7], march[8], march[9]));
+        Assert.Equal(("认领", "县自然资源局", "王强（13800001111）", "本月办结"), (march[7], march[8], march[9], march[12]));
 
         // The issued February report keeps it too.
         var issued = await Expect(HttpStatusCode.Created, await w.Secretary.PostAsJsonAsync("/api/reports", new { month = "2026-02" }, Ct));

@@ -263,7 +263,7 @@ public class StatsTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         Assert.Equal(["本月新收集", "本月新收集", "本月办结"], sheets[3].Skip(1).Select(r => r[12]).ToArray());
         Assert.Equal(("2026-04-01", "办理中"), (sheets[3][1][10], sheets[3][1][11]));
         Assert.Equal("已办结", sheets[3][3][11]);
-        Assert.Equal(["统计时点：截至2026年2月28日", "本表列出本月新收集的诉求 2 件，以及此前收集、本月办结的诉求 1 件。全部诉求的台账请在后台「诉求清单」导出。"],
+        Assert.Equal(["统计时点：截至2026年2月28日", "本表列出本月新收集的诉求 2 件，以及此前收集、本月办结的诉求 1 件。全部诉求的逐件情况请在后台「诉求清单」页查询。"],
             workbook[3].TitleBlock.Skip(1).ToArray());
 
         var empty = Xlsx.Read(await (await secretary.GetAsync("/api/stats/monthly-report?month=2025-12", Ct)).Content.ReadAsByteArrayAsync(Ct));

@@ -36,12 +36,15 @@ internal static class ReportFiles
     /// is not a CTE of the second), the second reads those demands. At most 150 rows are held.
     /// </summary>
     /// <remarks>
-    /// The closed part's candidates are the month's first confirmations (twice the part's size, one index range read in
-    /// order); each is placed by its last confirmation before the moment and kept if it was still closed then. A demand
-    /// outside the candidates was first confirmed after all of them, so it cannot close earlier than the kept ones unless
-    /// more than <see cref="ListPerPart"/> of the candidates were reopened: only then would the part show fewer or other
-    /// demands than it could. Its count on the sheet is the figures' own, so nothing is miscounted. Rows from before the
-    /// timeline (closed without a confirmation event) are counted in the figures and not listed.
+    /// The closed part's candidates are the month's first confirmations of the branches' earlier demands (twice the part's
+    /// size, read in the order of the events' kind-and-time index); each is placed by its last confirmation before the
+    /// moment and kept if it was still closed then. A demand outside the candidates was first confirmed after all of
+    /// them, so it cannot close earlier than the kept ones unless the candidates hold fewer than <see cref="ListPerPart"/>
+    /// demands still closed (reopened ones drop out, and one reopened and confirmed again takes two slots): only then
+    /// would the part show fewer or other demands than it could. Its count on the sheet is the figures' own, so nothing is
+    /// miscounted. Rows from before the timeline (closed without a confirmation event) are counted in the figures and not
+    /// listed. In a database of many branches the index walks every branch's confirmations of the month until it has
+    /// enough of these branches': bounded by a month's volume, not by the years kept.
     /// </remarks>
     public static async Task<List<ReportListRow>> ListRowsAsync(MySqlConnection connection, IReadOnlyList<long> ids, ReportFigures f, CancellationToken ct)
     {
@@ -337,12 +340,22 @@ internal static class ReportFiles
         Spreadsheet.Write(output, sheets);
     }
 
-    /// <summary>"本表列出本月新收集的诉求 12 件，以及此前收集、本月办结的诉求 3 件。……", with the parts' limits when they bind.</summary>
+    /// <summary>
+    /// "本表列出本月新收集的诉求 12 件，以及此前收集、本月办结的诉求 3 件。……", with the parts' limits when they bind. It
+    /// points to the console's 诉求清单 page, which every reader of a report can open (its export is for the branch's
+    /// commissioners and secretary).
+    /// </summary>
     public static string ListNote(int newThisMonth, int closedEarlier)
     {
         static string Part(int count, string limited) => count > ListPerPart ? $" {N(count)} 件中{limited} {ListPerPart} 件" : $" {N(count)} 件";
-        var closed = closedEarlier == 0 ? "；此前收集的诉求本月没有办结的" : $"，以及此前收集、本月办结的诉求{Part(closedEarlier, "最先办结的")}";
-        return $"本表列出本月新收集的诉求{Part(newThisMonth, "最先收集的")}{closed}。全部诉求的台账请在后台「诉求清单」导出。";
+        var listed = (newThisMonth, closedEarlier) switch
+        {
+            (0, 0) => "本月无新收集的诉求，此前收集的诉求本月无办结",
+            (0, _) => $"本月无新收集的诉求；列出此前收集、本月办结的诉求{Part(closedEarlier, "最先办结的")}",
+            (_, 0) => $"本表列出本月新收集的诉求{Part(newThisMonth, "最先收集的")}；此前收集的诉求本月无办结",
+            _ => $"本表列出本月新收集的诉求{Part(newThisMonth, "最先收集的")}，以及此前收集、本月办结的诉求{Part(closedEarlier, "最先办结的")}",
+        };
+        return listed + "。全部诉求的逐件情况请在后台「诉求清单」页查询。";
     }
 
     /// <summary>The 工作信息: 基本情况 with the figures, tables and charts; 主要做法 and 下步打算 as a skeleton to edit; the month's typical cases.</summary>

@@ -186,7 +186,8 @@ public static class ReportsApi
         }
         if (format == "xlsx")
         {
-            // Written row by row into a file that deletes itself once sent: neither the list nor the workbook is held in memory.
+            // Written row by row into a file that deletes itself once sent: the workbook is not held in memory (the list is
+            // at most 2 × ReportFiles.ListPerPart rows).
             var file = new FileStream(Path.Combine(Path.GetTempPath(), $"ecoaid-report-{Guid.NewGuid():N}.xlsx"), FileMode.CreateNew, FileAccess.ReadWrite,
                 FileShare.None, 64 * 1024, FileOptions.DeleteOnClose);
             try
