@@ -19,8 +19,8 @@ internal static class ReportFiles
     /// <summary>
     /// The most demands the report's list shows in each of its two parts: collected in the month, and collected before
     /// it and closed (confirmed) in it. A county collects dozens a month, so its list is whole; a city's or a province's
-    /// month lists the first of each part and says how many there are. The whole 台账 is the separate export
-    /// (<c>GET /api/demands/export</c>), so the report stays a report at any volume.
+    /// month lists the first of each part and says how many there are. Every demand, one by one, is on the console's
+    /// 诉求清单 page, so the report stays a report at any volume.
     /// </summary>
     public const int ListPerPart = 50;
 
@@ -54,11 +54,11 @@ internal static class ReportFiles
         {
             return [];
         }
-        var picked = (await connection.QueryAsync<(long Id, bool ClosedEarlier, DateTime At)>(new CommandDefinition($"""
-            (SELECT id, FALSE AS closed_earlier, submitted_at AS sort_at FROM demands
+        var picked = (await connection.QueryAsync<(long Id, bool ClosedEarlier)>(new CommandDefinition($"""
+            (SELECT id, FALSE AS closed_earlier FROM demands
              WHERE branch_id IN @ids AND submitted_at >= @monthStart AND submitted_at < @asOf ORDER BY submitted_at, id LIMIT {ListPerPart})
             UNION ALL
-            (SELECT ev.demand_id, TRUE, ev.created_at FROM demand_events ev JOIN demands x ON x.id = ev.demand_id
+            (SELECT ev.demand_id, TRUE FROM demand_events ev JOIN demands x ON x.id = ev.demand_id
              WHERE ev.kind = 'confirmed' AND ev.created_at >= @monthStart AND ev.created_at < @asOf AND x.branch_id IN @ids AND x.submitted_at < @monthStart
              ORDER BY ev.created_at, ev.id LIMIT {2 * ListPerPart})
             """, new { ids, asOf, monthStart }, cancellationToken: ct)))
