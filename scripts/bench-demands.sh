@@ -129,8 +129,9 @@ user_id=$(bsql "SELECT id FROM users WHERE openid = 'bench-secretary'")
 seed_demands() { # FROM TO: demands SQB-FROM..SQB-TO with their events, submitted over the two years before now
   local from=$1 to=$2 started=$SECONDS
   # The plan of each demand's life, from its sequence number: submitted at a spread-out instant of the last 730 days;
-  # claimed within a day (every 7th four days later); resolved 3-11 days after (every 10th 20 days: late); confirmed two
-  # days later with a rating of 3-5, or (every 25th) reopened with a 2 and back in hand. The newest are still open.
+  # claimed 10 minutes to 48 hours later, spread over the minutes as real acceptances are (every 7th 100-200 hours later,
+  # past the 48-hour limit); resolved 3-11 days after (every 10th 20 days: late); confirmed two days later with a rating
+  # of 3-5, or (every 25th) reopened with a 2 and back in hand. The newest are still open.
   bsql "
   SET @now = UTC_TIMESTAMP(6);
   DROP TABLE IF EXISTS bench_plan;
@@ -142,8 +143,8 @@ seed_demands() { # FROM TO: demands SQB-FROM..SQB-TO with their events, submitte
   FROM seq_${from}_to_${to} s
   JOIN enterprises e ON e.branch_id = $branch_id AND e.name = CONCAT('基准企业', 1 + s.seq % 50)
   JOIN members m ON m.branch_id = $branch_id AND m.name = CONCAT('基准成员', 1 + s.seq % 10);
-  UPDATE bench_plan SET accepted = submitted + INTERVAL IF(seq % 7 = 0, 100, 20) HOUR
-  WHERE NOT (submitted > @now - INTERVAL 5 DAY AND seq % 2 = 1) AND submitted + INTERVAL IF(seq % 7 = 0, 100, 20) HOUR < @now;
+  UPDATE bench_plan SET accepted = submitted + INTERVAL IF(seq % 7 = 0, 6000 + (seq * 61) % 6000, 10 + (seq * 37) % 2870) MINUTE
+  WHERE NOT (submitted > @now - INTERVAL 5 DAY AND seq % 2 = 1) AND submitted + INTERVAL IF(seq % 7 = 0, 6000 + (seq * 61) % 6000, 10 + (seq * 37) % 2870) MINUTE < @now;
   UPDATE bench_plan SET due = DATE(accepted) + INTERVAL 15 DAY WHERE accepted IS NOT NULL;
   UPDATE bench_plan SET resolved = accepted + INTERVAL IF(seq % 10 = 0, 20, 3 + seq % 9) DAY
   WHERE accepted IS NOT NULL AND NOT (submitted > @now - INTERVAL 30 DAY AND seq % 3 = 0)

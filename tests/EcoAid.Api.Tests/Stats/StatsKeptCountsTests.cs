@@ -127,17 +127,25 @@ public class StatsKeptCountsTests(EcoAidFixture fixture) : IClassFixture<EcoAidF
         await DemandWorld.Expect(HttpStatusCode.OK, await w.Staff.PostAsJsonAsync($"/api/demands/{withdrawn}/withdraw", new { reason = "企业已自行解决" }, Ct));
 
         var viewer = await world.UserAsync("city_viewer", cityId, branch1);
-        var liveViewer = live.CreateClient();
-        liveViewer.DefaultRequestHeaders.Authorization = viewer.DefaultRequestHeaders.Authorization;
-        var liveSecretary = live.CreateClient();
-        liveSecretary.DefaultRequestHeaders.Authorization = w.Secretary.DefaultRequestHeaders.Authorization;
 
-        async Task SameAnswers(string when)
+        // The same questions to a kept-counts app and a live one (by default these two, with the 48-hour limit).
+        async Task SameAnswers(string when, EcoAidApp? keptApp = null, EcoAidApp? liveApp = null)
         {
-            live.Clock.SetUtcNow(kept.Clock.GetUtcNow());
+            keptApp ??= kept;
+            liveApp ??= live;
+            keptApp.Clock.SetUtcNow(kept.Clock.GetUtcNow());
+            liveApp.Clock.SetUtcNow(kept.Clock.GetUtcNow());
+            HttpClient As(EcoAidApp app, HttpClient user)
+            {
+                var client = app.CreateClient();
+                client.DefaultRequestHeaders.Authorization = user.DefaultRequestHeaders.Authorization;
+                return client;
+            }
+            var (keptViewer, liveViewer) = (As(keptApp, viewer), As(liveApp, viewer));
+            var (keptSecretary, liveSecretary) = (As(keptApp, w.Secretary), As(liveApp, w.Secretary));
             foreach (var period in Periods)
             {
-                foreach (var (mine, theirs, extra) in new[] { (viewer, liveViewer, ""), (viewer, liveViewer, $"branchId={branch2}"), (w.Secretary, liveSecretary, "") })
+                foreach (var (mine, theirs, extra) in new[] { (keptViewer, liveViewer, ""), (keptViewer, liveViewer, $"branchId={branch2}"), (keptSecretary, liveSecretary, "") })
                 {
                     var query = extra == "" ? period : period == "" ? "?" + extra : period + "&" + extra;
                     var expected = await Answer(theirs, query);
@@ -192,6 +200,36 @@ public class StatsKeptCountsTests(EcoAidFixture fixture) : IClassFixture<EcoAidF
         await SameAnswers("30 hours later");
         kept.Clock.Advance(TimeSpan.FromDays(2));
         await SameAnswers("two days more");
+
+        // Another limit: an instance configured with 72 hours counts the kept rows again at its start (one row per key,
+        // judged against 72 hours), and answers as the live aggregation with 72 hours does.
+        await using var patient = new EcoAidApp(fixture, s => s["Stats:ResponseLimitHours"] = "72", start: kept.Clock.GetUtcNow());
+        await using var patientLive = new EcoAidApp(fixture, s => { s["Stats:ResponseLimitHours"] = "72"; s["Stats:UseKeptCounts"] = "false"; },
+            start: kept.Clock.GetUtcNow());
+        using (patient.CreateClient())
+        {
+            // started: its start-up steps have run
+        }
+        await using (var db = await kept.OpenDatabaseAsync())
+        {
+            Assert.Equal(72, await db.ExecuteScalarAsync<int>("SELECT response_limit_hours FROM stats_settings WHERE id = 1"));
+            var (keptMet, actualMet) = await db.QuerySingleAsync<(decimal, long)>("""
+                SELECT (SELECT SUM(response_met) FROM stats_demand_counts WHERE grain = 'm'),
+                       (SELECT COUNT(*) FROM demands WHERE accepted_at IS NOT NULL AND accepted_at <= submitted_at + INTERVAL 72 HOUR)
+                """);
+            Assert.Equal(actualMet, (long)keptMet);
+            Assert.True(actualMet > await db.ExecuteScalarAsync<long>(
+                "SELECT COUNT(*) FROM demands WHERE accepted_at IS NOT NULL AND accepted_at <= submitted_at + INTERVAL 48 HOUR"),
+                "the crafted data has acceptances between 48 and 72 hours, so the two limits give different answers");
+        }
+        await SameAnswers("recounted against 72 hours", patient, patientLive);
+        // The 48-hour instance still running meanwhile sees rows judged against 72 hours and counts the response itself.
+        await SameAnswers("48 hours against rows judged against 72", kept, live);
+        // Changes after the recount are judged by the triggers against 72 hours.
+        var afterRecount = await w.AcceptedAsync();
+        await DemandWorld.Expect(HttpStatusCode.OK, await w.Owner.PostAsJsonAsync($"/api/demands/{afterRecount}/resolve", new { summary = "已完成整改" }, Ct));
+        await SameAnswers("a change after the recount", patient, patientLive);
+        await SameAnswers("a change after the recount, 48 hours", kept, live);
     }
 
     /// <summary>The overview's answer without the moment it was generated at, as text.</summary>

@@ -18,9 +18,6 @@ internal sealed record OverviewCounts(List<SubmittedGroup> Groups, Dictionary<(l
 /// </summary>
 internal static class StatsRollups
 {
-    /// <summary><c>response_hours</c> of a demand that was never accepted.</summary>
-    public const int NotAccepted = 32767;
-
     /// <summary>Statuses of the inbox: a demand in one of them and not accepted is counted live, not in the kept counts.</summary>
     private const string Waiting = $"'{DemandStatus.PendingReview}', '{DemandStatus.Submitted}'";
 
@@ -130,7 +127,8 @@ internal static class StatsRollups
             GROUP BY r.branch_id, r.status, r.category, r.source
             HAVING submitted <> 0;
             SELECT r.branch_id, r.enterprise_id, r.owner_member_id, SUM(r.demands * {Sign}) AS submitted, SUM(r.closed * {Sign}) AS closed,
-                   SUM(r.demands * {Sign}) AS response_due, SUM(CASE WHEN r.response_hours <= @limitHours THEN r.demands * {Sign} ELSE 0 END) AS response_met
+                   SUM(r.demands * {Sign}) AS response_due, SUM(r.response_met * {Sign}) AS response_met,
+                   MAX((SELECT s.response_limit_hours FROM stats_settings s WHERE s.id = 1)) AS kept_limit
             FROM stats_demand_counts r WHERE {InRollup}
             GROUP BY r.branch_id, r.enterprise_id, r.owner_member_id
             HAVING submitted <> 0;
@@ -153,7 +151,7 @@ internal static class StatsRollups
         {
             ids, firstMonth = Date(plan.FirstMonth), lastMonth = Date(plan.LastMonth), addHeadFrom = Date(plan.AddHead.From), addHeadTo = Date(plan.AddHead.To),
             addTailFrom = Date(plan.AddTail.From), addTailTo = Date(plan.AddTail.To), subHeadFrom = Date(plan.SubtractHead.From),
-            subHeadTo = Date(plan.SubtractHead.To), subTailFrom = Date(plan.SubtractTail.From), subTailTo = Date(plan.SubtractTail.To), limitHours, fromUtc,
+            subHeadTo = Date(plan.SubtractHead.To), subTailFrom = Date(plan.SubtractTail.From), subTailTo = Date(plan.SubtractTail.To), fromUtc,
             toUtc, dueBy, limitSeconds = (long)limit.TotalSeconds,
         }, cancellationToken: ct));
 
@@ -166,8 +164,13 @@ internal static class StatsRollups
         var cells = new Dictionary<(long Branch, long Enterprise, long Owner), KeyedCounts>();
         void Add(long branch, long enterprise, long owner, int submitted, int closed, RateCounts rates) =>
             Merge(cells, (branch, enterprise, owner), new KeyedCounts(branch, enterprise, submitted, closed, rates));
+        // The kept rows judged the response against the limit in stats_settings, read in the same statement; when that is not
+        // this instance's limit (a recount at another instance's start, or this one's not yet done), the accepted demands of
+        // the period are counted from the demands instead (StatsResponseLimit).
+        var keptOtherLimit = false;
         foreach (var c in await reader.ReadAsync<CellRow>())
         {
+            keptOtherLimit |= c.KeptLimit != limitHours;
             Add(c.BranchId, c.EnterpriseId, c.OwnerMemberId, (int)c.Submitted, (int)c.Closed, new RateCounts((int)c.ResponseDue, (int)c.ResponseMet, 0, 0, 0, 0, 0, 0));
         }
         foreach (var e in await reader.ReadAsync<EventRow>())
@@ -185,6 +188,26 @@ internal static class StatsRollups
         foreach (var n in await reader.ReadAsync<NotDueRow>())
         {
             Add(n.BranchId, n.EnterpriseId, n.OwnerMemberId, 0, 0, new RateCounts(-(int)n.NotDue, 0, 0, 0, 0, 0, 0, 0));
+        }
+
+        if (keptOtherLimit)
+        {
+            await reader.DisposeAsync();
+            // Only the kept rows count acceptances within the limit (the live parts are demands not accepted), so all of them go.
+            foreach (var key in cells.Keys.ToList())
+            {
+                cells[key] = cells[key] with { Rates = cells[key].Rates with { ResponseMet = 0 } };
+            }
+            var accepted = await connection.QueryAsync<CellRow>(new CommandDefinition($"""
+                SELECT d.branch_id, d.enterprise_id, COALESCE(d.owner_member_id, 0) AS owner_member_id,
+                       SUM(CASE WHEN {Kpis.Sql.ResponseMet("(d.accepted_at)")} THEN 1 ELSE 0 END) AS response_met
+                FROM demands d WHERE d.branch_id IN @ids AND d.submitted_at >= @fromUtc AND d.submitted_at < @toUtc AND d.accepted_at IS NOT NULL
+                GROUP BY d.branch_id, d.enterprise_id, d.owner_member_id
+                """, new { ids, fromUtc, toUtc, limitSeconds = (long)limit.TotalSeconds }, cancellationToken: ct));
+            foreach (var a in accepted)
+            {
+                Add(a.BranchId, a.EnterpriseId, a.OwnerMemberId, 0, 0, new RateCounts(0, (int)a.ResponseMet, 0, 0, 0, 0, 0, 0));
+            }
         }
 
         result.Groups.AddRange(groups.Select(g => new SubmittedGroup(g.Key.Item1, g.Key.Item2, g.Key.Item3, g.Key.Item4, g.Value, default)));
@@ -246,6 +269,7 @@ internal static class StatsRollups
         public decimal Closed { get; init; }
         public decimal ResponseDue { get; init; }
         public decimal ResponseMet { get; init; }
+        public int? KeptLimit { get; init; }
     }
 
     private sealed class EventRow

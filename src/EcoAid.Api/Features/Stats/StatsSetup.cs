@@ -8,6 +8,7 @@ public static class StatsSetup
         builder.Services.AddStatsPolicies();
         builder.Services.AddOptions<StatsOptions>().BindConfiguration("Stats")
             .Validate(o => o.ResponseLimitHours is >= 1 and <= 720, "Stats:ResponseLimitHours 必须在 1 到 720 之间。").ValidateOnStart();
+        builder.Services.AddSingleton<Infrastructure.Database.IStartupDataStep, StatsResponseLimit>();
         return builder;
     }
 
