@@ -1,3 +1,4 @@
+using Dapper;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -61,6 +62,40 @@ public class StatsTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture>
         var secretaryAgain = await new World(patient).UserAsync("secretary", cityId, branchId);
         var relaxed = await Overview(secretaryAgain, "from=2026-02-01&to=2026-02-28");
         Assert.Equal((0.8, 4, 5), RateOf(relaxed.GetProperty("total").GetProperty("rates"), "response"));
+    }
+
+    [Fact]
+    public async Task AStartThatCannotTakeTheResponseLimitInTimeStartsAllTheSameAndCountsTheResponseFromTheDemands()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var world = new World(app);
+        var c = new Crafted(app);
+        var (cityId, branchId) = await world.BranchAsync();
+        var e = await world.EnterpriseAsync(branchId);
+        var t = Crafted.Shanghai(2026, 2, 10, 8, 0);
+        await c.DemandAsync(branchId, e, t, "accepted", acceptedAt: t.AddHours(30)); // in time against 48 hours, late against 24
+        await c.DemandAsync(branchId, e, t, "accepted", acceptedAt: t.AddHours(10)); // in time against both
+        var secretary = await world.UserAsync("secretary", cityId, branchId);
+        var stats = await Overview(secretary, "from=2026-02-01&to=2026-02-28");
+        Assert.Equal((1.0, 2, 2), RateOf(stats.GetProperty("total").GetProperty("rates"), "response"));
+
+        // A demand being settled holds the limit's row longer than a start waits for it.
+        await using var holder = await app.OpenDatabaseAsync();
+        await using var settling = await holder.BeginTransactionAsync(Ct);
+        Assert.Equal(48, await holder.ExecuteScalarAsync<int>(new CommandDefinition(
+            "SELECT response_limit_hours FROM stats_settings WHERE id = 1 LOCK IN SHARE MODE", transaction: settling, cancellationToken: Ct)));
+        var logs = new LogCapture();
+        await using var strict = new EcoAidApp(fixture, s => s["Stats:ResponseLimitHours"] = "24") { Logs = logs };
+        var strictSecretary = strict.CreateClient();
+        strictSecretary.DefaultRequestHeaders.Authorization = secretary.DefaultRequestHeaders.Authorization;
+
+        var strictStats = await Overview(strictSecretary, "from=2026-02-01&to=2026-02-28");
+
+        Assert.Equal((0.5, 1, 2), RateOf(strictStats.GetProperty("total").GetProperty("rates"), "response"));
+        Assert.Contains(logs.Lines, line => line.Contains("could not be counted again against 24 hours", StringComparison.Ordinal));
+        await settling.RollbackAsync(Ct);
+        Assert.Equal(48, await holder.ExecuteScalarAsync<int>(new CommandDefinition("SELECT response_limit_hours FROM stats_settings WHERE id = 1",
+            cancellationToken: Ct)));
     }
 
     [Fact]

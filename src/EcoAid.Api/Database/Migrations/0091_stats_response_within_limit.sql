@@ -5,9 +5,10 @@
 -- rows as there were demands. Now a key has one row; response_met counts its demands accepted within
 -- stats_settings.response_limit_hours.
 -- The limit is the service's Stats:ResponseLimitHours. At start-up the service compares the two and, when they differ,
--- recounts response_met for every row in one transaction (Features/Stats/StatsResponseLimit.cs). Until then, and for any
--- instance configured with another limit, the overview sees that the rows were judged against another limit (they
--- carry it) and counts the response from the demands of the period instead.
+-- counts the rows again in one transaction (Features/Stats/StatsResponseLimit.cs). An instance configured with another
+-- limit than the stored one (read in the same statement as the rows) counts the response from the demands of the period
+-- instead.
+-- Run it with the writers of demands stopped: a change between the dropped and the re-created triggers is not counted.
 -- The triggers read the limit with a shared lock, which the recount takes exclusively: a change of a demand is counted
 -- either before the recount (which then waits for its commit and reads it) or after it (against the new limit).
 CREATE TABLE stats_settings (

@@ -20,6 +20,9 @@ internal sealed partial class StatsResponseLimit(MySqlDataSource db, IOptions<St
     /// The kept counts of every settled demand, as the triggers of migration 0091 write them one demand at a time:
     /// per Shanghai day and month of submission, enterprise and current owner; accepted within <c>@hours</c> or not.
     /// </summary>
+    /// <summary>How long a start waits for demands being settled to let go of the settings row before it gives up the recount.</summary>
+    internal const int LockWaitSeconds = 5;
+
     internal const string RecountSql = """
         INSERT INTO stats_settings (id, response_limit_hours) VALUES (1, @hours) ON DUPLICATE KEY UPDATE response_limit_hours = VALUES(response_limit_hours);
         DELETE FROM stats_demand_counts;
@@ -37,27 +40,59 @@ internal sealed partial class StatsResponseLimit(MySqlDataSource db, IOptions<St
     public async Task RunAsync(CancellationToken ct)
     {
         var hours = options.Value.ResponseLimitHours;
-        await using var connection = await db.OpenConnectionAsync(ct);
-        // Read committed: the recount reads the demands without locking them. The settings row is locked first, so a
-        // demand changed meanwhile is either committed before the recount reads (its trigger held the row shared) or
-        // counted by its trigger after the commit, against the new limit.
-        await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
-        var kept = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
-            "SELECT response_limit_hours FROM stats_settings WHERE id = 1 FOR UPDATE", transaction: tx, cancellationToken: ct));
-        if (kept == hours)
+        try
         {
-            await tx.CommitAsync(ct);
+            await RecountIfChangedAsync(hours, ct);
+        }
+        catch (MySqlException e) when (e.ErrorCode is MySqlErrorCode.LockWaitTimeout or MySqlErrorCode.LockDeadlock or MySqlErrorCode.CommandTimeoutExpired)
+        {
+            // Demands being settled held the limit (a long bulk change, another instance recounting): the service starts
+            // all the same, its overviews right but slower (counted from the demands), and the next start tries again.
+            Log.RecountPostponed(logger, hours, e.ErrorCode.ToString());
+        }
+    }
+
+    private async Task RecountIfChangedAsync(int hours, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        // Most starts find the limit unchanged: a plain read, no lock that settling demands would wait behind.
+        if (await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
+                "SELECT response_limit_hours FROM stats_settings WHERE id = 1", cancellationToken: ct)) == hours)
+        {
             return;
         }
-        var watch = Stopwatch.StartNew();
-        await connection.ExecuteAsync(new CommandDefinition(RecountSql, new { hours }, tx, commandTimeout: 600, cancellationToken: ct));
-        await tx.CommitAsync(ct);
-        Log.Recounted(logger, kept, hours, watch.ElapsedMilliseconds);
+        // A start waits at most LockWaitSeconds for the settings row (RunAsync starts without the recount after that).
+        await connection.ExecuteAsync(new CommandDefinition($"SET SESSION innodb_lock_wait_timeout = {LockWaitSeconds}", cancellationToken: ct));
+        try
+        {
+            // Read committed: the recount reads the demands without locking them. The settings row is locked first, so a
+            // demand changed meanwhile is either committed before the recount reads (its trigger held the row shared) or
+            // counted by its trigger after the commit, against the new limit.
+            await using var tx = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
+            var kept = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
+                "SELECT response_limit_hours FROM stats_settings WHERE id = 1 FOR UPDATE", transaction: tx, cancellationToken: ct));
+            if (kept == hours)
+            {
+                await tx.CommitAsync(ct);
+                return;
+            }
+            var watch = Stopwatch.StartNew();
+            await connection.ExecuteAsync(new CommandDefinition(RecountSql, new { hours }, tx, commandTimeout: 600, cancellationToken: ct));
+            await tx.CommitAsync(ct);
+            Log.Recounted(logger, kept, hours, watch.ElapsedMilliseconds);
+        }
+        finally
+        {
+            await connection.ExecuteAsync(new CommandDefinition("SET SESSION innodb_lock_wait_timeout = DEFAULT", cancellationToken: CancellationToken.None));
+        }
     }
 
     private static partial class Log
     {
         [LoggerMessage(Level = LogLevel.Information, Message = "Stats: the kept demand counts were judged against {Kept} hours; counted again against {Hours} hours in {Milliseconds} ms.")]
         public static partial void Recounted(ILogger logger, int? kept, int hours, long milliseconds);
+
+        [LoggerMessage(Level = LogLevel.Warning, Message = "Stats: the kept demand counts could not be counted again against {Hours} hours ({Error}); overviews count the response from the demands until a start succeeds.")]
+        public static partial void RecountPostponed(ILogger logger, int hours, string error);
     }
 }

@@ -165,8 +165,9 @@ internal static class StatsRollups
         void Add(long branch, long enterprise, long owner, int submitted, int closed, RateCounts rates) =>
             Merge(cells, (branch, enterprise, owner), new KeyedCounts(branch, enterprise, submitted, closed, rates));
         // The kept rows judged the response against the limit in stats_settings, read in the same statement; when that is not
-        // this instance's limit (a recount at another instance's start, or this one's not yet done), the accepted demands of
-        // the period are counted from the demands instead (StatsResponseLimit).
+        // this instance's limit (another instance recounted at its start, or this one's recount failed), the accepted demands
+        // of the period are counted from the demands instead (StatsResponseLimit), in a statement of their own: an acceptance
+        // committed between the two may be counted as met but not yet as due, as between the kept and the live parts.
         var keptOtherLimit = false;
         foreach (var c in await reader.ReadAsync<CellRow>())
         {
