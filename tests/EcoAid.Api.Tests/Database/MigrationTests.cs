@@ -32,6 +32,30 @@ public class MigrationTests
     }
 
     [Fact]
+    public async Task AnotherDatabasesMigrationOnTheSameServerDoesNotHoldThisOnesLock()
+    {
+        await using var database = new MySqlDatabase();
+        await database.InitializeAsync();
+        await using var other = new MySqlDatabase();
+        await other.InitializeAsync();
+        await using var otherConnection = await other.OpenAsync();
+        // The other database's migrations are running: its lock is held (named locks are the server's).
+        var otherLock = MigrationRunner.LockNameFor(otherConnection.Database);
+        Assert.Equal(1, await otherConnection.ExecuteScalarAsync<int>("SELECT GET_LOCK(@otherLock, 0)", new { otherLock }));
+
+        var applied = await Runner(database.ConnectionString).ApplyAsync(Migration.Embedded(), Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.Equal(Migration.Embedded().Count, applied);
+        await using var connection = await database.OpenAsync();
+        Assert.NotEqual(otherLock, MigrationRunner.LockNameFor(connection.Database));
+        // A name MySQL 8 accepts (64 characters at most) whatever the database's name, the same for the same database.
+        var longName = new string('d', 64);
+        Assert.InRange(MigrationRunner.LockNameFor(longName).Length, 1, 64);
+        Assert.Equal(MigrationRunner.LockNameFor(longName), MigrationRunner.LockNameFor(new string('d', 64)));
+        Assert.NotEqual(MigrationRunner.LockNameFor(longName), MigrationRunner.LockNameFor(new string('d', 63) + "e"));
+    }
+
+    [Fact]
     public async Task AnEditedAppliedScriptStopsTheRunner()
     {
         await using var database = new MySqlDatabase();

@@ -41,14 +41,28 @@ public sealed class MigrationException(string message) : Exception(message);
 /// </summary>
 public sealed partial class MigrationRunner(MySqlDataSource dataSource, ILogger<MigrationRunner> logger, TimeProvider clock)
 {
-    private const string LockName = "ecoaid.migrations";
+    private const string LockPrefix = "ecoaid.migrations";
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The named lock of <paramref name="database"/>'s migrations. Named locks are the server's, not a database's: one
+    /// name per database, so that instances migrating other databases on the same server (other deployments, the test
+    /// classes' databases) do not wait for each other. MySQL 8 refuses names over 64 characters: a long database name is
+    /// hashed.
+    /// </summary>
+    internal static string LockNameFor(string database)
+    {
+        var name = $"{LockPrefix}.{database}";
+        return name.Length <= 64 ? name
+            : $"{LockPrefix}.{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(database)))[..40]}";
+    }
 
     public async Task<int> ApplyAsync(IReadOnlyList<Migration> migrations, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var lockName = LockNameFor(connection.Database);
         var locked = await connection.ExecuteScalarAsync<int?>(new CommandDefinition(
-            "SELECT GET_LOCK(@LockName, @Seconds)", new { LockName, Seconds = (int)LockWait.TotalSeconds }, cancellationToken: ct));
+            "SELECT GET_LOCK(@LockName, @Seconds)", new { LockName = lockName, Seconds = (int)LockWait.TotalSeconds }, cancellationToken: ct));
         if (locked != 1)
         {
             throw new MigrationException($"等待迁移锁超时（{LockWait.TotalSeconds} 秒）：另一个实例可能正在执行数据库迁移。");
@@ -98,7 +112,7 @@ public sealed partial class MigrationRunner(MySqlDataSource dataSource, ILogger<
         }
         finally
         {
-            await connection.ExecuteScalarAsync<int?>(new CommandDefinition("SELECT RELEASE_LOCK(@LockName)", new { LockName }, cancellationToken: CancellationToken.None));
+            await connection.ExecuteScalarAsync<int?>(new CommandDefinition("SELECT RELEASE_LOCK(@LockName)", new { LockName = lockName }, cancellationToken: CancellationToken.None));
         }
     }
 
