@@ -4,8 +4,10 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Dapper;
+using EcoAid.Api.Infrastructure.Http;
 using EcoAid.Api.Tests.Demands;
 using EcoAid.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EcoAid.Api.Tests.Http;
 
@@ -130,6 +132,51 @@ public class HardeningTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture
         Assert.Contains(same, r => r.StatusCode == HttpStatusCode.Created);
         await using var db = await app.OpenDatabaseAsync();
         Assert.Equal(31, await db.ExecuteScalarAsync<int>("SELECT COUNT(*) FROM demands WHERE enterprise_id = @EnterpriseId", new { world.EnterpriseId }));
+    }
+
+    [Fact]
+    public async Task ThePurgeOfOldKeysNeitherWaitsForASubmissionInFlightNorMakesNewSubmissionsWait()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var world = await DemandWorld.CreateAsync(app);
+        var purge = app.Services.GetRequiredService<IdempotencyKeyPurge>();
+        async Task<HttpResponseMessage> Submit(string key)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/demands") { Content = JsonContent.Create(DemandWorld.NewDemand()) };
+            request.Headers.Add("Idempotency-Key", key);
+            return await world.Staff.SendAsync(request, Ct);
+        }
+
+        var kept = "kept-" + Guid.NewGuid();
+        Assert.Equal(HttpStatusCode.Created, (await Submit(kept)).StatusCode);
+        await using var db = await app.OpenDatabaseAsync();
+        var userId = await db.ExecuteScalarAsync<long>("SELECT user_id FROM idempotency_keys WHERE idem_key = @kept", new { kept });
+        var now = app.Clock.GetUtcNow().UtcDateTime;
+        var old = "old-" + Guid.NewGuid();
+        await db.ExecuteAsync("INSERT INTO idempotency_keys (user_id, idem_key, request_hash, created_at) VALUES (@userId, @old, @hash, @at)",
+            new { userId, old, hash = new byte[32], at = now - Idempotency.KeptFor - TimeSpan.FromDays(1) });
+
+        // A submission in flight: its claim written, its transaction not yet committed. The key sorts after the next one's,
+        // so a purge that scanned the table would hold the gap the next claim goes into while it waited for this one.
+        await using var inFlight = await app.OpenDatabaseAsync();
+        await using var tx = await inFlight.BeginTransactionAsync(Ct);
+        await inFlight.ExecuteAsync("INSERT INTO idempotency_keys (user_id, idem_key, request_hash, created_at) VALUES (@userId, @key, @hash, @at)",
+            new { userId, key = "zz-in-flight-" + Guid.NewGuid(), hash = new byte[32], at = now.AddSeconds(1) }, tx);
+
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        limit.CancelAfter(TimeSpan.FromSeconds(10));
+        var purging = purge.PurgeAsync(limit.Token);
+        var next = "aa-next-" + Guid.NewGuid();
+        var answer = await Submit(next);
+        var deleted = await purging; // a purge that waited for the open transaction would be cancelled here
+
+        Assert.Equal(HttpStatusCode.Created, answer.StatusCode);
+        Assert.True(deleted >= 1);
+        await tx.RollbackAsync(Ct);
+        var left = (await db.QueryAsync<string>("SELECT idem_key FROM idempotency_keys WHERE user_id = @userId", new { userId })).ToHashSet();
+        Assert.DoesNotContain(old, left);
+        Assert.Contains(kept, left);
+        Assert.Contains(next, left);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EcoAid.Api.Infrastructure.Database;
+using EcoAid.Api.Infrastructure.Hosting;
 using EcoAid.Wechat;
 using Microsoft.AspNetCore.Diagnostics;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
@@ -38,10 +39,7 @@ public static class ProblemDetailsSetup
             }
         });
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
-        if (builder.RunsWorkers())
-        {
-            builder.Services.AddHostedService<IdempotencyKeyPurge>();
-        }
+        builder.AddWorker<IdempotencyKeyPurge>();
         return builder;
     }
 
