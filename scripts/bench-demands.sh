@@ -23,6 +23,8 @@
 #              — each <= 2 x.
 #   agenda     POST /api/meetings at 100k for last month, this month and next (one per repeat, at most 3; a branch has
 #              one meeting a month): time, agenda lines and omitted counts, RSS — bounded by what a meeting can discuss.
+#   export     GET /api/demands/export at 100k, xlsx and csv, one request each: time, size, rows counted in the files —
+#              every demand of the branch, within the memory target (no ratio: nothing bare compares).
 #   submit     POST /api/demands by the 64 enterprise contacts (wrk -t2 -c64; each request the next user of its thread,
 #              a fresh Idempotency-Key each) beside /bench/bare-submit (one demand row + one outbox row in a transaction)
 #              — product >= 0.5 of bare; afterwards the numbers must be gap-free and each demand have one outbox row.
@@ -308,6 +310,24 @@ agenda_phase() {
   mark_rss "agenda $large"
 }
 
+# The demand export (清单) at the large size: every demand of the branch in reach of the secretary, once as xlsx and once
+# as csv, one request each, timed; the rows are counted in the files (in the report below) against the branch's count, and
+# VmHWM after the phase is the peak the service reached while writing them.
+declare -A export_s export_mb
+export_phase() {
+  local format out status_time
+  for format in xlsx csv; do
+    out=$work_dir/export.$format
+    status_time=$(curl -sS -m 600 -o "$out" -w '%{http_code} %{time_total}' -H "Authorization: Bearer $token" "$base/api/demands/export?format=$format") \
+      || fail "export $format"
+    [[ ${status_time%% *} == 200 ]] || { head -c 500 "$out" >&2; fail "export $format answered ${status_time%% *}"; }
+    export_s[$format]=$(awk -v t="${status_time#* }" 'BEGIN { printf "%.1f", t }')
+    export_mb[$format]=$(awk -v b="$(stat -c %s "$out")" 'BEGIN { printf "%.1f", b / 1048576 }')
+  done
+  export_expected=$(bsql "SELECT COUNT(*) FROM demands WHERE branch_id = $branch_id")
+  mark_rss "export $large"
+}
+
 # Submissions: 64 enterprise contacts of the branch, each request the next user of its wrk thread (thread 1 the odd
 # users, thread 2 the even) with a fresh Idempotency-Key; the bare yardstick posts to /bench/bare-submit for the same
 # users and enterprises.
@@ -363,6 +383,7 @@ seed_demands $(( small + 1 )) $large
 list_phase $large
 reports_phase $large
 agenda_phase
+export_phase
 submit_phase
 
 say "seeding 10,000 policy documents"
@@ -450,6 +471,18 @@ for size in $small $large; do
   per_row[$size]=$(awk -v t="$(med "${p50_runs[report_xlsx_$size]}")" -v n="${list_rows[$size]}" 'BEGIN { printf "%.1f", (n > 0 ? 1000 * t / n : 0) }')
 done
 echo "  xlsx list rows: ${list_rows[$small]} at $small, ${list_rows[$large]} at $large; p50 per listed row ${per_row[$small]} µs and ${per_row[$large]} µs = $(ratio "${per_row[$large]}" "${per_row[$small]}") (no target)"
+csv_rows_of() { # file: data rows (a cell may hold line breaks, so the csv module counts them)
+  python3 - "$1" <<'PY'
+import csv, sys
+with open(sys.argv[1], encoding='utf-8-sig', newline='') as f:
+    print(sum(1 for _ in csv.reader(f)) - 1)
+PY
+}
+export_rows_xlsx=$(list_rows_of "$work_dir/export.xlsx")
+export_rows_csv=$(csv_rows_of "$work_dir/export.csv")
+export_all=no
+(( export_rows_xlsx == export_expected && export_rows_csv == export_expected )) && export_all=yes
+echo "demand export at $large: xlsx $export_rows_xlsx rows in ${export_s[xlsx]} s (${export_mb[xlsx]} MB), csv $export_rows_csv rows in ${export_s[csv]} s (${export_mb[csv]} MB); the branch has $export_expected (all exported: $export_all; memory: the RSS line after phase export)"
 echo "agenda at $large: median $(printf '%s\n' "${agenda_ms[@]}" | median) ms, at most $(printf '%s\n' "${agenda_lines[@]}" | sort -g | tail -n1) lines (target: bounded by what a meeting can discuss)"
 r=$(med "${p50_runs[search_miss]}")
 echo "search miss p50 = $r ms  (target <= 10 ms: $(verdict "$r" 10 '<=')); 503s and time-outs: ${errs[search_miss]} (target 0)"
@@ -462,6 +495,9 @@ for name in page1_$small deep_$small cursor_$small page1_$large deep_$large curs
             stats_$small stats_$large report_json_$small report_json_$large report_xlsx_$small report_xlsx_$large submit bare_submit; do
   if (( ${errs[$name]:-0} > 0 )); then echo "bench: FAILED: $name had ${errs[$name]} error answers (see $work_dir)" >&2; failed=1; fi
 done
+if [[ $export_all != yes ]]; then
+  echo "bench: FAILED: the demand export did not hold every demand of the branch" >&2; failed=1
+fi
 if [[ $gapless != yes ]] || (( outbox_rows != submitted_count )); then
   echo "bench: FAILED: submissions under load left gaps in the numbers or not one outbox row each" >&2; failed=1
 fi

@@ -556,4 +556,49 @@ public class DemandIntakeTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
         Assert.Contains(number, csv);
         await ProblemAssert.IsProblemAsync(await w.Staff.GetAsync("/api/demands/export", Ct), HttpStatusCode.Forbidden, "auth.forbidden");
     }
+
+    [Fact]
+    public async Task ExportListsEveryDemandInReachOldestFirstPastTenThousandInBothFormats()
+    {
+        await using var app = new EcoAidApp(fixture);
+        var w = await DemandWorld.CreateAsync(app);
+        var newest = await w.AcceptedAsync();
+        var newestNumber = (await w.DetailAsync(w.Commissioner, newest)).GetProperty("number").GetString()!;
+        const int Bulk = 10_050; // past the 10,000 rows the export used to stop at
+        await using (var db = await app.OpenDatabaseAsync())
+        {
+            var submitter = await db.ExecuteScalarAsync<long>("SELECT submitted_by FROM demands WHERE id = @newest", new { newest });
+            await db.ExecuteAsync($"""
+                INSERT INTO demands (branch_id, enterprise_id, number, category, source, title, description, urgent, status, content_check,
+                                     submitted_by, submitted_at, updated_at)
+                SELECT @BranchId, @EnterpriseId, CONCAT('SQ-BULK-', LPAD(seq, 5, '0')), 'other', 'mini_program', CONCAT('批量诉求', seq), '用于导出全部诉求',
+                       FALSE, 'submitted', 'passed', @submitter, @now - INTERVAL seq MINUTE, @now
+                FROM seq_1_to_{Bulk}
+                """, new { w.BranchId, w.EnterpriseId, submitter, now = app.Clock.GetUtcNow().UtcDateTime });
+        }
+
+        var csv = await w.Commissioner.GetStringAsync("/api/demands/export?format=csv", Ct);
+        // Every row ends its last quoted cell with CRLF; a cell's own line breaks (the measures) are LF only.
+        var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(1 + Bulk + 1, lines.Length);
+        Assert.StartsWith("\uFEFF\"序号\"", lines[0]);
+        Assert.StartsWith($"\"1\",\"SQ-BULK-{Bulk}\"", lines[1]);
+        Assert.StartsWith($"\"{Bulk + 1}\",\"{newestNumber}\"", lines[^1]);
+
+        var xlsx = await w.Commissioner.GetAsync("/api/demands/export?format=xlsx", Ct);
+        Assert.Equal(HttpStatusCode.OK, xlsx.StatusCode);
+        var table = Xlsx.Read(await xlsx.Content.ReadAsByteArrayAsync(Ct)).Single();
+        Assert.Equal(1 + Bulk + 1, table.Count);
+        Assert.Equal(["1", $"SQ-BULK-{Bulk}"], table[1].Take(2));
+        Assert.Equal([(Bulk + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), newestNumber], table[^1].Take(2));
+        Assert.Equal("包挂成员", table[0][3]);
+        Assert.Equal("包挂成员", table[^1][3]); // the liaison's name, as DemandWorld names that member
+
+        await using var check = await app.OpenDatabaseAsync();
+        var counted = await check.QueryAsync<int>("""
+            SELECT CAST(JSON_VALUE(detail, '$.rows') AS UNSIGNED) FROM audit_events
+            WHERE kind = 'export' AND subject_type = 'demand_list' AND branch_id = @BranchId ORDER BY id
+            """, new { w.BranchId });
+        Assert.Equal([Bulk + 1, Bulk + 1], counted);
+    }
 }

@@ -25,6 +25,17 @@ public static class DemandExportApi
     // Character widths for the printed list (landscape A4, fitted to the page width).
     private static readonly double[] Widths = [5, 11, 16, 8, 9, 9, 11, 30, 18, 24, 7, 14, 9, 11, 11, 22];
 
+    /// <summary>A demand as the list prints it: the workflow's row and the name of the enterprise's liaison (包挂成员).</summary>
+    private sealed class ExportRow : DemandRow
+    {
+        public string? LiaisonName { get; init; }
+    }
+
+    /// <summary>
+    /// Every demand in reach, oldest first, with no limit: the rows are read one at a time from the database and written
+    /// into a temporary file (<see cref="TemporaryFile"/>) that is then sent, so a branch with 100,000 demands exports all
+    /// of them without holding the list in memory; the audit event records how many rows went out.
+    /// </summary>
     static async Task<IResult> ExportDemands(CurrentUser user, MySqlDataSource db, TimeProvider clock, string? format, string? status, string? category, CancellationToken ct)
     {
         format ??= "xlsx";
@@ -36,43 +47,68 @@ public static class DemandExportApi
         var filters = new List<string> { DemandStore.ReachClause(user) };
         if (status is not null) { filters.Add("d.status = @status"); p.Add("status", status); }
         if (category is not null) { filters.Add("d.category = @category"); p.Add("category", category); }
-        await using var connection = await db.OpenConnectionAsync(ct);
-        var demands = (await connection.QueryAsync<DemandRow>(new CommandDefinition(
-            $"{DemandStore.Select} WHERE {string.Join(" AND ", filters)} ORDER BY d.submitted_at, d.id LIMIT 10000", p, cancellationToken: ct))).ToList();
-
-        var liaisonIds = demands.Where(d => d.LiaisonMemberId is not null).Select(d => d.LiaisonMemberId!.Value).Distinct().ToList();
-        var liaisons = liaisonIds.Count == 0 ? [] : (await connection.QueryAsync<(long Id, string Name)>(new CommandDefinition(
-            "SELECT id, name FROM members WHERE id IN @liaisonIds", new { liaisonIds }, cancellationToken: ct))).ToDictionary(m => m.Id, m => m.Name);
-        var today = Calendar.WorkingCalendar.Today(clock.GetUtcNow());
-        var rows = demands.Select((d, i) => (IReadOnlyList<string?>)
-        [
-            (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), d.Number, d.EnterpriseName,
-            d.LiaisonMemberId is { } l ? liaisons.GetValueOrDefault(l) : null,
-            DemandCategories.Names.GetValueOrDefault(d.Category, d.Category), DemandSources.Names.GetValueOrDefault(d.Source, d.Source),
-            Calendar.WorkingCalendar.Today(d.SubmittedAt).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-            $"{d.Title}：{d.Description}", d.Objective,
-            string.Join("\n", d.MeasureList.Select((m, n) => $"{n + 1}. {m}")), DemandListColumns.Acceptance(d), DemandListColumns.ResponsibleUnit(d),
-            DemandListColumns.ResponsiblePerson(d), d.Due?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
-            StatusText(d, clock.GetUtcNow()), ResultText(d),
-        ]).ToList();
-        await Audit.AuditTrail.RecordAsync(connection, null, Audit.AuditEvent.By(user, Audit.AuditKinds.Export, "demand_list", null,
-            new { format, status, category, rows = rows.Count }), clock.GetUtcNow(), ct);
+        var query = new CommandDefinition($"""
+            SELECT x.*, lm.name AS liaison_name
+            FROM ({DemandStore.Select} WHERE {string.Join(" AND ", filters)}) x
+            LEFT JOIN members lm ON lm.id = x.liaison_member_id
+            ORDER BY x.submitted_at, x.id
+            """, p, flags: CommandFlags.None, cancellationToken: ct);
+        var now = clock.GetUtcNow();
+        var today = Calendar.WorkingCalendar.Today(now);
         var stamp = today.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
-        if (format == "csv")
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var file = TemporaryFile.Create("ecoaid-demands", format);
+        try
         {
-            var csv = new StringBuilder("\uFEFF"); // a BOM so Excel reads the Chinese as UTF-8
-            foreach (var row in rows.Prepend(Header))
+            var written = 0;
+            IReadOnlyList<string?> Row(ExportRow d) => Cells(d, ++written, now);
+            if (format == "csv")
             {
-                csv.AppendJoin(',', row.Select(Csv)).Append("\r\n");
+                await using (var csv = new StreamWriter(file, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), 64 * 1024, leaveOpen: true))
+                {
+                    // The BOM (from the encoding) makes Excel read the Chinese as UTF-8.
+                    await csv.WriteAsync(CsvLine(Header));
+                    await foreach (var d in connection.QueryUnbufferedAsync<ExportRow>(query.CommandText, query.Parameters).WithCancellation(ct))
+                    {
+                        await csv.WriteAsync(CsvLine(Row(d)));
+                    }
+                }
             }
-            return Results.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv; charset=utf-8", $"demands-{stamp}.csv");
+            else
+            {
+                var branchNames = (await connection.QueryAsync<string>(new CommandDefinition(
+                    "SELECT name FROM party_branches WHERE id IN @ids ORDER BY id", new { ids = user.BranchIds }, cancellationToken: ct))).ToList();
+                // The Open XML SDK's writer pulls the rows synchronously, so they are read with Dapper's synchronous,
+                // unbuffered query: one row in memory at a time, this request's thread busy for the export's seconds.
+                var sheet = new SheetSpec("企业诉求问题清单", "生态润百企 企业诉求问题清单",
+                    [$"填报单位：{string.Join("、", branchNames)}", $"填报日期：{today.Year}年{today.Month}月{today.Day}日"], Header, Widths,
+                    connection.Query<ExportRow>(query).Select(Row));
+                Spreadsheet.Write(file, [sheet]);
+            }
+            file.Position = 0;
+            await Audit.AuditTrail.RecordAsync(connection, null, Audit.AuditEvent.By(user, Audit.AuditKinds.Export, "demand_list", null,
+                new { format, status, category, rows = written }), now, ct);
+            return format == "csv"
+                ? Results.File(file, "text/csv; charset=utf-8", $"demands-{stamp}.csv")
+                : Results.File(file, Spreadsheet.ContentType, $"demands-{stamp}.xlsx");
         }
-        var branchNames = (await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT name FROM party_branches WHERE id IN @ids ORDER BY id", new { ids = user.BranchIds }, cancellationToken: ct))).ToList();
-        var sheet = new SheetSpec("企业诉求问题清单", "生态润百企 企业诉求问题清单",
-            [$"填报单位：{string.Join("、", branchNames)}", $"填报日期：{today.Year}年{today.Month}月{today.Day}日"], Header, Widths, rows);
-        return Results.File(Spreadsheet.Write([sheet]), Spreadsheet.ContentType, $"demands-{stamp}.xlsx");
+        catch
+        {
+            await file.DisposeAsync();
+            throw;
+        }
     }
+
+    private static IReadOnlyList<string?> Cells(ExportRow d, int serial, DateTimeOffset now) =>
+    [
+        serial.ToString(System.Globalization.CultureInfo.InvariantCulture), d.Number, d.EnterpriseName, d.LiaisonName,
+        DemandCategories.Names.GetValueOrDefault(d.Category, d.Category), DemandSources.Names.GetValueOrDefault(d.Source, d.Source),
+        Calendar.WorkingCalendar.Today(d.SubmittedAt).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        $"{d.Title}：{d.Description}", d.Objective,
+        string.Join("\n", d.MeasureList.Select((m, n) => $"{n + 1}. {m}")), DemandListColumns.Acceptance(d), DemandListColumns.ResponsibleUnit(d),
+        DemandListColumns.ResponsiblePerson(d), d.Due?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+        StatusText(d, now), ResultText(d),
+    ];
 
     private static string StatusText(DemandRow d, DateTimeOffset now) => (d.Status, d.IsOverdue(now)) switch
     {
@@ -96,6 +132,8 @@ public static class DemandExportApi
     };
 
     // Quote every cell, and defuse leading = + - @ so a spreadsheet never runs a cell as a formula.
+    private static string CsvLine(IReadOnlyList<string?> cells) => string.Join(',', cells.Select(Csv)) + "\r\n";
+
     private static string Csv(string? value)
     {
         var text = value ?? "";

@@ -188,8 +188,7 @@ public static class ReportsApi
         {
             // Written row by row into a file that deletes itself once sent: the workbook is not held in memory (the list is
             // at most 2 × ReportFiles.ListPerPart rows).
-            var file = new FileStream(Path.Combine(Path.GetTempPath(), $"ecoaid-report-{Guid.NewGuid():N}.xlsx"), FileMode.CreateNew, FileAccess.ReadWrite,
-                FileShare.None, 64 * 1024, FileOptions.DeleteOnClose);
+            var file = TemporaryFile.Create("ecoaid-report", "xlsx");
             try
             {
                 await WorkbookAsync(file, connection, computed, branches, live, ct);
