@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using Dapper;
 using EcoAid.Api.Tests.Infrastructure;
@@ -565,25 +566,32 @@ public class DemandIntakeTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
         var newest = await w.AcceptedAsync();
         var newestNumber = (await w.DetailAsync(w.Commissioner, newest)).GetProperty("number").GetString()!;
         const int Bulk = 10_050; // past the 10,000 rows the export used to stop at
+        const string Digits = "(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 " +
+            "UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)";
+        string liaisonName;
         await using (var db = await app.OpenDatabaseAsync())
         {
             var submitter = await db.ExecuteScalarAsync<long>("SELECT submitted_by FROM demands WHERE id = @newest", new { newest });
+            liaisonName = (await db.ExecuteScalarAsync<string>("SELECT name FROM members WHERE id = @LiaisonMemberId", new { w.LiaisonMemberId }))!;
             await db.ExecuteAsync($"""
                 INSERT INTO demands (branch_id, enterprise_id, number, category, source, title, description, urgent, status, content_check,
                                      submitted_by, submitted_at, updated_at)
-                SELECT @BranchId, @EnterpriseId, CONCAT('SQ-BULK-', LPAD(seq, 5, '0')), 'other', 'mini_program', CONCAT('批量诉求', seq), '用于导出全部诉求',
-                       FALSE, 'submitted', 'passed', @submitter, @now - INTERVAL seq MINUTE, @now
-                FROM seq_1_to_{Bulk}
+                SELECT @BranchId, @EnterpriseId, CONCAT('SQ-BULK-', LPAD(n, 5, '0')), 'other', 'mini_program', CONCAT('批量诉求', n), '用于导出全部诉求',
+                       FALSE, 'submitted', 'passed', @submitter, @now - INTERVAL n MINUTE, @now
+                FROM (SELECT 1 + a.d + 10 * b.d + 100 * c.d + 1000 * e.d + 10000 * f.d AS n
+                      FROM {Digits} a CROSS JOIN {Digits} b CROSS JOIN {Digits} c CROSS JOIN {Digits} e CROSS JOIN {Digits} f) numbers
+                WHERE n <= {Bulk}
                 """, new { w.BranchId, w.EnterpriseId, submitter, now = app.Clock.GetUtcNow().UtcDateTime });
         }
 
-        var csv = await w.Commissioner.GetStringAsync("/api/demands/export?format=csv", Ct);
+        var bytes = await w.Commissioner.GetByteArrayAsync("/api/demands/export?format=csv", Ct);
+        Assert.Equal(new byte[] { 0xEF, 0xBB, 0xBF }, bytes[..3]); // the BOM, so Excel reads the Chinese as UTF-8
         // Every row ends its last quoted cell with CRLF; a cell's own line breaks (the measures) are LF only.
-        var lines = csv.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        var lines = Encoding.UTF8.GetString(bytes, 3, bytes.Length - 3).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(1 + Bulk + 1, lines.Length);
-        Assert.StartsWith("\uFEFF\"序号\"", lines[0]);
-        Assert.StartsWith($"\"1\",\"SQ-BULK-{Bulk}\"", lines[1]);
-        Assert.StartsWith($"\"{Bulk + 1}\",\"{newestNumber}\"", lines[^1]);
+        Assert.StartsWith("\"序号\",\"编号\"", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith($"\"1\",\"SQ-BULK-{Bulk}\"", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith($"\"{Bulk + 1}\",\"{newestNumber}\"", lines[^1], StringComparison.Ordinal);
 
         var xlsx = await w.Commissioner.GetAsync("/api/demands/export?format=xlsx", Ct);
         Assert.Equal(HttpStatusCode.OK, xlsx.StatusCode);
@@ -591,8 +599,8 @@ public class DemandIntakeTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixt
         Assert.Equal(1 + Bulk + 1, table.Count);
         Assert.Equal(["1", $"SQ-BULK-{Bulk}"], table[1].Take(2));
         Assert.Equal([(Bulk + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), newestNumber], table[^1].Take(2));
-        Assert.Equal("包挂成员", table[0][3]);
-        Assert.Equal("包挂成员", table[^1][3]); // the liaison's name, as DemandWorld names that member
+        Assert.Equal(liaisonName, table[1][3]); // 包挂成员: the enterprise's liaison, on every row
+        Assert.Equal(liaisonName, table[^1][3]);
 
         await using var check = await app.OpenDatabaseAsync();
         var counted = await check.QueryAsync<int>("""

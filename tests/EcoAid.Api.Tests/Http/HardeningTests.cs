@@ -135,7 +135,7 @@ public class HardeningTests(EcoAidFixture fixture) : IClassFixture<EcoAidFixture
     }
 
     [Fact]
-    public async Task ThePurgeOfOldKeysNeitherWaitsForASubmissionInFlightNorMakesNewSubmissionsWait()
+    public async Task ThePurgeOfOldKeysDoesNotWaitForASubmissionInFlightAndSubmissionsGoOn()
     {
         await using var app = new EcoAidApp(fixture);
         var world = await DemandWorld.CreateAsync(app);

@@ -61,7 +61,11 @@ public static class DemandExportApi
         try
         {
             var written = 0;
-            IReadOnlyList<string?> Row(ExportRow d) => Cells(d, ++written, now);
+            IReadOnlyList<string?> Row(ExportRow d)
+            {
+                ct.ThrowIfCancellationRequested(); // the synchronous read below does not watch the token itself
+                return Cells(d, ++written, now);
+            }
             if (format == "csv")
             {
                 await using (var csv = new StreamWriter(file, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true), 64 * 1024, leaveOpen: true))

@@ -33,17 +33,9 @@ public static class Spreadsheet
     }
 
     /// <summary>
-    /// Writes the workbook to <paramref name="output"/>, each worksheet row by row as its rows are enumerated, so a sheet
-    /// whose rows come from a database reader is never held in memory as a whole.
-    /// <para>
-    /// The SDK cannot do that alone: its package (System.IO.Packaging) opens the zip in update mode, where every entry is
-    /// buffered in memory until the package closes (dotnet/runtime#1544, Open-XML-SDK#807; a 114,000-row demand list took
-    /// the service from 140 to 519 MB), and it refuses a write-only package. So the SDK builds the workbook's skeleton in
-    /// memory (content types, relationships, workbook, styles and empty worksheets: a few KB), and the skeleton is copied
-    /// entry by entry into a zip written in create mode, which streams each entry to <paramref name="output"/>; the
-    /// worksheets are written there with the SDK's <see cref="OpenXmlWriter"/> instead of their empty placeholders. The
-    /// copy loop is the only hand-written part.
-    /// </para>
+    /// Writes the workbook to <paramref name="output"/>, each worksheet row by row as its rows are enumerated. The SDK's
+    /// package buffers every part in memory until it closes and refuses a write-only package, so the SDK builds only the
+    /// small skeleton (empty worksheets), which is copied into a create-mode zip with the worksheets written in their place.
     /// </summary>
     public static void Write(Stream output, IReadOnlyList<SheetSpec> sheets)
     {

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EcoAid.Api.Infrastructure.Database;
-using EcoAid.Api.Infrastructure.Hosting;
 using EcoAid.Wechat;
 using Microsoft.AspNetCore.Diagnostics;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
