@@ -250,7 +250,12 @@ internal static class StatsRollups
             ? had with { Submitted = had.Submitted + c.Submitted, Closed = had.Closed + c.Closed, Rates = had.Rates + c.Rates }
             : c;
 
-    private static DateTime Date(DateOnly day) => day.ToDateTime(TimeOnly.MinValue);
+    /// <summary>
+    /// A kept row's period bound as a date literal ('2026-11-01'). MySqlConnector sends a DateTime or a DateOnly as
+    /// <c>timestamp('…')</c>, and MariaDB then compares every row's DATE period as a datetime: the event counts of two years at
+    /// 100,000 demands (1,600 rows) took 2.8 ms that way against 1.8 ms with the literal (same rows, same answer).
+    /// </summary>
+    private static string Date(DateOnly day) => day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
     private sealed class GroupRow
     {
