@@ -82,6 +82,8 @@ internal static class StatsRollups
         return plan;
     }
 
+    // The period bounds are date strings (see Date): keep them bare operands of = or BETWEEN with r.period, where both
+    // servers compare them as dates; inside an expression or an IN list MySQL 8 would compare them as strings.
     private const string InRollup = """
         r.branch_id IN @ids AND ((r.grain = 'm' AND r.period BETWEEN @firstMonth AND @lastMonth)
                                  OR (r.grain = 'd' AND (r.period BETWEEN @addHeadFrom AND @addHeadTo OR r.period BETWEEN @addTailFrom AND @addTailTo

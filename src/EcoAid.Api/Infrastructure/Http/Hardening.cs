@@ -22,8 +22,8 @@ public sealed class RateLimitOptions
     public int SubmissionsPerMinutePerUser { get; set; } = 10;
 
     /// <summary>
-    /// Demand-list exports one instance writes at a time: each reads every demand in reach and holds a thread and a
-    /// connection for its seconds (about 2.5 s at 100,000 demands), so more wait for a minute rather than pile up.
+    /// Demand-list exports one instance generates at a time (<see cref="ExportGate"/>): each reads every demand in reach
+    /// and holds a thread and a connection for its seconds, so a further one is refused with Retry-After rather than pile up.
     /// </summary>
     public int ConcurrentExports { get; set; } = 2;
 }
@@ -44,7 +44,6 @@ public static class Hardening
     public const string LoginPolicy = "login";
     public const string UploadPolicy = "uploads";
     public const string SubmissionPolicy = "submissions";
-    public const string ExportPolicy = "exports";
 
     /// <summary>The switches that only a developer's machine may turn on: they fake WeChat, write demo data or open a door for the benchmark.</summary>
     public static readonly string[] DevelopmentOnlySwitches = ["Sandbox:Enabled", "Demo:Seed", "Bench:Enabled"];
@@ -85,6 +84,7 @@ public static class Hardening
             .ValidateOnStart();
         builder.Services.AddSingleton<UserLoginLimiter>();
         var limits = builder.Configuration.GetSection("RateLimits").Get<RateLimitOptions>() ?? new RateLimitOptions();
+        builder.Services.AddSingleton(new ExportGate(limits.ConcurrentExports));
         builder.Services.AddRateLimiter(o =>
         {
             o.AddPolicy(LoginPolicy, http => RateLimitPartition.GetFixedWindowLimiter("address:" + ClientAddress(http),
@@ -93,15 +93,8 @@ public static class Hardening
                 _ => PerMinute(limits.UploadsPerMinutePerUser)));
             o.AddPolicy(SubmissionPolicy, http => RateLimitPartition.GetFixedWindowLimiter("user:" + UserKey(http),
                 _ => PerMinute(limits.SubmissionsPerMinutePerUser)));
-            o.AddPolicy(ExportPolicy, _ => RateLimitPartition.GetConcurrencyLimiter("exports",
-                _ => new ConcurrencyLimiterOptions { PermitLimit = limits.ConcurrentExports, QueueLimit = 0 }));
             o.OnRejected = async (context, ct) =>
             {
-                if (context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName == ExportPolicy)
-                {
-                    await WriteTooManyAsync(context.HttpContext, TimeSpan.FromSeconds(30), "export.busy", "正在生成的导出较多，请半分钟后再试。");
-                    return;
-                }
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromMinutes(1);
                 await WriteTooManyAsync(context.HttpContext, retryAfter, "rate_limited", "操作过于频繁，请稍后再试。");
             };
@@ -208,4 +201,22 @@ public sealed class UserLoginLimiter : IDisposable
     }
 
     public void Dispose() => limiter.Dispose();
+}
+
+/// <summary>
+/// How many demand-list exports this instance generates at once. Taken in the handler rather than as a rate-limiting
+/// policy: the middleware would hold the permit until the file had been sent, and a slow reader would then keep others
+/// out for as long as it reads; the permit covers the reading and writing, which hold a thread and a connection.
+/// </summary>
+public sealed class ExportGate(int permits)
+{
+    private readonly ConcurrencyLimiter limiter = new(new ConcurrencyLimiterOptions { PermitLimit = permits, QueueLimit = 0 });
+
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(30);
+
+    /// <summary>A permit (dispose it when the file is written), or one that was not acquired: answer <see cref="Busy"/>.</summary>
+    public RateLimitLease Enter() => limiter.AttemptAcquire();
+
+    public static IResult Busy() => Hardening.WithRetryAfter(
+        Problems.Create(StatusCodes.Status429TooManyRequests, "export.busy", "导出繁忙", "正在生成的导出较多，请半分钟后再试。"), RetryAfter);
 }
