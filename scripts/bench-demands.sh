@@ -455,15 +455,22 @@ done
 # Not a target, to read the xlsx figure by: its list (诉求清单, the last sheet) holds the month's new demands and the
 # earlier ones closed in it, at most ReportFiles.ListPerPart of each; the rows are counted in the downloaded file (data rows
 # are those whose first cell, 序号, is a number), and the time per listed row shows what writing them costs.
-list_rows_of() { # workbook
+list_rows_of() { # workbook: the data rows of its last sheet (first cell a number), read as a stream (the demand export's
+  # one sheet is ~100 MB of XML at 100k)
   python3 - "$1" <<'PY'
 import re, sys, zipfile
+import xml.etree.ElementTree as ET
+main = '{http://schemas.openxmlformats.org/spreadsheetml/2006/main}'
+rows = 0
 with zipfile.ZipFile(sys.argv[1]) as z:
     sheets = sorted((n for n in z.namelist() if re.fullmatch(r'xl/worksheets/sheet\d+\.xml', n)), key=lambda n: int(re.findall(r'\d+', n)[0]))
-    xml = z.read(sheets[-1]).decode('utf-8')
-rows = re.findall(r'<(?:x:)?row\b.*?</(?:x:)?row>', xml, re.S)
-first = [re.search(r'<(?:x:)?c\b[^>]*>(.*?)</(?:x:)?c>', r, re.S) for r in rows]
-print(sum(1 for c in first if c and re.fullmatch(r'(?:<(?:x:)?is>)?<(?:x:)?(?:t|v)[^>]*>\d+</(?:x:)?(?:t|v)>(?:</(?:x:)?is>)?', c.group(1).strip())))
+    with z.open(sheets[-1]) as sheet:
+        for _, element in ET.iterparse(sheet):
+            if element.tag == main + 'row':
+                first = element.find(main + 'c')
+                rows += first is not None and ''.join(first.itertext()).strip().isdigit()
+                element.clear()
+print(rows)
 PY
 }
 for size in $small $large; do
@@ -478,22 +485,7 @@ with open(sys.argv[1], encoding='utf-8-sig', newline='') as f:
     print(sum(1 for _ in csv.reader(f)) - 1)
 PY
 }
-xlsx_rows_streamed() { # workbook of one sheet: its data rows (first cell a number), read as a stream (the sheet is ~100 MB of XML at 100k)
-  python3 - "$1" <<'PY'
-import sys, zipfile
-import xml.etree.ElementTree as ET
-main = '{http://schemas.openxmlformats.org/spreadsheetml/2006/main}'
-rows = 0
-with zipfile.ZipFile(sys.argv[1]) as z, z.open('xl/worksheets/sheet1.xml') as sheet:
-    for _, element in ET.iterparse(sheet):
-        if element.tag == main + 'row':
-            first = element.find(main + 'c')
-            rows += first is not None and ''.join(first.itertext()).strip().isdigit()
-            element.clear()
-print(rows)
-PY
-}
-export_rows_xlsx=$(xlsx_rows_streamed "$work_dir/export.xlsx")
+export_rows_xlsx=$(list_rows_of "$work_dir/export.xlsx")
 export_rows_csv=$(csv_rows_of "$work_dir/export.csv")
 export_all=no
 (( export_rows_xlsx == export_expected && export_rows_csv == export_expected )) && export_all=yes

@@ -55,12 +55,12 @@ public static class DemandExportApi
         var filters = new List<string> { DemandStore.ReachClause(user) };
         if (status is not null) { filters.Add("d.status = @status"); p.Add("status", status); }
         if (category is not null) { filters.Add("d.category = @category"); p.Add("category", category); }
-        var query = new CommandDefinition($"""
+        var sql = $"""
             SELECT x.*, lm.name AS liaison_name
             FROM ({DemandStore.Select} WHERE {string.Join(" AND ", filters)}) x
             LEFT JOIN members lm ON lm.id = x.liaison_member_id
             ORDER BY x.submitted_at, x.id
-            """, p, flags: CommandFlags.None, cancellationToken: ct);
+            """;
         var now = clock.GetUtcNow();
         var today = Calendar.WorkingCalendar.Today(now);
         var stamp = today.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture);
@@ -80,7 +80,7 @@ public static class DemandExportApi
                 {
                     // The BOM (from the encoding) makes Excel read the Chinese as UTF-8.
                     await csv.WriteAsync(CsvLine(Header));
-                    await foreach (var d in connection.QueryUnbufferedAsync<ExportRow>(query.CommandText, query.Parameters).WithCancellation(ct))
+                    await foreach (var d in connection.QueryUnbufferedAsync<ExportRow>(sql, p).WithCancellation(ct))
                     {
                         await csv.WriteAsync(CsvLine(Row(d)));
                     }
@@ -94,7 +94,7 @@ public static class DemandExportApi
                 // unbuffered query: one row in memory at a time, this request's thread busy for the export's seconds.
                 var sheet = new SheetSpec("企业诉求问题清单", "生态润百企 企业诉求问题清单",
                     [$"填报单位：{string.Join("、", branchNames)}", $"填报日期：{today.Year}年{today.Month}月{today.Day}日"], Header, Widths,
-                    connection.Query<ExportRow>(query).Select(Row));
+                    connection.Query<ExportRow>(sql, p, buffered: false).Select(Row));
                 Spreadsheet.Write(file, [sheet]);
             }
             file.Position = 0;

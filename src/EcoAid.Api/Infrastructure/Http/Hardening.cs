@@ -83,8 +83,8 @@ public static class Hardening
                 && o.SubmissionsPerMinutePerUser > 0 && o.ConcurrentExports > 0, "RateLimits:* 必须为正。")
             .ValidateOnStart();
         builder.Services.AddSingleton<UserLoginLimiter>();
+        builder.Services.AddSingleton<ExportGate>();
         var limits = builder.Configuration.GetSection("RateLimits").Get<RateLimitOptions>() ?? new RateLimitOptions();
-        builder.Services.AddSingleton(new ExportGate(limits.ConcurrentExports));
         builder.Services.AddRateLimiter(o =>
         {
             o.AddPolicy(LoginPolicy, http => RateLimitPartition.GetFixedWindowLimiter("address:" + ClientAddress(http),
@@ -208,9 +208,9 @@ public sealed class UserLoginLimiter : IDisposable
 /// policy: the middleware would hold the permit until the file had been sent, and a slow reader would then keep others
 /// out for as long as it reads; the permit covers the reading and writing, which hold a thread and a connection.
 /// </summary>
-public sealed class ExportGate(int permits)
+public sealed class ExportGate(Microsoft.Extensions.Options.IOptions<RateLimitOptions> options) : IDisposable
 {
-    private readonly ConcurrencyLimiter limiter = new(new ConcurrencyLimiterOptions { PermitLimit = permits, QueueLimit = 0 });
+    private readonly ConcurrencyLimiter limiter = new(new ConcurrencyLimiterOptions { PermitLimit = options.Value.ConcurrentExports, QueueLimit = 0 });
 
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(30);
 
@@ -219,4 +219,6 @@ public sealed class ExportGate(int permits)
 
     public static IResult Busy() => Hardening.WithRetryAfter(
         Problems.Create(StatusCodes.Status429TooManyRequests, "export.busy", "导出繁忙", "正在生成的导出较多，请半分钟后再试。"), RetryAfter);
+
+    public void Dispose() => limiter.Dispose();
 }
